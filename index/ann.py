@@ -1,0 +1,76 @@
+"""FAISS indexes over the stored vectors: exact inner product by default, approximate above a size.
+
+The vectors (.npy) are the source of truth; a FAISS index can always be rebuilt from them.
+"""
+
+from __future__ import annotations
+
+import math
+
+import faiss
+import numpy as np
+
+# FAISS skips BLAS for batches under this many queries (its default, 20, made our batched self-joins
+# and filtered batch searches an order of magnitude slower in 1.15's build). Batches of 8+ use BLAS.
+BLAS_THRESHOLD = 8
+faiss.cvar.distance_compute_blas_threshold = BLAS_THRESHOLD
+
+# Above this many vectors an exact flat scan stops being interactive; see bench/RESULTS.md.
+APPROX_THRESHOLD = 200_000
+IVF_NPROBE = 32
+
+
+def choose_spec(n_vectors: int, kind: str = "auto") -> dict:
+    """The index kind and parameters for a level of n_vectors vectors."""
+    if kind == "auto":
+        kind = "flat" if n_vectors < APPROX_THRESHOLD else "ivf"
+    if kind == "flat":
+        return {"kind": "flat"}
+    if kind == "ivf":
+        nlist = max(1, min(int(4 * math.sqrt(max(n_vectors, 1))), n_vectors // 39 or 1))
+        return {"kind": "ivf", "nlist": nlist, "nprobe": min(IVF_NPROBE, nlist)}
+    if kind == "hnsw":
+        return {"kind": "hnsw", "M": 32, "efConstruction": 80, "efSearch": 64}
+    raise ValueError(f"unknown index kind {kind!r}")
+
+
+def build_faiss(vectors: np.ndarray, spec: dict) -> faiss.Index:
+    """Build the index named by spec; row i of vectors gets FAISS id i."""
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    dim = vectors.shape[1]
+    kind = spec["kind"]
+    if kind == "flat":
+        index = faiss.IndexFlatIP(dim)
+    elif kind == "ivf":
+        quantizer = faiss.IndexFlatIP(dim)
+        index = faiss.IndexIVFFlat(quantizer, dim, spec["nlist"], faiss.METRIC_INNER_PRODUCT)
+        rng = np.random.default_rng(0)
+        sample_size = min(len(vectors), spec["nlist"] * 64)
+        sample = vectors[np.sort(rng.choice(len(vectors), sample_size, replace=False))]
+        index.train(sample)
+        index.nprobe = spec["nprobe"]
+    elif kind == "hnsw":
+        index = faiss.IndexHNSWFlat(dim, spec["M"], faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = spec["efConstruction"]
+        index.hnsw.efSearch = spec["efSearch"]
+    else:
+        raise ValueError(f"unknown index kind {kind!r}")
+    if len(vectors):
+        index.add(vectors)
+    return index
+
+
+def search_params(spec: dict, selector: faiss.IDSelector | None) -> faiss.SearchParameters | None:
+    """Per-call search parameters: the id filter plus the kind's own recall knob."""
+    kind = spec["kind"]
+    if kind == "ivf":
+        return faiss.SearchParametersIVF(sel=selector, nprobe=spec["nprobe"]) if selector else faiss.SearchParametersIVF(nprobe=spec["nprobe"])
+    if kind == "hnsw":
+        return faiss.SearchParametersHNSW(sel=selector, efSearch=spec["efSearch"]) if selector else faiss.SearchParametersHNSW(efSearch=spec["efSearch"])
+    return faiss.SearchParameters(sel=selector) if selector else None
+
+
+def bitmap_selector(mask: np.ndarray) -> tuple[faiss.IDSelector, np.ndarray]:
+    """An id selector for rows where mask is True. Keep the returned bits alive while searching."""
+    bits = np.packbits(mask.astype(np.uint8), bitorder="little")
+    return faiss.IDSelectorBitmap(len(mask), faiss.swig_ptr(bits)), bits

@@ -1,0 +1,295 @@
+"""The build: read, deduplicate, drop boilerplate, segment, embed (cache first), write, publish.
+
+Nothing touches the live index until the new generation is complete on disk; then one rename
+publishes it. A failed or killed build leaves the previous index exactly as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import time
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import faiss
+import numpy as np
+from tqdm import tqdm
+
+from . import FORMAT_VERSION, ann, database, store
+from .boilerplate import DEFAULT_MIN_DOCS, DEFAULT_SHARE, find_boilerplate
+from .cache import EmbeddingCache
+from .documents import Document, merge_duplicates
+from .embedding import embed_distinct, model_dimension
+from .encoder import DEFAULT_BATCH_SIZE, DEFAULT_MODEL, Encoder, load_encoder
+from .errors import IndexUnavailable, RefrainError
+from .records import Problem, ReadOptions, Record, read_sources
+from .segment import LEVELS, Passage, Segmenter, SentenceSplitter, paragraph_spans, passages_of
+from .textnorm import short_id, text_hash
+
+
+@dataclass
+class BuildSettings:
+    model: str = DEFAULT_MODEL
+    batch_size: int = DEFAULT_BATCH_SIZE
+    boilerplate_share: float = DEFAULT_SHARE
+    boilerplate_min_docs: int = DEFAULT_MIN_DOCS
+    index_kind: str = "auto"
+    cache_path: str | None = None
+    strict: bool = False
+    wait: float = 0.0
+    progress: bool = True
+
+
+@dataclass
+class BuildReport:
+    out: str
+    generation: str
+    records: int
+    documents: int
+    duplicate_records: int
+    passages: dict[str, int]
+    distinct_texts: int
+    embedded: int
+    cached: int
+    embed_rate: float
+    boilerplate: list[tuple[str, int]]
+    problems: list[Problem]
+    seconds: dict[str, float]
+    content_hash: str
+    model: str
+
+    @property
+    def skipped(self) -> list[Problem]:
+        return [p for p in self.problems if p.skipped]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.skipped]
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data["problems"] = [asdict(p) for p in self.problems]
+        return data
+
+
+@dataclass
+class PassageRow:
+    passage_id: str
+    doc: Document
+    passage: Passage
+    hash: str
+
+
+class StageTimer:
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, stage: str):
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - started
+
+
+def build_index(
+    sources: list[str],
+    out: str | Path,
+    read_options: ReadOptions | None = None,
+    settings: BuildSettings | None = None,
+    encoder: Encoder | None = None,
+) -> BuildReport:
+    """Build (or rebuild) the index in `out` from the sources; returns what was done, with timings."""
+    read_options = read_options or ReadOptions()
+    settings = settings or BuildSettings()
+    root = Path(out)
+    if not sources:
+        raise RefrainError("no sources given")
+    store.check_buildable(root)
+    timer = StageTimer()
+    with store.BuildLock(root, settings.wait):
+        with timer("read"):
+            records, problems = _read(sources, read_options, settings.strict)
+            documents, id_problems = merge_duplicates(records)
+            problems += id_problems
+            boilerplate = find_boilerplate(documents, settings.boilerplate_share, settings.boilerplate_min_docs)
+        with timer("load model"):
+            encoder = encoder or load_encoder(settings.model)
+        cache = EmbeddingCache(settings.cache_path or root / store.CACHE)
+        try:
+            with timer("segment"):
+                passages = _segment(documents, {line for line, _ in boilerplate}, encoder, cache, settings.progress)
+            with timer("embed"):
+                texts = {row.hash: row.passage.text for level in LEVELS for row in passages[level]}
+                vectors, stats = embed_distinct(encoder, texts, cache, settings.batch_size, settings.progress)
+                dim = model_dimension(encoder, cache)
+        finally:
+            cache.close()
+        with timer("write"):
+            content = _content_hash(encoder, documents, passages)
+            generation = store.new_generation(root)
+            manifest = _manifest(generation, encoder, dim, sources, read_options, settings, documents, records, problems,
+                                 boilerplate, passages, content)
+            _write_generation(generation, documents, passages, vectors, problems, boilerplate, manifest, dim)
+            previous = _live_generation_name(root)
+            store.publish(root, generation)
+            store.collect_garbage(root, keep={generation.name, previous or generation.name})
+    manifest_seconds = {k: round(v, 3) for k, v in timer.seconds.items()}
+    _record_timings(generation, manifest, manifest_seconds, stats)
+    return BuildReport(
+        out=str(root),
+        generation=generation.name,
+        records=len(records),
+        documents=len(documents),
+        duplicate_records=len(records) - len(documents),
+        passages={level: len(passages[level]) for level in LEVELS},
+        distinct_texts=stats.distinct,
+        embedded=stats.embedded,
+        cached=stats.cached,
+        embed_rate=stats.rate,
+        boilerplate=boilerplate,
+        problems=problems,
+        seconds=manifest_seconds,
+        content_hash=content,
+        model=encoder.name,
+    )
+
+
+def _read(sources: list[str], options: ReadOptions, strict: bool) -> tuple[list[Record], list[Problem]]:
+    records: list[Record] = []
+    problems: list[Problem] = []
+    for item in read_sources(sources, options):
+        if isinstance(item, Problem):
+            if strict and item.skipped:
+                raise RefrainError(f"--strict: {item}")
+            problems.append(item)
+        else:
+            records.append(item)
+    if not records:
+        detail = f"; first problem: {problems[0]}" if problems else ""
+        raise RefrainError(f"no readable documents in {', '.join(sources)} ({len(problems)} problems){detail}")
+    return records, problems
+
+
+def _segment(documents: list[Document], skip: set[str], encoder: Encoder, cache: EmbeddingCache, progress: bool):
+    """Passages of every document; segmentations of unchanged documents come from the cache."""
+    splitter = SentenceSplitter(cache)
+    segmenter = Segmenter(encoder.token_spans, encoder.max_tokens, splitter)
+    keys = [segmenter.cache_key(doc.text_hash, _skip_lines_in(doc, skip), doc.title_in_text, encoder.name) for doc in documents]
+    cached = cache.get_segments(keys)
+    todo = [doc for doc, key in zip(documents, keys) if key not in cached]
+    splitter.prefetch(doc.text[a:b] for doc in todo for a, b in paragraph_spans(doc.text, skip, doc.title_in_text))
+    fresh = {}
+    for doc, key in tqdm(list(zip(documents, keys)), desc="segmenting", unit="docs", disable=not progress or not todo):
+        if key not in cached:
+            fresh[key] = cached[key] = segmenter.segment(doc.text, skip, doc.title_in_text)
+    splitter.flush()
+    if fresh:
+        cache.put_segments(fresh)
+    passages: dict[str, list[PassageRow]] = {level: [] for level in LEVELS}
+    for doc, key in zip(documents, keys):
+        for level, items in passages_of(doc.text, cached[key]).items():
+            seen: Counter[str] = Counter()
+            for passage in items:
+                digest = text_hash(passage.text)
+                pid = short_id(doc.doc_id, level, digest, str(seen[digest]))
+                seen[digest] += 1
+                passages[level].append(PassageRow(pid, doc, passage, digest))
+    return passages
+
+
+def _skip_lines_in(doc: Document, skip: set[str]) -> list[str]:
+    if not skip:
+        return []
+    return sorted({line.strip() for line in doc.text.split("\n")} & skip)
+
+
+def _content_hash(encoder: Encoder, documents: list[Document], passages: dict[str, list[PassageRow]]) -> str:
+    """Identifies what derived results depend on: model, documents' dates and metadata, passages."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(encoder.cache_key.encode())
+    for doc in documents:
+        h.update(f"\x1e{doc.doc_id}\x1f{doc.date}\x1f{json.dumps(doc.meta, sort_keys=True)}".encode())
+    for level in LEVELS:
+        for row in passages[level]:
+            h.update(f"\x1e{level}\x1f{row.passage_id}\x1f{row.hash}".encode())
+    return h.hexdigest()
+
+
+def _live_generation_name(root: Path) -> str | None:
+    try:
+        live = store.current_generation(root)
+    except IndexUnavailable:
+        return None
+    return live.name if live else None
+
+
+def _manifest(generation, encoder, dim, sources, read_options, settings, documents, records, problems, boilerplate, passages, content) -> dict:
+    levels = {level: {"rows": len(passages[level]), "faiss": ann.choose_spec(len(passages[level]), settings.index_kind)}
+              for level in LEVELS}
+    return {
+        "format_version": FORMAT_VERSION,
+        "generation": generation.name,
+        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "model": encoder.describe(dim),
+        "content_hash": content,
+        "counts": {
+            "records": len(records),
+            "documents": len(documents),
+            "duplicate_records": len(records) - len(documents),
+            "records_skipped": sum(p.skipped for p in problems),
+            "warnings": sum(not p.skipped for p in problems),
+            "boilerplate_lines": len(boilerplate),
+            **{level: len(passages[level]) for level in LEVELS},
+        },
+        "levels": levels,
+        "sources": [str(Path(s).resolve()) for s in sources],
+        "settings": {
+            "read": asdict(read_options),
+            "boilerplate": {"share": settings.boilerplate_share, "min_docs": settings.boilerplate_min_docs},
+            "batch_size": settings.batch_size,
+            "index_kind": settings.index_kind,
+        },
+    }
+
+
+def _write_generation(generation: Path, documents, passages, vectors, problems, boilerplate, manifest, dim: int) -> None:
+    conn = database.create(generation / store.DATABASE)
+    database.insert_documents(conn, (doc.row() for doc in documents))
+    database.insert_copies(conn, (
+        (doc.doc_id, c.source, c.locator, c.title, c.date, json.dumps(c.meta, ensure_ascii=False, sort_keys=True))
+        for doc in documents for c in doc.copies
+    ))
+    database.insert_doc_meta(conn, ((name, value, doc.doc_id) for doc in documents for name, values in doc.meta.items() for value in values))
+    for level in LEVELS:
+        database.insert_passages(conn, (
+            (r.passage_id, r.doc.doc_id, level, r.passage.ordinal, row, r.passage.start, r.passage.end, r.passage.text, r.hash)
+            for row, r in enumerate(passages[level])
+        ))
+        matrix = np.zeros((len(passages[level]), dim), dtype=np.float32)
+        for row, r in enumerate(passages[level]):
+            matrix[row] = vectors[r.hash]
+        np.save(generation / store.vectors_file(level), matrix, allow_pickle=False)
+        np.save(generation / store.doc_rows_file(level), np.array([r.doc.ord for r in passages[level]], dtype=np.int32), allow_pickle=False)
+        index = ann.build_faiss(matrix, manifest["levels"][level]["faiss"])
+        faiss.write_index(index, str(generation / store.faiss_file(level)))
+    database.finish(conn, boilerplate, ((p.source, p.locator, p.reason, int(p.skipped)) for p in problems))
+    store.write_manifest(generation, manifest)
+
+
+def _record_timings(generation: Path, manifest: dict, seconds: dict, stats) -> None:
+    """Timings are known only after publishing; they are informational, so a late rewrite is safe."""
+    manifest["build"] = {"seconds": seconds, "distinct_texts": stats.distinct, "embedded": stats.embedded,
+                         "cached": stats.cached, "embed_rate": round(stats.rate, 1)}
+    tmp = generation / (store.MANIFEST + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(json.dumps(manifest, indent=2, ensure_ascii=False))
+        fh.flush()
+        os.fsync(fh.fileno())
+    tmp.replace(generation / store.MANIFEST)

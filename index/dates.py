@@ -1,0 +1,139 @@
+"""Dates of documents: parsed leniently, stored as ISO strings that keep their precision.
+
+A date is 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD'. A speech known only by its year (the UN corpus) stays
+'2020' rather than pretending to be 1 January; comparisons use the period's first and last day.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+
+from dateutil import parser as dateutil_parser
+
+_YEAR = re.compile(r"^\s*(\d{4})\s*$")
+_YEAR_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
+_EPOCH = re.compile(r"^\s*-?\d{10,13}\s*$")
+_ISO_IN_NAME = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+_MIN_YEAR, _MAX_YEAR = 1000, 2999
+
+
+class DateError(ValueError):
+    """A value that is not a date we can trust."""
+
+
+def _check_year(year: int, raw: object) -> None:
+    if not _MIN_YEAR <= year <= _MAX_YEAR:
+        raise DateError(f"year out of range in date {raw!r}")
+
+
+def from_parts(year: int | str, month: int | str | None = None, day: int | str | None = None) -> str:
+    """Build an ISO date of the given precision, rejecting impossible dates like 2023-02-30."""
+    raw = (year, month, day)
+    try:
+        y = int(year)
+        _check_year(y, raw)
+        if month in (None, ""):
+            return f"{y:04d}"
+        m = int(month)
+        if day in (None, ""):
+            if not 1 <= m <= 12:
+                raise DateError(f"impossible month in date {raw!r}")
+            return f"{y:04d}-{m:02d}"
+        return dt.date(y, m, int(day)).isoformat()
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, DateError):
+            raise
+        raise DateError(f"impossible date {raw!r}: {exc}") from None
+
+
+def _from_epoch_ms(value: float, raw: object) -> str:
+    # Values below 1e11 are seconds (until year 5138 in ms that is ambiguous, so we pick the plausible one).
+    seconds = value / 1000.0 if abs(value) >= 1e11 else float(value)
+    try:
+        day = dt.datetime.fromtimestamp(seconds, tz=dt.timezone.utc).date()
+    except (OverflowError, OSError, ValueError):
+        raise DateError(f"epoch timestamp out of range: {raw!r}") from None
+    _check_year(day.year, raw)
+    return day.isoformat()
+
+
+def parse_date(value: object) -> str | None:
+    """Parse ISO strings, 'YYYY', 'YYYY-MM', epoch milliseconds (or seconds), and common written dates.
+
+    Returns None for empty values and raises DateError for values that are present but not a date.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise DateError(f"not a date: {value!r}")
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and value != value:  # NaN
+            return None
+        if isinstance(value, int) and _MIN_YEAR <= value <= _MAX_YEAR:
+            return f"{value:04d}"
+        return _from_epoch_ms(value, value)
+    if not isinstance(value, str):
+        raise DateError(f"not a date: {value!r}")
+    text = value.strip()
+    if m := _YEAR.match(text):
+        return from_parts(m.group(1))
+    if m := _YEAR_MONTH.match(text):
+        return from_parts(m.group(1), m.group(2))
+    if _EPOCH.match(text):
+        return _from_epoch_ms(int(text), value)
+    try:
+        return dateutil_parser.isoparse(text).date().isoformat()
+    except (ValueError, OverflowError):
+        pass
+    return _parse_written(text, value)
+
+
+def _parse_written(text: str, raw: object) -> str:
+    """Dates like '10 September 2024' or 'September 2024'; precision is what the text states."""
+    first = dt.datetime(2000, 1, 1)
+    second = dt.datetime(2001, 2, 2)
+    try:
+        a = dateutil_parser.parse(text, default=first)
+        b = dateutil_parser.parse(text, default=second)
+    except (ValueError, OverflowError, dateutil_parser.ParserError):
+        raise DateError(f"unparseable date {raw!r}") from None
+    if a.year != b.year:
+        raise DateError(f"date without a year: {raw!r}")
+    _check_year(a.year, raw)
+    if a.month != b.month:
+        return f"{a.year:04d}"
+    if a.day != b.day:
+        return f"{a.year:04d}-{a.month:02d}"
+    return a.date().isoformat()
+
+
+def iso_date_in(name: str) -> str | None:
+    """The first valid YYYY-MM-DD date inside a file name, if any."""
+    for m in _ISO_IN_NAME.finditer(name):
+        try:
+            return from_parts(*m.groups())
+        except DateError:
+            continue
+    return None
+
+
+def bounds(date: str) -> tuple[str, str]:
+    """First and last day ('YYYY-MM-DD') of the period a date of any precision names."""
+    if len(date) == 4:
+        return f"{date}-01-01", f"{date}-12-31"
+    if len(date) == 7:
+        year, month = int(date[:4]), int(date[5:7])
+        return f"{date}-01", f"{date}-{calendar.monthrange(year, month)[1]:02d}"
+    return date, date
+
+
+def normalise_bound(value: str | None, *, end: bool) -> str | None:
+    """A user's date-range bound (any precision) as an inclusive day; None stays None."""
+    if value is None or not str(value).strip():
+        return None
+    parsed = parse_date(str(value))
+    assert parsed is not None
+    first, last = bounds(parsed)
+    return last if end else first

@@ -1,0 +1,481 @@
+"""The Searcher: one opened index generation, answering semantic, more-like-this and phrase queries.
+
+Open it once and share it: every method is safe to call from many threads at once. It never changes;
+when a rebuild publishes a new generation, `is_stale()` turns true and callers open a new Searcher.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from . import ann, store
+from .database import PASSAGE_COLUMNS, ReadOnlyDatabase, loads_meta
+from .dates import DateError, normalise_bound
+from .encoder import Encoder, l2_normalise, load_encoder
+from .errors import IndexUnavailable, RefrainError
+from .segment import LEVELS, token_windows
+from .textnorm import normalise_line
+
+MAX_K = 1000
+MAX_QUERY_CHARS = 20_000
+EXACT_SCAN_ROWS = 65_536  # filtered searches over fewer allowed rows than this skip the ANN index
+
+
+@dataclass
+class Hit:
+    passage_id: str
+    doc_id: str
+    title: str
+    date: str | None
+    meta: dict[str, list[str]]
+    level: str
+    ordinal: int
+    score: float | None
+    text: str
+    start: int
+    end: int
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict results: a date range (inclusive, any precision), documents, and metadata values.
+
+    Values of one metadata field are alternatives (topic A or B); different fields must all match.
+    """
+
+    date_from: str | None = None
+    date_to: str | None = None
+    doc_ids: tuple[str, ...] = ()
+    meta: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @classmethod
+    def make(cls, date_from=None, date_to=None, doc_ids=(), meta: dict | None = None) -> "Filters":
+        items = tuple(sorted((k, tuple(sorted(set(v)))) for k, v in (meta or {}).items() if v))
+        return cls(date_from or None, date_to or None, tuple(sorted(set(doc_ids or ()))), items)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.date_from or self.date_to or self.doc_ids or self.meta)
+
+
+@dataclass
+class Document:
+    doc_id: str
+    title: str
+    date: str | None
+    meta: dict[str, list[str]]
+    text: str
+    copies: list[dict]
+    passages: dict[str, list[Hit]] = field(default_factory=dict)
+
+
+@dataclass
+class _Level:
+    vectors: np.ndarray  # memory-mapped, read-only
+    doc_rows: np.ndarray  # document ord of each row
+    index: faiss.Index
+    spec: dict
+
+
+class Searcher:
+    def __init__(self, root: str | Path, model: str | None = None, encoder: Encoder | None = None):
+        self.root = Path(root)
+        generation = store.current_generation(self.root) if self.root.is_dir() else None
+        if generation is None:
+            raise IndexUnavailable(
+                f"no index in {self.root}; build one with: python -m index build SOURCE... --out {self.root}"
+            )
+        self.generation = generation.name
+        self.path = generation
+        self.manifest = store.read_manifest(generation)
+        self.model_name = self.manifest["model"]["name"]
+        asked = encoder.name if encoder is not None else model
+        if asked and asked != self.model_name:
+            raise IndexUnavailable(
+                f"the index in {self.root} was built with model {self.model_name!r}, not {asked!r}; "
+                f"query without --model, or rebuild with: python -m index build ... --model {asked} --out {self.root}"
+            )
+        self._encoder = encoder
+        self._encoder_lock = threading.Lock()
+        self.db = self._open_database()
+        self.n_documents = self.db.query("SELECT count(*) FROM documents")[0][0]
+        self.levels = {level: self._open_level(level) for level in LEVELS}
+        self._embed_cached = lru_cache(maxsize=2048)(self._embed_uncached)
+        self._mask_cached = lru_cache(maxsize=256)(self._mask_uncached)
+
+    # ---------------------------------------------------------------- opening
+
+    def _fix(self) -> str:
+        return f"rebuild with: python -m index build ... --out {self.root}"
+
+    def _open_database(self) -> ReadOnlyDatabase:
+        path = self.path / store.DATABASE
+        if not path.is_file():
+            raise IndexUnavailable(f"the index database {path} is missing; {self._fix()}")
+        try:
+            return ReadOnlyDatabase(path)
+        except sqlite3.DatabaseError as exc:
+            raise IndexUnavailable(f"the index database {path} is damaged ({exc}); {self._fix()}") from None
+
+    def _open_level(self, level: str) -> _Level:
+        info = self.manifest.get("levels", {}).get(level)
+        dim = self.manifest["model"]["dimension"]
+        if not info:
+            raise IndexUnavailable(f"the manifest in {self.path} lists no {level} level; {self._fix()}")
+        rows = info["rows"]
+        vectors = self._load_npy(store.vectors_file(level), mmap=True)
+        if vectors.ndim != 2 or vectors.shape != (rows, dim) or vectors.dtype != np.float32:
+            raise IndexUnavailable(
+                f"{self.path / store.vectors_file(level)} holds {vectors.shape} {vectors.dtype} vectors but the index "
+                f"has {rows} {level} passages of dimension {dim}; {self._fix()}"
+            )
+        doc_rows = np.asarray(self._load_npy(store.doc_rows_file(level), mmap=False))
+        db_rows = self.db.query("SELECT count(*) FROM passages WHERE level = ?", (level,))[0][0]
+        if doc_rows.shape != (rows,) or db_rows != rows:
+            raise IndexUnavailable(
+                f"the {level} passages disagree: {db_rows} in the database, {rows} in the manifest, "
+                f"{doc_rows.shape[0] if doc_rows.ndim == 1 else '?'} in {store.doc_rows_file(level)}; {self._fix()}"
+            )
+        path = self.path / store.faiss_file(level)
+        if not path.is_file():
+            raise IndexUnavailable(f"the FAISS index {path} is missing; {self._fix()}")
+        try:
+            index = faiss.read_index(str(path))
+        except Exception as exc:  # FAISS raises RuntimeError subclasses with C++ messages
+            raise IndexUnavailable(f"the FAISS index {path} is damaged ({str(exc).splitlines()[0][:120]}); {self._fix()}") from None
+        if index.ntotal != rows or index.d != dim:
+            raise IndexUnavailable(
+                f"the FAISS index {path} has {index.ntotal} vectors of dimension {index.d}, expected {rows} of {dim}; {self._fix()}"
+            )
+        return _Level(vectors, doc_rows, index, info["faiss"])
+
+    def _load_npy(self, name: str, mmap: bool) -> np.ndarray:
+        path = self.path / name
+        if not path.is_file():
+            raise IndexUnavailable(f"{path} is missing; {self._fix()}")
+        try:
+            return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+        except (ValueError, OSError, EOFError) as exc:
+            raise IndexUnavailable(f"{path} is damaged ({exc}); {self._fix()}") from None
+
+    def is_stale(self) -> bool:
+        """True once a newer build has been published in this directory (or the index vanished)."""
+        try:
+            live = store.current_generation(self.root)
+        except IndexUnavailable:
+            return True
+        return live is None or live.name != self.generation
+
+    @property
+    def encoder(self) -> Encoder:
+        with self._encoder_lock:
+            if self._encoder is None:
+                self._encoder = load_encoder(self.model_name)
+                if self._encoder.dim != self.manifest["model"]["dimension"]:
+                    raise IndexUnavailable(f"model {self.model_name!r} gives {self._encoder.dim}-d vectors, the index holds "
+                                           f"{self.manifest['model']['dimension']}-d; {self._fix()}")
+            return self._encoder
+
+    # ---------------------------------------------------------------- queries
+
+    def search(self, query: str, k: int = 10, level: str = "paragraph", filters: Filters | None = None,
+               min_score: float | None = None) -> list[Hit]:
+        """Passages closest in meaning to the query text."""
+        _check_level(level)
+        k = _check_k(k)
+        min_score = _check_score(min_score)
+        vector = self.embed_query(query)
+        return self._nearest(vector, k, level, self._mask(level, filters), min_score)
+
+    def similar(self, passage_id: str, k: int = 10, level: str | None = None, include_same_doc: bool = False,
+                filters: Filters | None = None, min_score: float | None = None) -> list[Hit]:
+        """Passages closest to a stored passage ("more like this"); other documents only, by default."""
+        source = self.passage(passage_id)
+        level = level or source.level
+        _check_level(level)
+        k = _check_k(k)
+        min_score = _check_score(min_score)
+        vector = np.asarray(self.levels[source.level].vectors[self._row_of(passage_id)], dtype=np.float32)
+        target = self.levels[level]
+        mask = self._mask(level, filters)
+        mask = np.ones(len(target.doc_rows), dtype=bool) if mask is None else mask.copy()
+        if include_same_doc:
+            if level == source.level:
+                mask[self._row_of(passage_id)] = False
+        else:
+            mask &= target.doc_rows != self._doc_ord(source.doc_id)
+        return self._nearest(vector, k, level, mask, min_score)
+
+    def phrase(self, text: str, k: int = 100, level: str = "paragraph", filters: Filters | None = None) -> list[Hit]:
+        """Passages containing the words of `text` as a phrase (case and punctuation aside), oldest first.
+
+        Input is always taken literally: quotes, operators and FTS5 syntax are just words here.
+        """
+        _check_level(level)
+        k = _check_k(k)
+        phrase = self._clean(text)
+        if not any(ch.isalnum() for ch in phrase):
+            return []
+        fts_query = '"' + phrase.replace('"', '""') + '"'
+        mask = self._mask(level, filters)
+        sql = ("SELECT p.row FROM passages_fts f JOIN passages p ON p.rowid = f.rowid "
+               "JOIN documents d ON d.doc_id = p.doc_id WHERE passages_fts MATCH ? AND p.level = ? "
+               "ORDER BY d.ord, p.ordinal")
+        try:
+            rows = [r for (r,) in self.db.query(sql, (fts_query, level))]
+        except sqlite3.OperationalError as exc:
+            raise RefrainError(f"cannot search for that phrase: {exc}") from None
+        if mask is not None:
+            rows = [r for r in rows if mask[r]]
+        return self._hydrate(level, [(r, None) for r in rows[:k]])
+
+    def phrase_count(self, text: str, level: str = "paragraph", filters: Filters | None = None) -> int:
+        return len(self.phrase(text, MAX_K, level, filters))
+
+    # ---------------------------------------------------------------- lookups
+
+    def passage(self, passage_id: str) -> Hit:
+        rows = self.db.query(f"SELECT {PASSAGE_COLUMNS} FROM passages p JOIN documents d USING (doc_id) "
+                             "WHERE p.passage_id = ?", (str(passage_id),))
+        if not rows:
+            raise RefrainError(f"no passage {passage_id!r} in this index (it may come from an older build)")
+        return _hit(rows[0], None)
+
+    def passages(self, passage_ids: list[str]) -> list[Hit]:
+        out = []
+        for i in range(0, len(passage_ids), 900):
+            chunk = [str(p) for p in passage_ids[i:i + 900]]
+            marks = ",".join("?" * len(chunk))
+            out += [_hit(r, None) for r in self.db.query(
+                f"SELECT {PASSAGE_COLUMNS} FROM passages p JOIN documents d USING (doc_id) "
+                f"WHERE p.passage_id IN ({marks})", chunk)]
+        order = {pid: i for i, pid in enumerate(passage_ids)}
+        return sorted(out, key=lambda h: order[h.passage_id])
+
+    def document(self, doc_id: str) -> Document:
+        rows = self.db.query("SELECT doc_id, title, date, meta, text FROM documents WHERE doc_id = ?", (str(doc_id),))
+        if not rows:
+            raise RefrainError(f"no document {doc_id!r} in this index")
+        doc_id, title, date, meta, text = rows[0]
+        copies = [
+            {"source": s, "locator": loc, "title": t, "date": d, "meta": loads_meta(m)}
+            for s, loc, t, d, m in self.db.query(
+                "SELECT source, locator, title, date, meta FROM copies WHERE doc_id = ? ORDER BY source, locator", (doc_id,))
+        ]
+        passages = {level: [] for level in LEVELS}
+        for row in self.db.query(f"SELECT {PASSAGE_COLUMNS} FROM passages p JOIN documents d USING (doc_id) "
+                                 "WHERE p.doc_id = ? ORDER BY p.level, p.ordinal", (doc_id,)):
+            hit = _hit(row, None)
+            passages[hit.level].append(hit)
+        return Document(doc_id, title, date, loads_meta(meta), text, copies, passages)
+
+    def context(self, passage_id: str, before: int = 1, after: int = 1) -> tuple[list[Hit], Hit, list[Hit]]:
+        """A passage with its neighbours in the same document and level (for reading in context)."""
+        hit = self.passage(passage_id)
+        rows = self.db.query(
+            f"SELECT {PASSAGE_COLUMNS} FROM passages p JOIN documents d USING (doc_id) WHERE p.doc_id = ? "
+            "AND p.level = ? AND p.ordinal BETWEEN ? AND ? ORDER BY p.ordinal",
+            (hit.doc_id, hit.level, hit.ordinal - before, hit.ordinal + after))
+        hits = [_hit(r, None) for r in rows]
+        return [h for h in hits if h.ordinal < hit.ordinal], hit, [h for h in hits if h.ordinal > hit.ordinal]
+
+    def documents(self) -> list[dict]:
+        """All documents, oldest first, for pickers and listings."""
+        return [
+            {"doc_id": d, "title": t, "date": dt, "meta": loads_meta(m), "copies": c}
+            for d, t, dt, m, c in self.db.query("SELECT doc_id, title, date, meta, copies FROM documents ORDER BY ord")
+        ]
+
+    def facets(self) -> dict:
+        """What filters make sense here: metadata fields with their values and counts, and the date span."""
+        fields: dict[str, dict[str, int]] = {}
+        for name, value, n in self.db.query("SELECT field, value, count(*) FROM doc_meta GROUP BY field, value ORDER BY field, value"):
+            fields.setdefault(name, {})[value] = n
+        first, last = self.db.query("SELECT min(date_start), max(date_end) FROM documents")[0]
+        return {"meta": fields, "date_min": first, "date_max": last}
+
+    def info(self) -> dict:
+        """Counts, model, sizes, boilerplate and skipped records: what `python -m index info` shows."""
+        return {
+            "root": str(self.root),
+            "generation": self.generation,
+            "manifest": self.manifest,
+            "size_bytes": store.disk_size(self.path),
+            "boilerplate": self.db.query("SELECT line, documents FROM boilerplate ORDER BY documents DESC, line"),
+            "problems": [
+                {"source": s, "locator": loc, "reason": r, "skipped": bool(sk)}
+                for s, loc, r, sk in self.db.query("SELECT source, locator, reason, skipped FROM problems")
+            ],
+        }
+
+    def vectors(self, level: str) -> np.ndarray:
+        """The level's vectors (memory-mapped, read-only), row i being passage row i."""
+        return self.levels[level].vectors
+
+    def rows_to_ids(self, level: str, rows: list[int]) -> list[str]:
+        found = dict(self._rows_query(level, rows, "p.row, p.passage_id"))
+        return [found[r] for r in rows]
+
+    # ---------------------------------------------------------------- internals
+
+    def embed_query(self, query: str) -> np.ndarray:
+        return self._embed_cached(self._clean(query))
+
+    def _embed_uncached(self, text: str) -> np.ndarray:
+        encoder = self.encoder
+        windows = token_windows(text, encoder.token_spans, encoder.max_tokens)
+        vectors = encoder.encode([text[a:b] for a, b in windows])
+        return l2_normalise(vectors.mean(axis=0, keepdims=True))[0]  # long queries: every window counts
+
+    @staticmethod
+    def _clean(text: str) -> str:
+        if not isinstance(text, str):
+            raise RefrainError("the query must be text")
+        cleaned = normalise_line(text)
+        if not cleaned:
+            raise RefrainError("empty query: type some words to search for")
+        if len(cleaned) > MAX_QUERY_CHARS:
+            raise RefrainError(f"query too long ({len(cleaned):,} characters; at most {MAX_QUERY_CHARS:,})")
+        return cleaned
+
+    def _nearest(self, vector: np.ndarray, k: int, level: str, mask: np.ndarray | None, min_score: float | None) -> list[Hit]:
+        target = self.levels[level]
+        allowed = len(target.doc_rows) if mask is None else int(mask.sum())
+        k = min(k, allowed)
+        if k == 0:
+            return []
+        query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
+        approximate = target.spec["kind"] != "flat"
+        if mask is not None and approximate and allowed <= EXACT_SCAN_ROWS:
+            pairs = self._exact(target, query[0], np.flatnonzero(mask), k)
+        else:
+            selector, bits = ann.bitmap_selector(mask) if mask is not None else (None, None)
+            scores, rows = target.index.search(query, k, params=ann.search_params(target.spec, selector))
+            del bits  # the selector reads these bits until search returns
+            pairs = list(zip(rows[0].tolist(), scores[0].tolist()))
+            if mask is not None and approximate and sum(r >= 0 for r, _ in pairs) < k:
+                pairs = self._exact(target, query[0], np.flatnonzero(mask), k)  # the probe missed allowed rows
+        pairs = [(r, s) for r, s in pairs if r >= 0 and (min_score is None or s >= min_score)]
+        return self._hydrate(level, pairs)
+
+    @staticmethod
+    def _exact(target: _Level, query: np.ndarray, rows: np.ndarray, k: int) -> list[tuple[int, float]]:
+        best_rows, best_scores = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+        for i in range(0, len(rows), 65_536):
+            chunk = rows[i:i + 65_536]
+            scores = np.asarray(target.vectors[chunk]) @ query
+            best_rows = np.concatenate([best_rows, chunk])
+            best_scores = np.concatenate([best_scores, scores])
+            if len(best_rows) > k:
+                keep = np.argpartition(-best_scores, k - 1)[:k]
+                best_rows, best_scores = best_rows[keep], best_scores[keep]
+        order = np.argsort(-best_scores, kind="stable")
+        return [(int(best_rows[i]), float(best_scores[i])) for i in order]
+
+    def _rows_query(self, level: str, rows: list[int], columns: str) -> list[tuple]:
+        out = []
+        for i in range(0, len(rows), 900):
+            chunk = [int(r) for r in rows[i:i + 900]]
+            marks = ",".join("?" * len(chunk))
+            out += self.db.query(f"SELECT {columns} FROM passages p JOIN documents d USING (doc_id) "
+                                 f"WHERE p.level = ? AND p.row IN ({marks})", (level, *chunk))
+        return out
+
+    def _hydrate(self, level: str, pairs: list[tuple[int, float | None]]) -> list[Hit]:
+        if not pairs:
+            return []
+        found = {row[4]: row for row in self._rows_query(level, [r for r, _ in pairs], PASSAGE_COLUMNS)}
+        return [_hit(found[r], s) for r, s in pairs if r in found]
+
+    def _row_of(self, passage_id: str) -> int:
+        return self.db.query("SELECT row FROM passages WHERE passage_id = ?", (str(passage_id),))[0][0]
+
+    def _doc_ord(self, doc_id: str) -> int:
+        return self.db.query("SELECT ord FROM documents WHERE doc_id = ?", (doc_id,))[0][0]
+
+    def _mask(self, level: str, filters: Filters | None) -> np.ndarray | None:
+        if filters is None or filters.empty:
+            return None
+        return self._mask_cached(level, filters)
+
+    def _mask_uncached(self, level: str, filters: Filters) -> np.ndarray:
+        doc_mask = self.document_mask(filters)
+        mask = doc_mask[self.levels[level].doc_rows]
+        mask.setflags(write=False)
+        return mask
+
+    def document_mask(self, filters: Filters) -> np.ndarray:
+        """Boolean array over document ords: True where the document passes the filters."""
+        clauses, params = [], []
+        try:
+            start = normalise_bound(filters.date_from, end=False)
+            end = normalise_bound(filters.date_to, end=True)
+        except DateError as exc:
+            raise RefrainError(f"bad date in filter: {exc}") from None
+        if start:
+            clauses.append("date_end >= ?")
+            params.append(start)
+        if end:
+            clauses.append("date_start <= ?")
+            params.append(end)
+        if filters.doc_ids:
+            clauses.append(f"doc_id IN ({','.join('?' * len(filters.doc_ids))})")
+            params += list(filters.doc_ids)
+        known = None
+        for name, values in filters.meta:
+            if known is None:
+                known = {f for (f,) in self.db.query("SELECT DISTINCT field FROM doc_meta")}
+            if name not in known:
+                raise RefrainError(f"unknown metadata field {name!r}; this index has: {', '.join(sorted(known)) or 'none'}")
+            clauses.append(f"doc_id IN (SELECT doc_id FROM doc_meta WHERE field = ? AND value IN ({','.join('?' * len(values))}))")
+            params += [name, *values]
+        mask = np.zeros(self.n_documents, dtype=bool)
+        sql = "SELECT ord FROM documents" + (" WHERE " + " AND ".join(clauses) if clauses else "")
+        ords = [o for (o,) in self.db.query(sql, params)]
+        mask[ords] = True
+        return mask
+
+
+def _hit(row: tuple, score: float | None) -> Hit:
+    pid, doc_id, level, ordinal, _row, start, end, text, title, date, meta = row
+    return Hit(pid, doc_id, title, date, loads_meta(meta), level, ordinal,
+               None if score is None else round(float(score), 6), text, start, end)
+
+
+def _check_level(level: str) -> None:
+    if level not in LEVELS:
+        raise RefrainError(f"unknown level {level!r}; choose {' or '.join(LEVELS)}")
+
+
+def _check_k(k) -> int:
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+        raise RefrainError(f"k must be a whole number, got {k!r}")
+    if not 1 <= k <= MAX_K:
+        raise RefrainError(f"k must be between 1 and {MAX_K}, got {k}")
+    return int(k)
+
+
+def _check_score(score) -> float | None:
+    if score is None:
+        return None
+    try:
+        value = float(score)
+    except (TypeError, ValueError):
+        raise RefrainError(f"minimum score must be a number, got {score!r}") from None
+    if not -1.0 <= value <= 1.0:
+        raise RefrainError(f"minimum score must be between -1 and 1, got {value}")
+    return value
+
+
+def open_searcher(root: str | Path, model: str | None = None, encoder: Encoder | None = None) -> Searcher:
+    return Searcher(root, model=model, encoder=encoder)

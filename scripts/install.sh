@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Create .venv and install Refrain's dependencies into it (again only when a requirements file changed).
+# Usage: bash scripts/install.sh [--test]   (--test adds the test dependencies and Debian's chromium)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON="${PYTHON:-python3}"
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+if [ ! -x .venv/bin/python ]; then
+    "$PYTHON" -m venv .venv
+fi
+stamp=".venv/.refrain-installed"
+files="requirements.txt"
+[ "$want_test" = 1 ] && files="$files requirements-test.txt"
+digest=$(cat $files | sha256sum | cut -c1-16)-$want_test
+if [ ! -f "$stamp" ] || ! grep -qx "$digest" "$stamp"; then
+    .venv/bin/python -m pip install --quiet --upgrade pip
+    # torch first, alone: the CPU wheel. A plain 'torch' requirement would pull a multi-GB CUDA build.
+    .venv/bin/python -m pip install --quiet torch==2.13.0
+    for f in $files; do .venv/bin/python -m pip install --quiet -r "$f"; done
+    echo "$digest" > "$stamp"
+fi
+
+if [ "$want_test" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
+    sudo=""
+    [ "$(id -u)" != 0 ] && sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
+fi

@@ -1,0 +1,88 @@
+"""Shared fixtures: paths to the real corpora, small corpora written per test, and session-wide indexes.
+
+Real-model indexes (KCNA 2024, the sample corpus) are built once per session and shared; their
+embedding cache can be kept between local runs with REFRAIN_TEST_CACHE=/some/file.sqlite.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from index.build import BuildSettings, build_index
+from index.encoder import HashingEncoder
+from index.records import ReadOptions
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+KCNA_JSON = SHARED / "corpora" / "kcna-2024" / "headlines_2024-11-11.json"
+UN_DIR = SHARED / "corpora" / "un-general-debate-2020-2024"
+SEED_DIR = SHARED / "seeds"
+SAMPLE_CORPUS = REPO / "sample" / "corpus"
+GROUND_TRUTH = REPO / "sample" / "ground_truth.json"
+KCNA_OPTIONS = ReadOptions(text_field="story_text", title_field="headline", date_field="date_str", meta_fields=("topic",))
+KCNA_CLI_OPTIONS = ["--text-field", "story_text", "--title-field", "headline", "--date-field", "date_str", "--meta-field", "topic"]
+
+
+def require(path: Path) -> Path:
+    """Shared corpora must exist in CI; elsewhere a missing one skips the test with the reason."""
+    if not path.exists():
+        message = f"shared corpus not found: {path}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture
+def hashing() -> HashingEncoder:
+    return HashingEncoder(dim=64, max_tokens=40)
+
+
+def write_corpus(folder: Path, files: dict[str, str | bytes]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return folder
+
+
+def quick_build(sources, out, encoder, options: ReadOptions | None = None, **settings):
+    """Build with a given encoder and no progress bars."""
+    settings.setdefault("progress", False)
+    return build_index([str(s) for s in sources], out, options or ReadOptions(), BuildSettings(**settings), encoder=encoder)
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory) -> str:
+    return os.environ.get("REFRAIN_TEST_CACHE") or str(tmp_path_factory.mktemp("model-cache") / "cache.sqlite")
+
+
+@pytest.fixture(scope="session")
+def real_encoder():
+    from index.encoder import load_encoder
+
+    return load_encoder()
+
+
+@pytest.fixture(scope="session")
+def kcna_index(tmp_path_factory, model_cache, real_encoder):
+    """The KCNA 2024 corpus indexed with the real bundled model (a few minutes, once per session)."""
+    require(KCNA_JSON)
+    out = tmp_path_factory.mktemp("kcna") / "index"
+    report = quick_build([KCNA_JSON], out, real_encoder, KCNA_OPTIONS, cache_path=model_cache, progress=True)
+    return out, report
+
+
+@pytest.fixture(scope="session")
+def sample_index(tmp_path_factory, model_cache, real_encoder):
+    """The bundled sample corpus indexed with the real model."""
+    out = tmp_path_factory.mktemp("sample") / "index"
+    report = quick_build([SAMPLE_CORPUS], out, real_encoder, cache_path=model_cache)
+    return out, report
