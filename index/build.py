@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import time
 from collections import Counter
 from contextlib import contextmanager
@@ -20,7 +21,7 @@ import faiss
 import numpy as np
 from tqdm import tqdm
 
-from . import FORMAT_VERSION, ann, database, store
+from . import FORMAT_VERSION, ann, database, derived, store
 from .boilerplate import DEFAULT_MIN_DOCS, DEFAULT_SHARE, find_boilerplate
 from .cache import EmbeddingCache
 from .documents import Document, merge_duplicates
@@ -28,7 +29,7 @@ from .embedding import embed_distinct, model_dimension
 from .encoder import DEFAULT_BATCH_SIZE, DEFAULT_MODEL, Encoder, load_encoder
 from .errors import IndexUnavailable, RefrainError
 from .records import Problem, ReadOptions, Record, read_sources
-from .segment import LEVELS, Passage, Segmenter, SentenceSplitter, paragraph_spans, passages_of
+from .segment import DEFAULT_DATELINE, LEVELS, Passage, Segmenter, SentenceSplitter, paragraph_spans, passages_of
 from .textnorm import short_id, text_hash
 
 
@@ -39,6 +40,7 @@ class BuildSettings:
     boilerplate_share: float = DEFAULT_SHARE
     boilerplate_min_docs: int = DEFAULT_MIN_DOCS
     index_kind: str = "auto"
+    dateline_pattern: str = DEFAULT_DATELINE
     cache_path: str | None = None
     strict: bool = False
     wait: float = 0.0
@@ -124,7 +126,8 @@ def build_index(
         cache = EmbeddingCache(settings.cache_path or root / store.CACHE)
         try:
             with timer("segment"):
-                passages = _segment(documents, {line for line, _ in boilerplate}, encoder, cache, settings.progress)
+                dateline = _compile_dateline(settings.dateline_pattern)
+                passages = _segment(documents, {line for line, _ in boilerplate}, encoder, cache, settings.progress, dateline)
             with timer("embed"):
                 texts = {row.hash: row.passage.text for level in LEVELS for row in passages[level]}
                 vectors, stats = embed_distinct(encoder, texts, cache, settings.batch_size, settings.progress)
@@ -140,6 +143,7 @@ def build_index(
             previous = _live_generation_name(root)
             store.publish(root, generation)
             store.collect_garbage(root, keep={generation.name, previous or generation.name})
+            derived.prune(root, content)
     manifest_seconds = {k: round(v, 3) for k, v in timer.seconds.items()}
     _record_timings(generation, manifest, manifest_seconds, stats)
     return BuildReport(
@@ -177,18 +181,30 @@ def _read(sources: list[str], options: ReadOptions, strict: bool) -> tuple[list[
     return records, problems
 
 
-def _segment(documents: list[Document], skip: set[str], encoder: Encoder, cache: EmbeddingCache, progress: bool):
+def _compile_dateline(pattern: str | None) -> re.Pattern | None:
+    if not pattern:
+        return None
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise RefrainError(f"invalid --dateline-pattern: {exc}") from None
+
+
+def _segment(documents: list[Document], skip: set[str], encoder: Encoder, cache: EmbeddingCache, progress: bool,
+             dateline: re.Pattern | None = None):
     """Passages of every document; segmentations of unchanged documents come from the cache."""
     splitter = SentenceSplitter(cache)
     segmenter = Segmenter(encoder.token_spans, encoder.max_tokens, splitter)
-    keys = [segmenter.cache_key(doc.text_hash, _skip_lines_in(doc, skip), doc.title_in_text, encoder.name) for doc in documents]
+    pattern = dateline.pattern if dateline else ""
+    keys = [segmenter.cache_key(doc.text_hash, _skip_lines_in(doc, skip), doc.title_in_text, encoder.name, pattern)
+            for doc in documents]
     cached = cache.get_segments(keys)
     todo = [doc for doc, key in zip(documents, keys) if key not in cached]
-    splitter.prefetch(doc.text[a:b] for doc in todo for a, b in paragraph_spans(doc.text, skip, doc.title_in_text))
+    splitter.prefetch(doc.text[a:b] for doc in todo for a, b in paragraph_spans(doc.text, skip, doc.title_in_text, dateline))
     fresh = {}
     for doc, key in tqdm(list(zip(documents, keys)), desc="segmenting", unit="docs", disable=not progress or not todo):
         if key not in cached:
-            fresh[key] = cached[key] = segmenter.segment(doc.text, skip, doc.title_in_text)
+            fresh[key] = cached[key] = segmenter.segment(doc.text, skip, doc.title_in_text, dateline)
     splitter.flush()
     if fresh:
         cache.put_segments(fresh)
@@ -255,6 +271,8 @@ def _manifest(generation, encoder, dim, sources, read_options, settings, documen
             "boilerplate": {"share": settings.boilerplate_share, "min_docs": settings.boilerplate_min_docs},
             "batch_size": settings.batch_size,
             "index_kind": settings.index_kind,
+            "dateline_pattern": settings.dateline_pattern,
+            "cache_path": str(Path(settings.cache_path).resolve()) if settings.cache_path else None,
         },
     }
 

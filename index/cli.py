@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--batch-size", type=int, default=32, help="embedding batch size (default 32)")
     b.add_argument("--boilerplate-share", type=float, default=0.2, help="a line in at least this share of documents is boilerplate (default 0.2)")
     b.add_argument("--boilerplate-min-docs", type=int, default=3, help="...and in at least this many documents (default 3)")
+    b.add_argument("--dateline-pattern", default=None, metavar="REGEX",
+                   help="a dateline opening a document ('Pyongyang, July 14 (KCNA) --') is left out of passages; "
+                        "this regex replaces the built-in news-dateline pattern ('' turns it off)")
     b.add_argument("--index-kind", default="auto", choices=("auto", "flat", "ivf", "hnsw"), help="FAISS index (default: exact below the size threshold)")
     b.add_argument("--cache", metavar="PATH", help="embedding cache file (default: DIR/cache.sqlite); share it between indexes")
     b.add_argument("--strict", action="store_true", help="stop at the first unreadable record (exit 2) instead of skipping it")
@@ -134,6 +137,7 @@ def cmd_build(args) -> int:
     from .build import BuildSettings, build_index
     from .encoder import DEFAULT_MODEL
     from .records import ReadOptions
+    from .segment import DEFAULT_DATELINE
 
     if args.batch_size < 1:
         raise RefrainError("--batch-size must be at least 1")
@@ -143,7 +147,9 @@ def cmd_build(args) -> int:
                           tuple(args.meta_field), args.title_from, args.date_pattern, args.meta_pattern)
     settings = BuildSettings(model=args.model or DEFAULT_MODEL, batch_size=args.batch_size,
                              boilerplate_share=args.boilerplate_share, boilerplate_min_docs=args.boilerplate_min_docs,
-                             index_kind=args.index_kind, cache_path=args.cache, strict=args.strict, wait=args.wait,
+                             index_kind=args.index_kind, cache_path=args.cache,
+                             dateline_pattern=DEFAULT_DATELINE if args.dateline_pattern is None else args.dateline_pattern,
+                             strict=args.strict, wait=args.wait,
                              progress=not args.quiet and not args.json)
     report = build_index(args.sources, args.out, options, settings)
     if args.json:

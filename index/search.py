@@ -25,6 +25,7 @@ from .textnorm import normalise_line
 
 MAX_K = 1000
 MAX_QUERY_CHARS = 20_000
+MAX_MATCHES = 20_000  # matching(): most hits returned above a score threshold
 EXACT_SCAN_ROWS = 65_536  # filtered searches over fewer allowed rows than this skip the ANN index
 
 
@@ -242,6 +243,40 @@ class Searcher:
     def phrase_count(self, text: str, level: str = "paragraph", filters: Filters | None = None) -> int:
         return len(self.phrase(text, MAX_K, level, filters))
 
+    def matching(self, query: str, min_score: float, level: str = "paragraph", filters: Filters | None = None,
+                 limit: int = MAX_MATCHES) -> list[Hit]:
+        """Every passage scoring at least min_score, best first, not capped at k (timelines count them all).
+
+        An exact scan over the level's vectors; at most `limit` hits are returned.
+        """
+        _check_level(level)
+        min_score = _check_score(min_score)
+        if min_score is None:
+            raise RefrainError("a minimum score is needed to list every matching passage")
+        vector = self.embed_query(query)
+        target = self.levels[level]
+        mask = self._mask(level, filters)
+        rows = np.arange(len(target.doc_rows)) if mask is None else np.flatnonzero(mask)
+        found_rows, found_scores = [], []
+        for i in range(0, len(rows), 65_536):
+            chunk = rows[i:i + 65_536]
+            scores = np.asarray(target.vectors[chunk]) @ vector
+            keep = scores >= min_score
+            found_rows.append(chunk[keep])
+            found_scores.append(scores[keep])
+        if not found_rows:
+            return []
+        all_rows, all_scores = np.concatenate(found_rows), np.concatenate(found_scores)
+        order = np.argsort(-all_scores, kind="stable")[:max(0, int(limit))]
+        return self._hydrate(level, [(int(all_rows[i]), float(all_scores[i])) for i in order])
+
+    def pair_score(self, a_id: str, b_id: str) -> float:
+        """Cosine similarity of two stored passages (any levels), as search scores are computed."""
+        a, b = self.passage(a_id), self.passage(b_id)
+        va = np.asarray(self.levels[a.level].vectors[self._row_of(a_id)], dtype=np.float32)
+        vb = np.asarray(self.levels[b.level].vectors[self._row_of(b_id)], dtype=np.float32)
+        return round(float(va @ vb), 6)
+
     # ---------------------------------------------------------------- lookups
 
     def passage(self, passage_id: str) -> Hit:
@@ -289,11 +324,14 @@ class Searcher:
         hits = [_hit(r, None) for r in rows]
         return [h for h in hits if h.ordinal < hit.ordinal], hit, [h for h in hits if h.ordinal > hit.ordinal]
 
-    def documents(self) -> list[dict]:
-        """All documents, oldest first, for pickers and listings."""
+    def documents(self, filters: Filters | None = None) -> list[dict]:
+        """All documents (only those passing `filters`, when given), oldest first, for pickers and listings."""
+        rows = self.db.query("SELECT doc_id, title, date, meta, copies, ord FROM documents ORDER BY ord")
+        allowed = None if filters is None or filters.empty else self.document_mask(filters)
         return [
             {"doc_id": d, "title": t, "date": dt, "meta": loads_meta(m), "copies": c}
-            for d, t, dt, m, c in self.db.query("SELECT doc_id, title, date, meta, copies FROM documents ORDER BY ord")
+            for d, t, dt, m, c, o in rows
+            if allowed is None or allowed[o]
         ]
 
     def facets(self) -> dict:

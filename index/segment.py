@@ -19,8 +19,11 @@ LEVELS = ("paragraph", "sentence")
 MIN_PARAGRAPH_WORDS = 4  # shorter paragraphs are headings or salutations: they join a neighbour
 MIN_SENTENCE_WORDS = 3
 SPLITTER_VERSION = f"pysbd-{pysbd.__version__}"
-SEGMENTER_VERSION = 1  # bump when segmentation rules change: cached segmentations are then ignored
+SEGMENTER_VERSION = 2  # bump when segmentation rules change: cached segmentations are then ignored
 _PYSBD_CHUNK = 10_000  # pysbd slows down badly on huge strings; cut them at spaces first
+# A news dateline ("Pyongyang, July 14 (KCNA) -- ") starts most wire stories. It stays in the document
+# but not in passages: otherwise every story's first sentence would look alike.
+DEFAULT_DATELINE = r"^[A-Z][\w'’. -]{1,40}, [A-Z][a-z]+\.? \d{1,2}(?:, \d{4})? \([A-Z][\w ]{1,30}\) ?[-–—]{1,2} ?"
 
 TokenSpans = Callable[[str], list[tuple[int, int]]]
 
@@ -118,10 +121,11 @@ class Segmenter:
         self.max_tokens = max_tokens
         self.splitter = splitter or SentenceSplitter()
 
-    def segment(self, text: str, skip_lines: set[str] = frozenset(), title_in_text: bool = False) -> dict[str, list[tuple[int, int]]]:
+    def segment(self, text: str, skip_lines: set[str] = frozenset(), title_in_text: bool = False,
+                dateline: re.Pattern | None = None) -> dict[str, list[tuple[int, int]]]:
         """Spans (start, end) of the document's paragraphs and sentences, in reading order."""
         out: dict[str, list[tuple[int, int]]] = {level: [] for level in LEVELS}
-        for p_start, p_end in paragraph_spans(text, skip_lines, title_in_text):
+        for p_start, p_end in paragraph_spans(text, skip_lines, title_in_text, dateline):
             para = text[p_start:p_end]
             sentences = _merge_short([(p_start + a, p_start + b) for a, b in self.splitter.spans(para)], text, MIN_SENTENCE_WORDS)
             if not sentences:
@@ -131,9 +135,10 @@ class Segmenter:
                 out["sentence"].extend(self._fit(text, s_start, s_end))
         return out
 
-    def cache_key(self, text_digest: str, skip_here: list[str], title_in_text: bool, model: str) -> str:
+    def cache_key(self, text_digest: str, skip_here: list[str], title_in_text: bool, model: str, dateline: str = "") -> str:
         """Everything a document's segmentation depends on, hashed."""
-        parts = [str(SEGMENTER_VERSION), SPLITTER_VERSION, model, str(self.max_tokens), str(title_in_text), text_digest, *skip_here]
+        parts = [str(SEGMENTER_VERSION), SPLITTER_VERSION, model, str(self.max_tokens), str(title_in_text), dateline,
+                 text_digest, *skip_here]
         return "seg:" + text_hash("\x1f".join(parts))
 
 
@@ -201,11 +206,13 @@ def token_windows(piece: str, token_spans: TokenSpans, max_tokens: int) -> list[
 _LINE = re.compile(r"[^\n]+")
 
 
-def paragraph_spans(text: str, skip_lines: set[str] = frozenset(), title_in_text: bool = False) -> list[tuple[int, int]]:
+def paragraph_spans(text: str, skip_lines: set[str] = frozenset(), title_in_text: bool = False,
+                    dateline: re.Pattern | None = None) -> list[tuple[int, int]]:
     """Paragraph spans: blank-line blocks if the document has any, else one per line.
 
-    Boilerplate lines and the title line are left out; a block never spans one of them. Short
-    fragments join the next paragraph (or the previous one when they end a block run).
+    Boilerplate lines and the title line are left out; a block never spans one of them; a dateline
+    opening the first paragraph is left out too. Short fragments join the next paragraph (or the
+    previous one when they end a block run).
     """
     lines = [(m.start(), m.end()) for m in _LINE.finditer(text)]
     blank_line_breaks = "\n\n" in text
@@ -234,6 +241,11 @@ def paragraph_spans(text: str, skip_lines: set[str] = frozenset(), title_in_text
         current.append(block)
     if current:
         groups.append(current)
+    if dateline is not None and groups:
+        a, b = groups[0][0]
+        match = dateline.match(text[a:b])
+        if match and 0 < match.end() < b - a:
+            groups[0][0] = (a + match.end(), b)
     spans: list[tuple[int, int]] = []
     for group in groups:
         spans.extend(_merge_short(group, text, MIN_PARAGRAPH_WORDS))

@@ -1,0 +1,115 @@
+"""A query over time: per month or year, how many documents hold a matching passage.
+
+Raw counts follow how much was published (a busy congress month looks like a surge), so each period
+also carries its number of documents and the share that match. Every period between the first and
+last dated document is listed, empty ones included, so the chart shows when a formulation fell silent.
+Documents dated less precisely than the granularity (a year-only date in a monthly view) or undated
+are counted apart, never guessed into a period.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+GRANULARITIES = ("month", "year")
+
+
+@dataclass(frozen=True)
+class PeriodCount:
+    period: str  # "2024" or "2024-03"
+    matched: int  # documents with at least one matching passage
+    passages: int  # matching passages
+    documents: int  # documents in the period (after filters)
+
+    @property
+    def share(self) -> float:
+        return self.matched / self.documents if self.documents else 0.0
+
+    @property
+    def start(self) -> str:
+        """First day of the period, ISO (for time axes)."""
+        return self.period + ("-01-01" if len(self.period) == 4 else "-01")
+
+
+@dataclass(frozen=True)
+class Timeline:
+    by: str
+    periods: list[PeriodCount]
+    unplaced_matched: int  # matching documents without a date of the needed precision
+    unplaced_documents: int
+
+    @property
+    def matched(self) -> int:
+        return sum(p.matched for p in self.periods) + self.unplaced_matched
+
+    def nonempty(self) -> list[PeriodCount]:
+        return [p for p in self.periods if p.matched]
+
+
+def check_granularity(by: str) -> str:
+    if by not in GRANULARITIES:
+        raise ValueError(f"granularity must be one of {', '.join(GRANULARITIES)}, got {by!r}")
+    return by
+
+
+def period_of(date: str | None, by: str) -> str | None:
+    """The period a date ('YYYY', 'YYYY-MM' or 'YYYY-MM-DD') falls in, or None if it is not precise enough."""
+    check_granularity(by)
+    if not date or len(date) < 4:
+        return None
+    if by == "year":
+        return date[:4]
+    return date[:7] if len(date) >= 7 else None
+
+
+def periods_between(first: str, last: str, by: str) -> list[str]:
+    """Every period from first to last inclusive ('2023-11', '2023-12', '2024-01', ...)."""
+    check_granularity(by)
+    if by == "year":
+        return [f"{y:04d}" for y in range(int(first[:4]), int(last[:4]) + 1)]
+    year, month = int(first[:4]), int(first[5:7])
+    end = (int(last[:4]), int(last[5:7]))
+    out = []
+    while (year, month) <= end:
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
+def count_by_period(matches: Iterable[tuple[str, str | None]], documents: Iterable[tuple[str, str | None]], by: str) -> Timeline:
+    """Count matching documents per period.
+
+    matches: (doc_id, date) of every matching passage; documents: (doc_id, date) of every document
+    the query could have matched (the filtered corpus), which gives the denominators.
+    """
+    check_granularity(by)
+    docs_per_period: dict[str, int] = {}
+    unplaced_documents = 0
+    for _doc_id, date in documents:
+        period = period_of(date, by)
+        if period is None:
+            unplaced_documents += 1
+        else:
+            docs_per_period[period] = docs_per_period.get(period, 0) + 1
+    matched_docs: dict[str, set[str]] = {}
+    passages: dict[str, int] = {}
+    unplaced: set[str] = set()
+    for doc_id, date in matches:
+        period = period_of(date, by)
+        if period is None:
+            unplaced.add(doc_id)
+            continue
+        matched_docs.setdefault(period, set()).add(doc_id)
+        passages[period] = passages.get(period, 0) + 1
+    known = set(docs_per_period) | set(matched_docs)
+    if not known:
+        return Timeline(by, [], len(unplaced), unplaced_documents)
+    span = periods_between(min(known), max(known), by)
+    rows = [PeriodCount(p, len(matched_docs.get(p, ())), passages.get(p, 0), docs_per_period.get(p, 0)) for p in span]
+    return Timeline(by, rows, len(unplaced), unplaced_documents)
+
+
+def in_period(items: Iterable, period: str, by: str, date_of=lambda item: item.date) -> list:
+    """The items (hits) whose date falls in the period, in the order given."""
+    return [item for item in items if period_of(date_of(item), by) == period]

@@ -1,0 +1,250 @@
+"""The explorer's shareable view state and its URL form (query parameters), validated both ways.
+
+A copied URL must reopen the same view: query, level, k, minimum score, filters and the selected
+passages all live in the query string. Anything read back from a URL is untrusted: a bad value
+becomes its default (never an error), and `restricted` drops ids the open index does not know.
+The index location is deliberately not part of this state: it never comes from a URL.
+
+    ?view=search&q=people-first+principle&level=sentence&k=30&min=0.5&from=2024-01&to=2024-06
+     &meta.topic=Politics&meta.topic=Economy&doc=<doc_id>&like=<passage_id>&read=<doc_id>&p=<passage_id>
+     &a=<passage_id>&b=<passage_id>&by=year&norm=1&period=2024&sort=date&exact=1
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass, field, replace
+from typing import Callable, Mapping, Sequence
+
+from .dates import DateError, normalise_bound, parse_date
+from .segment import LEVELS
+from .timeline import GRANULARITIES
+
+VIEWS = ("search", "document", "compare", "timeline")  # a new view adds its slug here and a module in explorer/views
+SORTS = ("score", "date")
+K_MIN, K_MAX = 1, 100
+MAX_QUERY_CHARS = 2000  # a URL is not the place for a whole speech
+META_PREFIX = "meta."
+_ID = re.compile(r"^[\w.:\-]{1,80}$")
+_PERIOD = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]))?$")
+_FIELD = re.compile(r"^[\w\-. ]{1,60}$")
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
+
+
+@dataclass(frozen=True)
+class ViewState:
+    view: str = "search"
+    query: str = ""
+    exact: bool = False  # exact-phrase (FTS5) search instead of semantic
+    like: str | None = None  # "more like this": the source passage
+    level: str = "paragraph"
+    k: int = 20
+    min_score: float = 0.4
+    date_from: str | None = None
+    date_to: str | None = None
+    meta: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    docs: tuple[str, ...] = ()
+    read: str | None = None  # the document open in the Document view
+    passage: str | None = None  # the passage chosen in it
+    a: str | None = None  # the two passages in Compare
+    b: str | None = None
+    by: str = "month"
+    norm: bool = False
+    period: str | None = None  # the timeline period whose hits are listed
+    sort: str = "score"  # order of "where else" hits in the Document view
+    views: tuple[str, ...] = field(default=VIEWS, compare=False, repr=False)
+
+    def meta_dict(self) -> dict[str, list[str]]:
+        return {name: list(values) for name, values in self.meta}
+
+    def filters(self):
+        from .search import Filters
+
+        return Filters.make(self.date_from, self.date_to, self.docs, self.meta_dict())
+
+
+DEFAULT = ViewState()
+
+
+def _last(params: Mapping[str, Sequence[str] | str], key: str) -> str | None:
+    value = params.get(key)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    return str(value[-1]) if len(value) else None
+
+
+def _all(params: Mapping[str, Sequence[str] | str], key: str) -> list[str]:
+    value = params.get(key)
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else [str(v) for v in value]
+
+
+def _choice(value: str | None, options: Sequence[str], default: str) -> str:
+    return value if value in options else default
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None:
+        return default
+    low = value.strip().lower()
+    return True if low in _TRUE else False if low in _FALSE else default
+
+
+def _int(value: str | None, low: int, high: int, default: int) -> int:
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return default
+    return min(max(number, low), high)
+
+
+def _score(value: str | None, default: float) -> float:
+    try:
+        number = float(str(value).strip())
+    except (TypeError, ValueError):
+        return default
+    if not math.isfinite(number):
+        return default
+    return round(min(max(number, 0.0), 1.0), 3)
+
+
+def _id(value: str | None) -> str | None:
+    return value if value and _ID.match(value) else None
+
+
+def _date(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return parse_date(value)
+    except DateError:
+        return None
+
+
+def from_params(params: Mapping[str, Sequence[str] | str], views: Sequence[str] = VIEWS) -> ViewState:
+    """Read a state from query parameters (key -> value or list of values); bad values become defaults."""
+    views = tuple(views) or VIEWS
+    query = (_last(params, "q") or "")[:MAX_QUERY_CHARS]
+    meta: dict[str, set[str]] = {}
+    for key in params:
+        if key.startswith(META_PREFIX) and _FIELD.match(key[len(META_PREFIX):]):
+            values = {v for v in _all(params, key) if v and len(v) <= 200}
+            if values:
+                meta.setdefault(key[len(META_PREFIX):], set()).update(values)
+    date_from, date_to = _date(_last(params, "from")), _date(_last(params, "to"))
+    if date_from and date_to and date_from > date_to:
+        date_from, date_to = date_to, date_from
+    period = _last(params, "period")
+    return ViewState(
+        view=_choice(_last(params, "view"), views, views[0]),
+        query=query,
+        exact=_bool(_last(params, "exact"), DEFAULT.exact),
+        like=_id(_last(params, "like")),
+        level=_choice(_last(params, "level"), LEVELS, DEFAULT.level),
+        k=_int(_last(params, "k"), K_MIN, K_MAX, DEFAULT.k),
+        min_score=_score(_last(params, "min"), DEFAULT.min_score),
+        date_from=date_from,
+        date_to=date_to,
+        meta=tuple(sorted((name, tuple(sorted(values))) for name, values in meta.items())),
+        docs=tuple(sorted({d for d in map(_id, _all(params, "doc")) if d})),
+        read=_id(_last(params, "read")),
+        passage=_id(_last(params, "p")),
+        a=_id(_last(params, "a")),
+        b=_id(_last(params, "b")),
+        by=_choice(_last(params, "by"), GRANULARITIES, DEFAULT.by),
+        norm=_bool(_last(params, "norm"), DEFAULT.norm),
+        period=period if period and _PERIOD.match(period) else None,
+        sort=_choice(_last(params, "sort"), SORTS, DEFAULT.sort),
+        views=views,
+    )
+
+
+def to_params(state: ViewState) -> dict[str, str | list[str]]:
+    """The query parameters for a state, leaving out every value that equals its default."""
+    out: dict[str, str | list[str]] = {}
+    if state.view != state.views[0]:
+        out["view"] = state.view
+    if state.query:
+        out["q"] = state.query[:MAX_QUERY_CHARS]
+    if state.exact:
+        out["exact"] = "1"
+    for key, value in (("like", state.like), ("read", state.read), ("p", state.passage), ("a", state.a), ("b", state.b),
+                       ("from", state.date_from), ("to", state.date_to), ("period", state.period)):
+        if value:
+            out[key] = value
+    if state.level != DEFAULT.level:
+        out["level"] = state.level
+    if state.k != DEFAULT.k:
+        out["k"] = str(state.k)
+    if state.min_score != DEFAULT.min_score:
+        out["min"] = f"{state.min_score:g}"
+    for name, values in state.meta:
+        if values:
+            out[META_PREFIX + name] = list(values)
+    if state.docs:
+        out["doc"] = list(state.docs)
+    if state.by != DEFAULT.by:
+        out["by"] = state.by
+    if state.norm:
+        out["norm"] = "1"
+    if state.sort != DEFAULT.sort:
+        out["sort"] = state.sort
+    return out
+
+
+def restricted(
+    state: ViewState,
+    doc_ids: set[str],
+    meta_values: Mapping[str, Mapping[str, int] | set[str]],
+    passage_exists: Callable[[str], bool],
+) -> ViewState:
+    """The state with documents, metadata and passages unknown to the open index dropped."""
+
+    def known(pid: str | None) -> str | None:
+        return pid if pid and passage_exists(pid) else None
+
+    meta = tuple(
+        (name, tuple(v for v in values if v in meta_values[name]))
+        for name, values in state.meta
+        if name in meta_values
+    )
+    return replace(
+        state,
+        meta=tuple((name, values) for name, values in meta if values),
+        docs=tuple(d for d in state.docs if d in doc_ids),
+        read=state.read if state.read in doc_ids else None,
+        like=known(state.like),
+        passage=known(state.passage),
+        a=known(state.a),
+        b=known(state.b),
+    )
+
+
+def date_range(state: ViewState, first: str, last: str) -> tuple[dt.date, dt.date]:
+    """The date picker's value: the state's bounds as days, clipped to the corpus's span [first, last]."""
+    low, high = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
+    start = normalise_bound(state.date_from, end=False)
+    end = normalise_bound(state.date_to, end=True)
+    start_day = min(max(dt.date.fromisoformat(start), low), high) if start else low
+    end_day = max(min(dt.date.fromisoformat(end), high), low) if end else high
+    return (start_day, end_day) if start_day <= end_day else (low, high)
+
+
+def dates_from_range(value: Sequence[dt.date] | dt.date | None, first: str, last: str) -> tuple[str | None, str | None]:
+    """State bounds from the date picker: a bound equal to the corpus's own first or last day means no bound.
+
+    The picker returns one date while the user is choosing the second; that is a lower bound only.
+    """
+    if value is None:
+        return None, None
+    days = [value] if isinstance(value, dt.date) else [d for d in value if d is not None]
+    if not days:
+        return None, None
+    start = days[0].isoformat()
+    end = days[1].isoformat() if len(days) > 1 else None
+    return (None if start <= first else start), (None if end is None or end >= last else end)
