@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from .highlight import escape_html, is_stop_word
 
 TOKEN = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]")
-SAME, CHANGED = "same", "changed"
+SAME, MOVED, CHANGED = "same", "moved", "changed"
+MOVED_MIN_WORDS = 3  # a reordered run must be at least this many words to count as shared wording
 
 
 @dataclass(frozen=True)
@@ -29,10 +30,11 @@ class Row:
 
 @dataclass(frozen=True)
 class Alignment:
-    a_spans: list[tuple[int, int, str]]  # (start, end, SAME or CHANGED) over A's text, in order
+    a_spans: list[tuple[int, int, str]]  # (start, end, SAME / MOVED / CHANGED) over A's text, in order
     b_spans: list[tuple[int, int, str]]
     rows: list[Row]
-    shared_words: int  # words inside shared runs (each side has this many)
+    a_shared: int  # words of A that B also has: aligned in place (SAME) or as a reordered run (MOVED)
+    b_shared: int
     a_words: int
     b_words: int
 
@@ -40,10 +42,13 @@ class Alignment:
     def share(self) -> float:
         """Shared words over the words of both passages (1.0 = the same wording)."""
         total = self.a_words + self.b_words
-        return 2 * self.shared_words / total if total else 1.0
+        return (self.a_shared + self.b_shared) / total if total else 1.0
 
 
-def _tokens(text: str) -> list[tuple[int, int, str]]:
+Token = tuple[int, int, str]
+
+
+def _tokens(text: str) -> list[Token]:
     return [(m.start(), m.end(), m.group().casefold().replace("’", "'")) for m in TOKEN.finditer(text)]
 
 
@@ -51,40 +56,72 @@ def _is_word(token: str) -> bool:
     return token[0].isalnum() or token[0] == "_"
 
 
-def _trivial(tokens: list[tuple[int, int, str]]) -> bool:
+def _trivial(tokens: list[Token]) -> bool:
     """A run made only of punctuation or one or two function words: shared by accident, not wording."""
     words = [t for _, _, t in tokens if _is_word(t)]
     return len(tokens) <= 2 and all(is_stop_word(w) for w in words)
 
 
-def align(a_text: str, b_text: str) -> Alignment:
-    """Align A and B token by token; shared runs of real wording are SAME, everything else CHANGED."""
-    a_tok, b_tok = _tokens(a_text), _tokens(b_text)
+def _opcodes(a_tok: list[Token], b_tok: list[Token]) -> list[tuple[str, int, int, int, int]]:
     matcher = difflib.SequenceMatcher(None, [t for *_, t in a_tok], [t for *_, t in b_tok], autojunk=False)
-    ops = []
+    ops: list[tuple[str, int, int, int, int]] = []
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal" and _trivial(a_tok[i1:i2]) and 0 < i1 and i2 < len(a_tok):
             op = "replace"  # a lone "the" between two changes is noise; keep it with the change around it
         if ops and ops[-1][0] != "equal" and op != "equal":
             _, pi1, _, pj1, _ = ops.pop()
             op, i1, j1 = "replace", pi1, pj1
-        ops.append((op, i1, i2, j1, j2))
-    a_spans: list[tuple[int, int, str]] = []
-    b_spans: list[tuple[int, int, str]] = []
+        ops.append((_name(op, i1, i2, j1, j2), i1, i2, j1, j2))
+    return ops
+
+
+def _mark_moved(tokens: list[Token], kinds: list[str], other: list[Token]) -> None:
+    """Mark CHANGED runs of at least MOVED_MIN_WORDS words that the other passage has elsewhere (reordered)."""
+    n = MOVED_MIN_WORDS
+    other_words = [t for *_, t in other if _is_word(t)]
+    grams = {tuple(other_words[i:i + n]) for i in range(len(other_words) - n + 1)}
+    words = [i for i, (*_, t) in enumerate(tokens) if _is_word(t)]
+    for w in range(len(words) - n + 1):
+        window = words[w:w + n]
+        gram = tuple(tokens[i][2] for i in window)
+        if gram in grams and not all(is_stop_word(t) for t in gram) and all(kinds[i] != SAME for i in window):
+            for i in range(window[0], window[-1] + 1):
+                kinds[i] = MOVED
+
+
+def _spans(tokens: list[Token], kinds: list[str]) -> list[tuple[int, int, str]]:
+    spans: list[tuple[int, int, str]] = []
+    for (start, end, _), kind in zip(tokens, kinds):
+        if spans and spans[-1][2] == kind:
+            spans[-1] = (spans[-1][0], end, kind)
+        else:
+            spans.append((start, end, kind))
+    return spans
+
+
+def align(a_text: str, b_text: str) -> Alignment:
+    """Align A and B token by token (case aside).
+
+    Runs aligned in place are SAME; runs of three or more words that both have but in another order are
+    MOVED; everything else is CHANGED.
+    """
+    a_tok, b_tok = _tokens(a_text), _tokens(b_text)
+    a_kind, b_kind = [CHANGED] * len(a_tok), [CHANGED] * len(b_tok)
     rows: list[Row] = []
-    shared = 0
-    for op, i1, i2, j1, j2 in ops:
-        op = _name(op, i1, i2, j1, j2)
-        kind = SAME if op == "equal" else CHANGED
-        if i2 > i1:
-            a_spans.append((a_tok[i1][0], a_tok[i2 - 1][1], kind))
-        if j2 > j1:
-            b_spans.append((b_tok[j1][0], b_tok[j2 - 1][1], kind))
+    for op, i1, i2, j1, j2 in _opcodes(a_tok, b_tok):
         if op == "equal":
-            shared += sum(_is_word(t) for *_, t in a_tok[i1:i2])
+            a_kind[i1:i2] = [SAME] * (i2 - i1)
+            b_kind[j1:j2] = [SAME] * (j2 - j1)
         rows.append(Row(op, _slice(a_text, a_tok, i1, i2), _slice(b_text, b_tok, j1, j2)))
+    _mark_moved(a_tok, a_kind, b_tok)
+    _mark_moved(b_tok, b_kind, a_tok)
+
+    def shared(tokens, kinds):
+        return sum(_is_word(t) and k != CHANGED for (*_, t), k in zip(tokens, kinds))
+
     return Alignment(
-        a_spans, b_spans, rows, shared,
+        _spans(a_tok, a_kind), _spans(b_tok, b_kind), rows,
+        shared(a_tok, a_kind), shared(b_tok, b_kind),
         sum(_is_word(t) for *_, t in a_tok), sum(_is_word(t) for *_, t in b_tok),
     )
 
@@ -104,13 +141,14 @@ def _slice(text: str, tokens: list[tuple[int, int, str]], i: int, j: int) -> str
 
 
 def side_html(text: str, spans: list[tuple[int, int, str]], changed_class: str) -> str:
-    """One passage as escaped HTML: shared runs in <mark class="same">, the rest in <span class=changed_class>."""
+    """One passage as escaped HTML: shared runs in <mark class="same">, reordered ones in <mark class="moved">,
+    the rest in <span class=changed_class>."""
     out, cursor = [], 0
     for start, end, kind in spans:
         out.append(escape_html(text[cursor:start]))
         piece = escape_html(text[start:end])
-        if kind == SAME:
-            out.append(f'<mark class="same">{piece}</mark>')
+        if kind in (SAME, MOVED):
+            out.append(f'<mark class="{kind}">{piece}</mark>')
         else:
             out.append(f'<span class="{html.escape(changed_class, quote=True)}">{piece}</span>')
         cursor = end

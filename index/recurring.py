@@ -106,7 +106,8 @@ def mine(searcher: Searcher, params: MiningParams, progress: Progress | None = N
     formulations = [_describe(corpus, centre, members, params) for centre, members in groups]
     formulations.sort(key=lambda f: (-f["n_documents"], -f["n_passages"], f["id"]))
     report(1.0, "done")
-    n_components = connected_components(corpus.adjacency(first, second, score), directed=False)[0] if len(first) else len(corpus.node_hash)
+    n = len(corpus.node_hash)
+    n_components = connected_components(coo_matrix((score, (first, second)), shape=(n, n)), directed=False)[0]
     return {
         "kind": "recurring",
         "miner_version": MINER_VERSION,
@@ -156,10 +157,6 @@ class _Corpus:
         a, b = single[first], single[second]
         return (a >= 0) & (a == b)
 
-    def adjacency(self, first, second, score):
-        n = len(self.node_hash)
-        m = coo_matrix((np.concatenate([score, score]), (np.concatenate([first, second]), np.concatenate([second, first]))), shape=(n, n))
-        return m.tocsr()
 
     def passage_texts(self, occurrences: list[int]) -> dict[int, str]:
         """Text of the passage behind each occurrence."""
@@ -249,30 +246,46 @@ def _cache_path(searcher: Searcher) -> Path:
 
 
 def _group(corpus: _Corpus, first, second, score, min_docs: int) -> list[tuple[int, dict[int, float]]]:
-    """Centre-based groups: [(centre node, {member node: similarity to centre})], each in >= min_docs documents."""
-    n = len(corpus.node_hash)
-    graph = corpus.adjacency(first, second, score)
+    """Centre-based groups found in at least min_docs documents."""
+    groups = centre_groups(len(corpus.node_hash), first, second, score, corpus.node_weight, corpus.node_hash, min_docs)
+    out = []
+    for centre, members in groups:
+        docs = set().union(*(corpus.node_docs[m] for m in members))
+        if len(docs) >= min_docs:
+            out.append((centre, members))
+    return out
+
+
+def centre_groups(n: int, first: np.ndarray, second: np.ndarray, score: np.ndarray, weight: np.ndarray,
+                  keys: list[str], min_weight: int = 1) -> list[tuple[int, dict[int, float]]]:
+    """Greedy centre-based grouping of a similarity graph: [(centre, {member: similarity to centre})].
+
+    The node whose unassigned neighbourhood carries the most weight (documents) becomes a centre and takes
+    those neighbours; repeat. Ties go to the heavier node, then the higher degree, then the smaller key, so
+    the result does not depend on input order. Members then move to the closest centre they neighbour.
+    Every member is within the threshold of its centre: groups cannot drift along chains.
+    """
+    m = coo_matrix((np.concatenate([score, score]), (np.concatenate([first, second]), np.concatenate([second, first]))), shape=(n, n))
+    graph = m.tocsr()
     indptr, indices, data = graph.indptr, graph.indices, graph.data
-    weight = corpus.node_weight
     coverage = weight.astype(np.float64).copy()
     np.add.at(coverage, first, weight[second])
     np.add.at(coverage, second, weight[first])
     degree = np.diff(indptr)
-    candidates = [v for v in range(n) if degree[v] > 0 or weight[v] >= min_docs]
-    heap = [(-coverage[v], -degree[v], corpus.node_hash[v], v) for v in candidates]
+    candidates = [v for v in range(n) if degree[v] > 0 or weight[v] >= min_weight]
+    heap = [(-coverage[v], -int(weight[v]), -int(degree[v]), keys[v], v) for v in candidates]
     heapq.heapify(heap)
     assigned = np.zeros(n, dtype=bool)
     centres: list[int] = []
     group_of = np.full(n, -1, dtype=np.int64)
     while heap:
-        neg_cov, neg_deg, h, v = heapq.heappop(heap)
+        neg_cov, neg_w, neg_deg, key, v = heapq.heappop(heap)
         if assigned[v]:
             continue
         if -neg_cov != coverage[v]:  # stale entry: coverage shrank since it was pushed
-            heapq.heappush(heap, (-coverage[v], neg_deg, h, v))
+            heapq.heappush(heap, (-coverage[v], neg_w, neg_deg, key, v))
             continue
-        nbrs = indices[indptr[v]:indptr[v + 1]]
-        members = [v] + [int(u) for u in nbrs if not assigned[u]]
+        members = [v] + [int(u) for u in indices[indptr[v]:indptr[v + 1]] if not assigned[u]]
         gid = len(centres)
         centres.append(v)
         for u in members:
@@ -287,15 +300,9 @@ def _group(corpus: _Corpus, first, second, score, min_docs: int) -> list[tuple[i
     groups: list[dict[int, float]] = [{c: 1.0} for c in centres]
     for u in np.flatnonzero((group_of >= 0) & ~is_centre):
         nbrs, sims = indices[indptr[u]:indptr[u + 1]], data[indptr[u]:indptr[u + 1]]
-        at_centres = is_centre[nbrs]
-        best = int(np.argmax(np.where(at_centres, sims, -np.inf)))
-        groups[group_of[nbrs[best]]][int(u)] = float(sims[best])  # every member is within the threshold of its centre
-    out = []
-    for centre, members in zip(centres, groups):
-        docs = set().union(*(corpus.node_docs[m] for m in members))
-        if len(docs) >= min_docs:
-            out.append((centre, members))
-    return out
+        best = int(np.argmax(np.where(is_centre[nbrs], sims, -np.inf)))
+        groups[group_of[nbrs[best]]][int(u)] = float(sims[best])
+    return list(zip(centres, groups))
 
 
 # ------------------------------------------------------------------------------------------ describing

@@ -111,6 +111,7 @@ def build_sample_index(
     n_docs = sum(1 for _ in Path(corpus).rglob("*.txt"))
     report(0.0, "Loading the language model…")
     inner = encoder or load_encoder(model)
+    inner.dim  # loads the model's weights now, under this message, not later under another
     expected = estimate_passages(corpus)
     done = 0
 

@@ -21,6 +21,11 @@ MIN_SENTENCE_WORDS = 3
 SPLITTER_VERSION = f"pysbd-{pysbd.__version__}"
 SEGMENTER_VERSION = 2  # bump when segmentation rules change: cached segmentations are then ignored
 _PYSBD_CHUNK = 10_000  # pysbd slows down badly on huge strings; cut them at spaces first
+# pysbd reads about 30-70 KB of prose a second (far less for some inputs). A paragraph longer than this
+# (no real speech has one; a scraper's whole page on one line does) is split by a plain punctuation rule,
+# so one bad file cannot stall a build for minutes.
+PYSBD_MAX_CHARS = 50_000
+_SENTENCE_END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019\u00bb)\]]*(?=\s|$)|[\u3002\uff01\uff1f]+")
 # A news dateline ("Pyongyang, July 14 (KCNA) -- ") starts most wire stories. It stays in the document
 # but not in passages: otherwise every story's first sentence would look alike.
 DEFAULT_DATELINE = r"^[A-Z][\w'’. -]{1,40}, [A-Z][a-z]+\.? \d{1,2}(?:, \d{4})? \([A-Z][\w ]{1,30}\) ?[-–—]{1,2} ?"
@@ -75,6 +80,8 @@ class SentenceSplitter:
         return found
 
     def _split(self, text: str) -> list[tuple[int, int]]:
+        if len(text) > PYSBD_MAX_CHARS:
+            return _rule_split(text)
         spans: list[tuple[int, int]] = []
         for chunk_start, chunk in _chunks(text, _PYSBD_CHUNK):
             cursor = 0
@@ -97,6 +104,22 @@ class SentenceSplitter:
                 at = chunk.find(rest, cursor)
                 spans.append((chunk_start + at, chunk_start + at + len(rest)))
         return spans
+
+
+def _rule_split(text: str) -> list[tuple[int, int]]:
+    """Sentence spans (stripped) ending at ., !, ?, … before a space, or at CJK full stops."""
+    spans = []
+    start = 0
+    for end in [m.end() for m in _SENTENCE_END.finditer(text)] + [len(text)]:
+        a, b = start, end
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if a < b:
+            spans.append((a, b))
+        start = end
+    return spans
 
 
 def _chunks(text: str, size: int) -> Iterable[tuple[int, str]]:

@@ -1,0 +1,145 @@
+"""Recurring formulations on small corpora with the stand-in encoder: grouping rules, numbers, caching."""
+
+import json
+
+import numpy as np
+import pytest
+
+from index import store
+from index.errors import RefrainError
+from index.pairs import similar_pairs
+from index.recurring import MiningParams, centre_groups, core_wording, recurring, select
+from index.search import Searcher
+from tests.conftest import quick_build, write_corpus
+
+SLOGAN = "Self-reliance is the lifeblood of our glorious Union."
+VARIANT = "Self-reliance is still the lifeblood of our glorious Union."
+
+
+def speech(i: int, *extra: str) -> str:
+    things = ["bridge", "school", "clinic", "mine", "port", "farm"]
+    opening = [f"The {things[(i + k) % 6]} in district {i * 10 + k} opened on day {i * 7 + k}." for k in range(3)]
+    closing = [f"Unique closing remark number {i} about item {i * 13 + k} and {things[k]}s." for k in range(3)]
+    return f"Speech {i}\n\n" + "\n\n".join([*opening, *extra, *closing])
+
+
+@pytest.fixture
+def mined(tmp_path, hashing):
+    files = {
+        "2019-03-01_a.txt": speech(1, SLOGAN),
+        "2020-03-01_b.txt": speech(2, SLOGAN),
+        "2021-06-01_c.txt": speech(3, VARIANT),
+        "2022-06-01_d.txt": speech(4, SLOGAN, "The lonely refrain of the mountain. The lonely refrain of the mountain. The lonely refrain of the mountain."),
+        "2023-06-01_e.txt": speech(5),
+    }
+    out = tmp_path / "index"
+    quick_build([write_corpus(tmp_path / "c", files)], out, hashing)
+    searcher = Searcher(out)
+    return searcher, recurring(searcher, MiningParams(level="sentence", threshold=0.8, min_docs=3))
+
+
+def test_a_recurring_sentence_and_its_variant_form_one_traceable_formulation(mined):
+    searcher, result = mined
+    assert len(result["formulations"]) == 1
+    f = result["formulations"][0]
+    assert (f["n_documents"], f["n_passages"], f["n_variants"]) == (4, 4, 2)
+    assert f["centre"]["text"] == SLOGAN
+    assert [(v["text"], v["passages"], v["first_seen"], v["last_seen"]) for v in f["variants"]] == [
+        (SLOGAN, 3, "2019-03-01", "2022-06-01"), (VARIANT, 1, "2021-06-01", "2021-06-01")]
+    assert f["first_seen"]["date"] == "2019-03-01" and f["last_seen"]["date"] == "2022-06-01"
+    # every number is recomputed from the listed member passages
+    members = searcher.passages([m["passage_id"] for m in f["members"]])
+    assert [m.text for m in members] == [m["text"] for m in f["members"]]
+    assert {m.doc_id for m in members} == {m["doc_id"] for m in f["members"]}
+    per_year = {}
+    for m in f["members"]:
+        per_year[m["date"][:4]] = per_year.get(m["date"][:4], 0) + 1
+    assert {y: c["documents"] for y, c in f["per_year"].items()} == per_year
+    assert f["per_year"]["2021"]["share"] == 1.0 and f["per_month"]["2021-06"]["documents"] == 1
+    assert result["period_totals"]["years"] == {"2019": 1, "2020": 1, "2021": 1, "2022": 1, "2023": 1}
+    # rise: share in the latest year (2023: 0 of 1) minus the share before (4 of 4)
+    assert f["rise"] == -1.0
+
+
+def test_every_member_is_within_the_threshold_of_its_centre(mined):
+    searcher, result = mined
+    vectors = searcher.vectors("sentence")
+    rows = dict(searcher.db.query("SELECT passage_id, row FROM passages WHERE level = 'sentence'"))
+    for f in result["formulations"]:
+        centre_row = next(rows[m["passage_id"]] for m in f["members"] if m["text"] == f["centre"]["text"])
+        for m in f["members"]:
+            cosine = float(np.dot(vectors[rows[m["passage_id"]]], vectors[centre_row]))
+            assert cosine >= 0.8 - 1e-5 and abs(cosine - m["similarity"]) < 1e-3
+
+
+def test_repeats_inside_one_document_are_not_a_formulation(mined):
+    _, result = mined
+    assert not any("lonely refrain" in v["text"] for f in result["formulations"] for v in f["variants"])
+
+
+def test_results_are_stored_and_reused_until_the_index_changes(tmp_path, mined, hashing):
+    searcher, first = mined
+    files = list((searcher.root / store.DERIVED).glob("recurring-*.json"))
+    assert len(files) == 1 and json.loads(files[0].read_text())["computed_at"] == first["computed_at"]
+    again = recurring(searcher, MiningParams(level="sentence", threshold=0.8, min_docs=3))
+    assert again["computed_at"] == first["computed_at"]
+    other = recurring(searcher, MiningParams(level="sentence", threshold=0.9, min_docs=3))
+    assert other["params"]["threshold"] == 0.9 and len(list((searcher.root / store.DERIVED).glob("*.json"))) == 2
+
+
+def test_groups_cannot_drift_along_chains():
+    # Four texts 30 degrees apart: A~B, B~C, C~D are above 0.8 (cos 30° = 0.87), A and D are unrelated (cos 90° = 0).
+    angles = np.radians([0, 30, 60, 90])
+    chain = np.stack([np.cos(angles), np.sin(angles)], axis=1).astype(np.float32)
+    first, second, score = similar_pairs(chain, 0.8)
+    assert sorted(zip(first.tolist(), second.tolist())) == [(0, 1), (1, 2), (2, 3)]
+    groups = centre_groups(4, first, second, score, np.array([3, 1, 1, 1]), ["a", "b", "c", "d"])
+    for centre, members in groups:
+        assert not {0, 3} <= set(members)
+        assert all(float(chain[m] @ chain[centre]) >= 0.8 - 1e-6 for m in members)
+    # B covers the most weight (A, B, C) and becomes the centre; D stands alone
+    assert sorted(sorted(members) for _, members in groups) == [[0, 1, 2], [3]]
+
+
+def test_similar_pairs_matches_brute_force_and_the_approximate_path_finds_nearly_all():
+    rng = np.random.default_rng(7)
+    centres = rng.normal(size=(60, 32)).astype(np.float32)
+    points = np.repeat(centres, 8, axis=0) + 0.25 * rng.normal(size=(480, 32)).astype(np.float32)
+    points /= np.linalg.norm(points, axis=1, keepdims=True)
+    sims = points @ points.T
+    expected = {(i, j) for i, j in zip(*np.nonzero(np.triu(sims >= 0.8, k=1)))}
+    exact = similar_pairs(points, 0.8, exact=True)
+    assert set(zip(exact[0].tolist(), exact[1].tolist())) == expected
+    approx = similar_pairs(points, 0.8, exact=False)
+    found = set(zip(approx[0].tolist(), approx[1].tolist()))
+    assert found <= expected and len(found) >= 0.95 * len(expected)
+
+
+def test_core_wording_keeps_what_the_variants_share():
+    assert core_wording("our state-first principle", ["our state-first principle", "the principle of our state first",
+                                                       "our state-first idea"]) == "state-first"
+    assert core_wording("Only one wording here.", ["Only one wording here."]) == "Only one wording here."
+
+
+def test_select_sorts_and_filters_by_dates():
+    def f(fid, docs, first, last, rise):
+        return {"id": fid, "n_documents": docs, "n_passages": docs, "rise": rise, "variants": [{"text": fid}],
+                "first_seen": {"date": first}, "last_seen": {"date": last}}
+    result = {"formulations": [f("a", 9, "2019-01-01", "2024-05-01", 0.1), f("b", 5, "2022-03-01", "2024-12-01", 0.5),
+                               f("c", 7, "2019-06-01", "2020-12-31", -0.3)]}
+    assert [x["id"] for x in select(result, "docs")] == ["a", "c", "b"]
+    assert [x["id"] for x in select(result, "first")] == ["b", "c", "a"]
+    assert [x["id"] for x in select(result, "last")] == ["c", "a", "b"]
+    assert [x["id"] for x in select(result, "rising")] == ["b", "a", "c"]
+    assert [x["id"] for x in select(result, since="2022")] == ["b"]
+    assert [x["id"] for x in select(result, until="2021")] == ["c"]
+    assert [x["id"] for x in select(result, min_docs=6, text="c")] == ["c"]
+    with pytest.raises(RefrainError):
+        select(result, "loudest")
+
+
+def test_bad_parameters_are_user_errors(mined):
+    searcher, _ = mined
+    for params in [MiningParams(level="word"), MiningParams(threshold=1.5), MiningParams(min_docs=1)]:
+        with pytest.raises(RefrainError):
+            recurring(searcher, params)
