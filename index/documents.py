@@ -38,8 +38,10 @@ class Document:
 
 
 def _primary_order(record: Record, digest: str) -> tuple:
-    """Prefer dated copies, then the earliest date, then a stable key: the same choice in any input order."""
-    return (record.date is None, record.date or "", record.key or f"text:{digest}", record.source, record.locator)
+    """Prefer dated copies, then the earliest date, then a stable key, then the content of the copy:
+    the same choice in any input order (where a copy sits in its file decides nothing that users see)."""
+    meta = json.dumps(record.meta, sort_keys=True)
+    return (record.date is None, record.date or "", record.key or f"text:{digest}", record.title, meta, record.source, record.locator)
 
 
 def merge_duplicates(records: list[Record]) -> tuple[list[Document], list[Problem]]:

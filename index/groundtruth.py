@@ -3,6 +3,8 @@
 Used by the quality test and the threshold sweep behind the default threshold. The matching:
 - Each planted formulation is a cluster of exact variant texts. A paragraph formulation also
   yields one sentence-level cluster per sentence position (its sentences recur on their own).
+- A passage belongs to a planted cluster when its text is one of the cluster's variants or, at the
+  paragraph level, contains one (a paragraph built around a planted sentence says that sentence's thing).
 - A mined formulation is matched to the planted cluster that holds most of its passages. It is a
   true positive when that cluster holds at least half of its passages and no other mined
   formulation matched the cluster with more passages; every other mined formulation is a false positive.
@@ -66,17 +68,20 @@ def _cluster(cid: str, texts: list[str], f: dict) -> Cluster:
     return Cluster(cid, {normalise(t) for t in texts}, set(f["documents"]), f["first_seen"], f["last_seen"])
 
 
-def score(formulations: list[dict], clusters: list[Cluster], doc_names: dict[str, str]) -> Score:
-    """doc_names maps doc_id to the file name the ground truth uses."""
+def score(formulations: list[dict], clusters: list[Cluster], doc_names: dict[str, str], contains: bool = False) -> Score:
+    """doc_names maps doc_id to the file name the ground truth uses; contains: the paragraph-level rule."""
     candidates = []
     for f in formulations:
         counts = {c.id: 0 for c in clusters}
-        texts = {v["text_hash"]: normalise(v["text"]) for v in f["variants"]}
         for m in f["members"]:
+            text = normalise(m["text"])
             for c in clusters:
-                if texts[m["text_hash"]] in c.texts:
+                if text in c.texts or (contains and any(t in text for t in c.texts)):
                     counts[c.id] += 1
-        best = max(counts, key=lambda cid: (counts[cid], cid)) if counts else None
+        best = None  # the first cluster listed wins ties: the level's own planted formulations come first
+        for c in clusters:
+            if best is None or counts[c.id] > counts[best]:
+                best = c.id
         share = counts[best] / len(f["members"]) if best else 0.0
         candidates.append((counts.get(best, 0), share, best, f))
     result = Score(0.0, 0.0)

@@ -18,15 +18,16 @@ WORD = re.compile(r"\w+(?:['’]\w+)*")
 _JOINABLE_GAP = re.compile(r"[\s\-‐‑–—'’]*")  # spaces and hyphens inside a shared phrase are marked with it
 MAX_STOP_BRIDGE = 2  # at most this many shared function words between two marked words join them
 
-# Function words: shared everywhere, so marking them alone would hide the overlap that matters.
+# Function words: shared everywhere, so marking them alone would hide the overlap that matters. ("will" and
+# "must" are left out on purpose: "the will of the people", "must be" are wording analysts look for.)
 STOP_WORDS = frozenset("""
 a about above after again against all also am an and any are as at be because been before being below
 between both but by can could did do does doing down during each few for from further had has have having
 he her here hers herself him himself his how i if in into is it its itself just me more most my myself no
 nor not now of off on once only or other our ours ourselves out over own same she should so some such than
 that the their theirs them themselves then there these they this those through to too under until up upon
-very was we were what when where which while who whom why will with would you your yours yourself
-yourselves shall must may might us let
+very was we were what when where which while who whom why with would you your yours yourself
+yourselves shall may might us let
 """.split())
 
 Span = tuple[int, int]

@@ -60,3 +60,15 @@ def build(out: Path, docs_folder: Path | None = None):
     source = write(docs_folder or out.parent / "corpus")
     options = ReadOptions(id_field="id", meta_fields=("topic", "country"))
     return build_index([str(source)], out, options, BuildSettings(progress=False), encoder=HashingEncoder(ENCODER_DIM))
+
+
+def hit_ids(searcher, doc_key: str) -> list[str]:
+    """Paragraph passage ids of the document whose JSON id is doc_key, in reading order."""
+    title = next(d["title"] for d in DOCS if d["id"] == doc_key)
+    doc = next(d for d in searcher.documents() if d["title"] == title)
+    return [h.passage_id for h in searcher.document(doc["doc_id"]).passages["paragraph"]]
+
+
+def doc_id(searcher, doc_key: str) -> str:
+    title = next(d["title"] for d in DOCS if d["id"] == doc_key)
+    return next(d["doc_id"] for d in searcher.documents() if d["title"] == title)

@@ -1,0 +1,181 @@
+"""The explorer in a real browser: `streamlit run` on a free localhost port, driven by Playwright with
+Debian's chromium (never a downloaded browser). Screenshots of each view go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+import explorer_corpus
+from index.search import Searcher
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[1]
+APP = REPO / "explorer" / "app.py"
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+WIDGET_TIMEOUT_MS = 60_000  # the first page load compiles the widget bundles: slow on a small CI machine
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        message = f"{CHROMIUM} not found (bash scripts/install.sh --test installs Debian's chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`streamlit run explorer/app.py -- --index DIR` on a free port, against an index holding hostile markup."""
+    index_dir = tmp_path_factory.mktemp("browser") / "index"
+    explorer_corpus.build(index_dir)
+    port = _free_port()
+    log = open(tmp_path_factory.mktemp("logs") / "streamlit.log", "w+")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
+    env.pop("REFRAIN_INDEX", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--", "--index", str(index_dir)],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                    if response.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                pytest.fail(f"streamlit did not start:\n{log.read()[-3000:]}")
+            time.sleep(0.3)
+        yield base, Searcher(index_dir)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.dialogs = []
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    yield page
+    context.close()
+
+
+def settle(page) -> None:
+    """Wait until Streamlit has finished the rerun and drawn every widget."""
+    page.wait_for_timeout(300)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " && !document.querySelector('[data-testid=\"stSkeleton\"]')"
+        " && !document.querySelector('[data-testid=\"stSpinner\"]')",
+        timeout=WIDGET_TIMEOUT_MS)
+    page.wait_for_timeout(300)
+
+
+def card_ids(page, scope: str) -> list[str]:
+    classes = page.locator(f'[class*="st-key-card-{scope}-"]').evaluate_all("els => els.map(e => e.className)")
+    return [re.search(rf"st-key-card-{scope}-(\w+)", c).group(1) for c in classes]
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name))
+
+
+def test_search_more_like_this_and_hostile_markup(server, page):
+    base, searcher = server
+    page.goto(f"{base}/?min=0.1&k=10")
+    box = page.get_by_placeholder("Type a formulation", exact=False)
+    box.wait_for(timeout=WIDGET_TIMEOUT_MS)
+    box.fill("iron bridge")
+    box.press("Enter")
+    page.locator('[class*="st-key-card-search-"]').first.wait_for(timeout=WIDGET_TIMEOUT_MS)
+    settle(page)
+    first = card_ids(page, "search")
+    hostile = explorer_corpus.hit_ids(searcher, "hostile")[0]
+    assert hostile in first and "q=iron+bridge" in page.url
+
+    card = page.locator(f".st-key-card-search-{hostile}")
+    text = card.inner_text()
+    assert "<script>window.__pwned=1</script>" in text
+    assert '<img src=x onerror="window.__pwned=1">' in text
+    assert "[click](javascript:alert(1))" in text and ":red[alarm]" in text
+    assert '<b>markup</b> & "quotes" [link](javascript:alert(2))' in text
+    assert page.evaluate("() => window.__pwned") is None
+    assert page.locator('img[src="x"]').count() == 0 and page.locator('a[href^="javascript"]').count() == 0
+    assert page.locator("[data-testid=stMain] script").count() == 0
+    assert page.dialogs == []
+    shot(page, "explorer-search.png")
+
+    page.locator(f".st-key-search-more-{first[0]} button").click()
+    page.get_by_text("Source passage").wait_for(timeout=WIDGET_TIMEOUT_MS)
+    settle(page)
+    after = card_ids(page, "search")
+    assert after and after != first and first[0] not in after
+    assert f"like={first[0]}" in page.url
+    assert page.evaluate("() => window.__pwned") is None and page.dialogs == []
+    shot(page, "explorer-more-like-this.png")
+
+
+def test_document_compare_and_timeline_views(server, page):
+    base, searcher = server
+    founders = explorer_corpus.doc_id(searcher, "founders")
+    river = explorer_corpus.hit_ids(searcher, "founders")[1]
+    page.goto(f"{base}/?view=document&read={founders}&p={river}&min=0.3")
+    page.locator(".st-key-doc-reader").wait_for(timeout=WIDGET_TIMEOUT_MS)
+    page.locator('[class*="st-key-card-doc-"]').first.wait_for(timeout=WIDGET_TIMEOUT_MS)
+    settle(page)
+    assert page.locator(".rf-para.rf-selected").inner_text().endswith(searcher.passage(river).text)
+    assert len(card_ids(page, "doc")) == 4
+    shot(page, "explorer-document.png")
+
+    other = card_ids(page, "doc")[0]
+    page.locator(f".st-key-doc-cmp-{other} button").click()
+    page.locator("#rf-side-b").wait_for(timeout=WIDGET_TIMEOUT_MS)
+    settle(page)
+    assert "view=compare" in page.url and f"a={river}" in page.url and f"b={other}" in page.url
+    assert page.locator("#rf-side-a mark.same").count() >= 1
+    shot(page, "explorer-compare.png")
+
+    page.goto(f"{base}/?view=timeline&q=our+people+and+our+Party+flow+together&min=0.4&by=year&period=2022")
+    page.locator('[class*="st-key-card-timeline-"]').first.wait_for(timeout=WIDGET_TIMEOUT_MS)
+    settle(page)
+    assert page.locator("[data-testid=stVegaLiteChart]").count() == 1
+    assert all(searcher.passage(pid).date.startswith("2022") for pid in card_ids(page, "timeline"))
+    shot(page, "explorer-timeline.png")
