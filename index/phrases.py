@@ -1,5 +1,8 @@
 """Lexical phrases: word n-grams (3 to 8 words) that recur across documents, by document frequency.
 
+Overlapping 8-word windows found in exactly the same passages are joined back into the longer phrase
+they come from, so an 11-word slogan is reported once, whole.
+
 Counting is apriori-style: an (n+1)-gram is only counted when both of its n-word halves were frequent,
 so memory follows the number of recurring phrases, not the size of the corpus. A phrase contained in a
 longer phrase found in exactly the same documents is folded into it; phrases that start or end with a
@@ -105,6 +108,16 @@ def find_phrases(table: SentenceTable, min_docs: int = DEFAULT_MIN_DOCS, min_n: 
                 if kept.get(sub) == df:
                     folded.add(sub)
     phrases = {g: Phrase(g, "", df) for g, df in kept.items() if g not in folded}
+    _locate(phrases, words, tokenised, table.texts)
+    merged = _merge_overlaps(list(phrases.values()), words)
+    if len(merged) != len(phrases):
+        phrases = {p.words: Phrase(p.words, "", p.documents) for p in merged}
+        _locate(phrases, words, tokenised, table.texts)
+    return sorted(phrases.values(), key=lambda p: (-p.documents, -len(p.words), p.key))
+
+
+def _locate(phrases: dict[tuple, Phrase], words: list[tuple], tokenised: list[list], texts: list[str]) -> None:
+    """Fill in each phrase's passages and the surface form of its first occurrence."""
     lengths = sorted({len(g) for g in phrases})
     for index, (seq, toks) in enumerate(zip(words, tokenised)):
         for n in lengths:
@@ -115,8 +128,51 @@ def find_phrases(table: SentenceTable, min_docs: int = DEFAULT_MIN_DOCS, min_n: 
                 if not phrase.passages or phrase.passages[-1] != index:
                     phrase.passages.append(index)
                 if not phrase.text:
-                    phrase.text = table.texts[index][toks[i][1]:toks[i + n - 1][2]]
-    return sorted(phrases.values(), key=lambda p: (-p.documents, -len(p.words), p.key))
+                    phrase.text = texts[index][toks[i][1]:toks[i + n - 1][2]]
+
+
+def _merge_overlaps(phrases: list[Phrase], words: list[tuple]) -> list[Phrase]:
+    """Overlapping windows of one longer recurring phrase (found in the same passages) become that phrase.
+
+    Counting stops at MAX_N words, so an 11-word slogan first shows up as four overlapping 8-word windows.
+    """
+    groups: dict[tuple, list[Phrase]] = {}
+    for p in phrases:
+        groups.setdefault(tuple(p.passages), []).append(p)
+    out: list[Phrase] = []
+    for passages, group in groups.items():
+        current = sorted(group, key=lambda p: p.key)
+        changed = True
+        while changed and len(current) > 1:
+            changed = False
+            for a in current:
+                for b in current:
+                    if a is b:
+                        continue
+                    k = _overlap(a.words, b.words)
+                    if not k:
+                        continue
+                    joined = a.words + b.words[k:]
+                    if all(_holds(words[i], joined) for i in passages):
+                        current = [p for p in current if p is not a and p is not b] + [Phrase(joined, "", a.documents)]
+                        changed = True
+                        break
+                if changed:
+                    break
+        out.extend(current)
+    return out
+
+
+def _overlap(a: tuple, b: tuple) -> int:
+    for k in range(min(len(a), len(b)) - 1, 0, -1):
+        if a[-k:] == b[:k]:
+            return k
+    return 0
+
+
+def _holds(seq: tuple, phrase: tuple) -> bool:
+    n = len(phrase)
+    return any(seq[i:i + n] == phrase for i in range(len(seq) - n + 1))
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from .pairs import similar_pairs
 from .search import Filters, Searcher
 from .textnorm import short_id, text_hash
 
-MINER_VERSION = 1
+MINER_VERSION = 2
 # Cosine thresholds per level; the evidence is in README.md ("Recurring formulations").
 DEFAULT_THRESHOLDS = {"sentence": 0.80, "paragraph": 0.80, "phrase": 0.75}
 MINING_LEVELS = ("sentence", "paragraph", "phrase")

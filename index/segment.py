@@ -279,10 +279,17 @@ def _merge_short(spans: list[tuple[int, int]], text: str, min_words: int) -> lis
     """Join spans under min_words words to the following span, or the previous one at the end."""
     merged: list[tuple[int, int]] = []
     carry: int | None = None  # start of pending short spans
-    for a, b in spans:
+    carry_end, carry_words = 0, 0  # words in text[carry:carry_end], counted once (text without spaces
+    for a, b in spans:             # could otherwise make this quadratic: CJK never reaches min_words)
         start = carry if carry is not None else a
-        if word_count(text[start:b]) < min_words:
-            carry = start
+        if carry is None:
+            words = word_count(text[a:b])
+        else:  # a word running across carry_end is counted on both sides
+            words = carry_words + word_count(text[carry_end:b])
+            if carry_end < b and not text[carry_end - 1].isspace() and not text[carry_end].isspace():
+                words -= 1
+        if words < min_words:
+            carry, carry_end, carry_words = start, b, words
             continue
         merged.append((start, b))
         carry = None
