@@ -15,20 +15,28 @@ import numpy as np
 BLAS_THRESHOLD = 8
 faiss.cvar.distance_compute_blas_threshold = BLAS_THRESHOLD
 
-# Above this many vectors an exact flat scan stops being interactive; see bench/RESULTS.md.
+# Above this many vectors an exact flat scan stops being interactive; see bench/RESULTS.md ("Scale").
 APPROX_THRESHOLD = 200_000
+APPROX_KIND = "ivf-sq8"  # IVF over 8-bit codes (a quarter of float32's memory), re-ranked exactly from the vectors
 IVF_NPROBE = 32
+RERANK = 4  # an ivf-sq8 search re-scores RERANK * k candidates with the stored float32 vectors
+TRAIN_POINTS_PER_LIST = 32  # k-means sample per inverted list (FAISS warns under 39; recall is unaffected here)
+TRAIN_ITERATIONS = 10
+KINDS = ("flat", "ivf", "ivf-sq8", "hnsw")
 
 
 def choose_spec(n_vectors: int, kind: str = "auto") -> dict:
     """The index kind and parameters for a level of n_vectors vectors."""
     if kind == "auto":
-        kind = "flat" if n_vectors < APPROX_THRESHOLD else "ivf"
+        kind = "flat" if n_vectors < APPROX_THRESHOLD else APPROX_KIND
     if kind == "flat":
         return {"kind": "flat"}
-    if kind == "ivf":
+    if kind in ("ivf", "ivf-sq8"):
         nlist = max(1, min(int(4 * math.sqrt(max(n_vectors, 1))), n_vectors // 39 or 1))
-        return {"kind": "ivf", "nlist": nlist, "nprobe": min(IVF_NPROBE, nlist)}
+        spec = {"kind": kind, "nlist": nlist, "nprobe": min(IVF_NPROBE, nlist)}
+        if kind == "ivf-sq8":
+            spec["rerank"] = RERANK
+        return spec
     if kind == "hnsw":
         return {"kind": "hnsw", "M": 32, "efConstruction": 80, "efSearch": 64}
     raise ValueError(f"unknown index kind {kind!r}")
@@ -41,11 +49,17 @@ def build_faiss(vectors: np.ndarray, spec: dict) -> faiss.Index:
     kind = spec["kind"]
     if kind == "flat":
         index = faiss.IndexFlatIP(dim)
-    elif kind == "ivf":
+    elif kind in ("ivf", "ivf-sq8"):
         quantizer = faiss.IndexFlatIP(dim)
-        index = faiss.IndexIVFFlat(quantizer, dim, spec["nlist"], faiss.METRIC_INNER_PRODUCT)
+        if kind == "ivf":
+            index = faiss.IndexIVFFlat(quantizer, dim, spec["nlist"], faiss.METRIC_INNER_PRODUCT)
+        else:
+            index = faiss.IndexIVFScalarQuantizer(quantizer, dim, spec["nlist"], faiss.ScalarQuantizer.QT_8bit,
+                                                  faiss.METRIC_INNER_PRODUCT)
+        index.cp.niter = TRAIN_ITERATIONS
+        index.cp.min_points_per_centroid = 1  # no warning for a deliberately small training sample
         rng = np.random.default_rng(0)
-        sample_size = min(len(vectors), spec["nlist"] * 64)
+        sample_size = min(len(vectors), spec["nlist"] * TRAIN_POINTS_PER_LIST)
         sample = vectors[np.sort(rng.choice(len(vectors), sample_size, replace=False))]
         index.train(sample)
         index.nprobe = spec["nprobe"]
@@ -63,7 +77,7 @@ def build_faiss(vectors: np.ndarray, spec: dict) -> faiss.Index:
 def search_params(spec: dict, selector: faiss.IDSelector | None) -> faiss.SearchParameters | None:
     """Per-call search parameters: the id filter plus the kind's own recall knob."""
     kind = spec["kind"]
-    if kind == "ivf":
+    if kind in ("ivf", "ivf-sq8"):
         return faiss.SearchParametersIVF(sel=selector, nprobe=spec["nprobe"]) if selector else faiss.SearchParametersIVF(nprobe=spec["nprobe"])
     if kind == "hnsw":
         return faiss.SearchParametersHNSW(sel=selector, efSearch=spec["efSearch"]) if selector else faiss.SearchParametersHNSW(efSearch=spec["efSearch"])

@@ -21,7 +21,7 @@ import faiss
 import numpy as np
 from tqdm import tqdm
 
-from . import FORMAT_VERSION, ann, database, derived, store
+from . import FORMAT_VERSION, ann, database, derived, store, testhook
 from .boilerplate import DEFAULT_MIN_DOCS, DEFAULT_SHARE, find_boilerplate
 from .cache import EmbeddingCache
 from .documents import Document, merge_duplicates
@@ -116,11 +116,13 @@ def build_index(
     store.check_buildable(root)
     timer = StageTimer()
     with store.BuildLock(root, settings.wait):
+        testhook.pause("locked")
         with timer("read"):
             records, problems = _read(sources, read_options, settings.strict)
             documents, id_problems = merge_duplicates(records)
             problems += id_problems
             boilerplate = find_boilerplate(documents, settings.boilerplate_share, settings.boilerplate_min_docs)
+        testhook.pause("read")
         with timer("load model"):
             encoder = encoder or load_encoder(settings.model)
         cache = EmbeddingCache(settings.cache_path or root / store.CACHE)
@@ -128,21 +130,26 @@ def build_index(
             with timer("segment"):
                 dateline = _compile_dateline(settings.dateline_pattern)
                 passages = _segment(documents, {line for line, _ in boilerplate}, encoder, cache, settings.progress, dateline)
+            testhook.pause("segmented")
             with timer("embed"):
                 texts = {row.hash: row.passage.text for level in LEVELS for row in passages[level]}
                 vectors, stats = embed_distinct(encoder, texts, cache, settings.batch_size, settings.progress)
                 dim = model_dimension(encoder, cache)
+            testhook.pause("embedded")
         finally:
             cache.close()
         with timer("write"):
             content = _content_hash(encoder, documents, passages)
             generation = store.new_generation(root)
+            testhook.pause("generation-created")
             manifest = _manifest(generation, encoder, dim, sources, read_options, settings, documents, records, problems,
                                  boilerplate, passages, content)
             _write_generation(generation, documents, passages, vectors, problems, boilerplate, manifest, dim)
             previous = _live_generation_name(root)
             store.publish(root, generation)
+            testhook.pause("published")
             store.collect_garbage(root, keep={generation.name, previous or generation.name})
+            testhook.pause("collected")
             derived.prune(root, content)
     manifest_seconds = {k: round(v, 3) for k, v in timer.seconds.items()}
     _record_timings(generation, manifest, manifest_seconds, stats)
@@ -285,6 +292,7 @@ def _write_generation(generation: Path, documents, passages, vectors, problems, 
         for doc in documents for c in doc.copies
     ))
     database.insert_doc_meta(conn, ((name, value, doc.doc_id) for doc in documents for name, values in doc.meta.items() for value in values))
+    testhook.pause("sqlite-rows")
     for level in LEVELS:
         database.insert_passages(conn, (
             (r.passage_id, r.doc.doc_id, level, r.passage.ordinal, row, r.passage.start, r.passage.end, r.passage.text, r.hash)
@@ -295,10 +303,14 @@ def _write_generation(generation: Path, documents, passages, vectors, problems, 
             matrix[row] = vectors[r.hash]
         np.save(generation / store.vectors_file(level), matrix, allow_pickle=False)
         np.save(generation / store.doc_rows_file(level), np.array([r.doc.ord for r in passages[level]], dtype=np.int32), allow_pickle=False)
+        testhook.pause(f"vectors-{level}")
         index = ann.build_faiss(matrix, manifest["levels"][level]["faiss"])
         faiss.write_index(index, str(generation / store.faiss_file(level)))
+        testhook.pause(f"faiss-{level}")
     database.finish(conn, boilerplate, ((p.source, p.locator, p.reason, int(p.skipped)) for p in problems))
+    testhook.pause("sqlite-finished")
     store.write_manifest(generation, manifest)
+    testhook.pause("manifest-written")
 
 
 def _record_timings(generation: Path, manifest: dict, seconds: dict, stats) -> None:

@@ -7,6 +7,7 @@ documents' segmentations, so an unchanged rebuild neither splits nor tokenizes a
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import threading
@@ -22,6 +23,21 @@ CREATE TABLE IF NOT EXISTS segments (key TEXT PRIMARY KEY, spans TEXT NOT NULL) 
 CREATE TABLE IF NOT EXISTS models (model TEXT PRIMARY KEY, dimension INTEGER NOT NULL) WITHOUT ROWID;
 """
 _CHUNK = 900  # stay under SQLite's bound-parameter limit
+
+
+def _damage_is_a_user_error(method):
+    """A damaged cache file ("database disk image is malformed") is a clear error, never a traceback."""
+
+    @functools.wraps(method)
+    def guarded(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.DatabaseError as exc:
+            if type(exc) is not sqlite3.DatabaseError:  # locked, constraint, interface: not damage
+                raise
+            raise _corrupt(self.path, exc) from None
+
+    return guarded
 
 
 class EmbeddingCache:
@@ -41,6 +57,7 @@ class EmbeddingCache:
     def close(self) -> None:
         self._db.close()
 
+    @_damage_is_a_user_error
     def get_vectors(self, model: str, hashes: list[str], dim: int) -> dict[str, np.ndarray]:
         """Cached vectors for the given hashes; rows of the wrong size (a damaged cache) count as missing."""
         found: dict[str, np.ndarray] = {}
@@ -56,6 +73,7 @@ class EmbeddingCache:
                         found[h] = np.frombuffer(blob, dtype=np.float32)
         return found
 
+    @_damage_is_a_user_error
     def put_vectors(self, model: str, hashes: list[str], vectors: np.ndarray) -> None:
         data = np.ascontiguousarray(vectors, dtype=np.float32)
         with self._lock, self._db:
@@ -64,17 +82,20 @@ class EmbeddingCache:
                 ((model, h, data[i].tobytes()) for i, h in enumerate(hashes)),
             )
 
+    @_damage_is_a_user_error
     def count(self, model: str | None = None) -> int:
         with self._lock:
             if model is None:
                 return self._db.execute("SELECT count(*) FROM embeddings").fetchone()[0]
             return self._db.execute("SELECT count(*) FROM embeddings WHERE model = ?", (model,)).fetchone()[0]
 
+    @_damage_is_a_user_error
     def dimension(self, model: str) -> int | None:
         with self._lock:
             row = self._db.execute("SELECT dimension FROM models WHERE model = ?", (model,)).fetchone()
         return row[0] if row else None
 
+    @_damage_is_a_user_error
     def set_dimension(self, model: str, dimension: int) -> None:
         with self._lock, self._db:
             self._db.execute("INSERT OR REPLACE INTO models VALUES (?, ?)", (model, int(dimension)))
@@ -91,6 +112,7 @@ class EmbeddingCache:
     def put_segments(self, items: dict[str, dict]) -> None:
         self._put_json("segments", items)
 
+    @_damage_is_a_user_error
     def _get_json(self, table: str, keys: list[str]) -> dict:
         out = {}
         for i in range(0, len(keys), _CHUNK):
@@ -105,6 +127,7 @@ class EmbeddingCache:
                     continue
         return out
 
+    @_damage_is_a_user_error
     def _put_json(self, table: str, items: dict) -> None:
         with self._lock, self._db:
             self._db.executemany(

@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--dateline-pattern", default=None, metavar="REGEX",
                    help="a dateline opening a document ('Pyongyang, July 14 (KCNA) --') is left out of passages; "
                         "this regex replaces the built-in news-dateline pattern ('' turns it off)")
-    b.add_argument("--index-kind", default="auto", choices=("auto", "flat", "ivf", "hnsw"), help="FAISS index (default: exact below the size threshold)")
+    b.add_argument("--index-kind", default="auto", choices=("auto", "flat", "ivf", "ivf-sq8", "hnsw"), help="FAISS index (default: exact below the size threshold)")
     b.add_argument("--cache", metavar="PATH", help="embedding cache file (default: DIR/cache.sqlite); share it between indexes")
     b.add_argument("--strict", action="store_true", help="stop at the first unreadable record (exit 2) instead of skipping it")
     b.add_argument("--wait", type=float, default=0.0, metavar="SECONDS", help="wait this long for another build of DIR to finish")

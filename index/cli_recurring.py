@@ -106,26 +106,15 @@ def cmd_recurring(args) -> int:
 
 
 def _formulation_rows(formulations: list[dict], result: dict) -> list[dict]:
-    years = list(result["period_totals"]["years"])
-    rows = []
-    for f in formulations:
-        row = {
-            "id": f["id"], "level": f["level"], "documents": f["n_documents"], "passages": f["n_passages"],
-            "variants": f["n_variants"], "first_seen": _date(f["first_seen"]), "first_doc": (f["first_seen"] or {}).get("doc_id"),
-            "last_seen": _date(f["last_seen"]), "last_doc": (f["last_seen"] or {}).get("doc_id"), "rise": f["rise"],
-            "core": f["core"], "centre": f["centre"]["text"],
-        }
-        row.update({f"docs_{y}": f["per_year"].get(y, {}).get("documents", 0) for y in years})
-        rows.append(row)
-    return rows
+    from .export import formulation_rows
+
+    return formulation_rows(formulations, result["period_totals"])
 
 
 def _member_rows(formulations: list[dict]) -> list[dict]:
-    return [
-        {"formulation": f["id"], "passage_id": m["passage_id"], "doc_id": m["doc_id"], "title": m["title"], "date": m["date"],
-         "similarity": m["similarity"], "text": m["text"]}
-        for f in formulations for m in f["members"]
-    ]
+    from .export import member_rows
+
+    return member_rows(formulations)
 
 
 def _date(seen: dict | None) -> str:

@@ -9,6 +9,7 @@ import json
 import sqlite3
 import threading
 from pathlib import Path
+from urllib.parse import quote
 from typing import Iterable
 
 SCHEMA = """
@@ -78,18 +79,43 @@ class ReadOnlyDatabase:
     """
 
     def __init__(self, path: Path):
-        uri = f"file:{path.as_posix()}?mode=ro&immutable=1"
+        self.path = path
+        _check_complete(path)
+        # quoted: a folder named "draft #2" or "100% done" must not be read as URI syntax
+        uri = f"file:{quote(Path(path).resolve().as_posix(), safe='/')}?mode=ro&immutable=1"
         self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
         self._lock = threading.Lock()
         self._conn.execute("SELECT count(*) FROM documents").fetchone()  # fail now if damaged
 
     def query(self, sql: str, params: Iterable = ()) -> list[tuple]:
         with self._lock:
-            return self._conn.execute(sql, tuple(params)).fetchall()
+            try:
+                return self._conn.execute(sql, tuple(params)).fetchall()
+            except sqlite3.DatabaseError as exc:
+                if type(exc) is not sqlite3.DatabaseError:  # syntax, constraint, interface errors: ours
+                    raise
+                from .errors import IndexUnavailable  # "database disk image is malformed" and the like
+
+                raise IndexUnavailable(f"the index database {self.path} is damaged ({exc}); rebuild with: "
+                                       f"python -m index build ... --out {Path(self.path).parent.parent}") from None
 
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+def _check_complete(path: Path) -> None:
+    """Raise sqlite3.DatabaseError for a truncated file: SQLite would read the missing pages as zeros."""
+    with open(path, "rb") as fh:
+        header = fh.read(100)
+        size = fh.seek(0, 2)
+    if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
+        raise sqlite3.DatabaseError("file is not a database")
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    if pages and size < pages * page_size:
+        raise sqlite3.DatabaseError(f"file is truncated: {size:,} of {pages * page_size:,} bytes")
 
 
 def loads_meta(text: str) -> dict[str, list[str]]:

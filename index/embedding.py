@@ -13,6 +13,7 @@ import numpy as np
 from tqdm import tqdm
 
 from .cache import EmbeddingCache
+from . import testhook
 from .encoder import DEFAULT_BATCH_SIZE, Encoder
 
 CHUNK = 512
@@ -48,11 +49,14 @@ def embed_distinct(
         return vectors, stats
     started = time.perf_counter()
     with tqdm(total=len(missing), unit="passages", desc="embedding", disable=not progress, smoothing=0.1) as bar:
-        for i in range(0, len(missing), CHUNK):
-            chunk = missing[i : i + CHUNK]
+        size = testhook.embed_chunk(CHUNK)
+        for i in range(0, len(missing), size):
+            chunk = missing[i : i + size]
             encoded = encoder.encode([texts[h] for h in chunk], batch_size=batch_size)
             if cache is not None:
                 cache.put_vectors(encoder.cache_key, chunk, encoded)
+                if i == 0:
+                    testhook.pause("embed-chunk")
             vectors.update(zip(chunk, encoded))
             bar.update(len(chunk))
     stats.embedded = len(missing)

@@ -147,6 +147,9 @@ class Searcher:
                 f"the {level} passages disagree: {db_rows} in the database, {rows} in the manifest, "
                 f"{doc_rows.shape[0] if doc_rows.ndim == 1 else '?'} in {store.doc_rows_file(level)}; {self._fix()}"
             )
+        if rows and (doc_rows.dtype.kind not in "iu" or doc_rows.min() < 0 or doc_rows.max() >= self.n_documents):
+            raise IndexUnavailable(f"{self.path / store.doc_rows_file(level)} names documents the database does not hold; "
+                                   f"{self._fix()}")
         path = self.path / store.faiss_file(level)
         if not path.is_file():
             raise IndexUnavailable(f"the FAISS index {path} is missing; {self._fix()}")
@@ -167,7 +170,9 @@ class Searcher:
         try:
             return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
         except (ValueError, OSError, EOFError) as exc:
-            raise IndexUnavailable(f"{path} is damaged ({exc}); {self._fix()}") from None
+            # numpy suggests allow_pickle=True for some damage: never follow that advice for an index file
+            reason = "not a plain numeric array" if "pickle" in str(exc) else str(exc)
+            raise IndexUnavailable(f"{path} is damaged ({reason}); {self._fix()}") from None
 
     def is_stale(self) -> bool:
         """True once a newer build has been published in this directory (or the index vanished)."""
@@ -398,11 +403,15 @@ class Searcher:
             pairs = self._exact(target, query[0], np.flatnonzero(mask), k)
         else:
             selector, bits = ann.bitmap_selector(mask) if mask is not None else (None, None)
-            scores, rows = target.index.search(query, k, params=ann.search_params(target.spec, selector))
+            rerank = int(target.spec.get("rerank") or 0)  # compressed codes: fetch more, re-score exactly
+            fetch = min(k * rerank, len(target.doc_rows)) if rerank else k
+            scores, rows = target.index.search(query, fetch, params=ann.search_params(target.spec, selector))
             del bits  # the selector reads these bits until search returns
             pairs = list(zip(rows[0].tolist(), scores[0].tolist()))
             if mask is not None and approximate and sum(r >= 0 for r, _ in pairs) < k:
                 pairs = self._exact(target, query[0], np.flatnonzero(mask), k)  # the probe missed allowed rows
+            elif rerank:
+                pairs = self._exact(target, query[0], np.unique(rows[0][rows[0] >= 0]), k)
         pairs = [(r, s) for r, s in pairs if r >= 0 and (min_score is None or s >= min_score)]
         return self._hydrate(level, pairs)
 

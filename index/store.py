@@ -21,7 +21,7 @@ import shutil
 import time
 from pathlib import Path
 
-from . import FORMAT_VERSION
+from . import FORMAT_VERSION, testhook
 from .errors import BuildLocked, IndexUnavailable, RefrainError
 
 CURRENT = "CURRENT"
@@ -66,7 +66,8 @@ def check_buildable(root: Path) -> None:
         return
     if not root.is_dir():
         raise RefrainError(f"--out {root} exists and is not a folder")
-    ours = {CURRENT, LOCK, CACHE, DERIVED, CURRENT + ".tmp"}
+    # SQLite keeps cache.sqlite-wal/-shm beside the cache while a build runs, and after one is killed
+    ours = {CURRENT, LOCK, CACHE, DERIVED, CURRENT + ".tmp", *(CACHE + s for s in ("-wal", "-shm", "-journal"))}
     foreign = [p.name for p in root.iterdir() if p.name not in ours and not p.name.startswith(GEN_PREFIX)]
     if foreign:
         shown = ", ".join(sorted(foreign)[:5])
@@ -98,6 +99,7 @@ def publish(root: Path, generation: Path) -> None:
         fh.write(generation.name + "\n")
         fh.flush()
         os.fsync(fh.fileno())
+    testhook.pause("current-tmp-written")
     os.replace(tmp, root / CURRENT)
     _fsync_path(root)
 
@@ -173,7 +175,29 @@ def read_manifest(generation: Path) -> dict:
         )
     if version < FORMAT_VERSION:
         raise IndexUnavailable(f"the index in {root} has the old format {version}; {fix}")
+    missing = _manifest_gaps(manifest)
+    if missing:
+        raise IndexUnavailable(f"the index manifest {path} is incomplete ({missing}); {fix}")
     return manifest
+
+
+def _manifest_gaps(manifest: dict) -> str:
+    """What a readable manifest lacks that opening an index needs ('' when nothing)."""
+    model = manifest.get("model")
+    if not isinstance(model, dict) or not isinstance(model.get("name"), str):
+        return "no model name"
+    if not isinstance(model.get("dimension"), int) or isinstance(model["dimension"], bool) or model["dimension"] < 1:
+        return "no model dimension"
+    levels = manifest.get("levels")
+    from .segment import LEVELS
+
+    for level in LEVELS:
+        info = levels.get(level) if isinstance(levels, dict) else None
+        if not isinstance(info, dict) or not isinstance(info.get("rows"), int) or info["rows"] < 0:
+            return f"no row count for the {level} level"
+        if not isinstance(info.get("faiss"), dict) or not isinstance(info["faiss"].get("kind"), str):
+            return f"no FAISS index kind for the {level} level"
+    return ""
 
 
 def write_manifest(generation: Path, manifest: dict) -> None:
@@ -181,4 +205,11 @@ def write_manifest(generation: Path, manifest: dict) -> None:
 
 
 def disk_size(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    """Bytes under path; files deleted meanwhile (a later build collecting this generation) count as 0."""
+    total = 0
+    for p in path.rglob("*"):
+        try:
+            total += p.stat().st_size if p.is_file() else 0
+        except OSError:
+            continue
+    return total

@@ -8,6 +8,11 @@ The index location is deliberately not part of this state: it never comes from a
     ?view=search&q=people-first+principle&level=sentence&k=30&min=0.5&from=2024-01&to=2024-06
      &meta.topic=Politics&meta.topic=Economy&doc=<doc_id>&like=<passage_id>&read=<doc_id>&p=<passage_id>
      &a=<passage_id>&b=<passage_id>&by=year&norm=1&period=2024&sort=date&exact=1
+
+The Recurring view adds its own (mining over the same from/to/meta filters):
+
+    ?view=recurring&rlevel=phrase&thr=0.7&mindocs=4&rsort=rising&since=2024-06-01&until=2024-09-30
+     &has=people-first&f=f-0123456789ab&rby=year
 """
 
 from __future__ import annotations
@@ -19,11 +24,17 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Mapping, Sequence
 
 from .dates import DateError, normalise_bound, parse_date
+from .recurring import DEFAULT_MIN_DOCS, DEFAULT_THRESHOLDS, MINING_LEVELS
+from .recurring import SORTS as RECURRING_SORTS
 from .segment import LEVELS
 from .timeline import GRANULARITIES
 
-VIEWS = ("search", "document", "compare", "timeline")  # a new view adds its slug here and a module in explorer/views
+VIEWS = ("search", "document", "compare", "timeline", "recurring")  # a new view adds its slug here and a module in explorer/views
 SORTS = ("score", "date")
+THRESHOLD_MIN, THRESHOLD_MAX = 0.5, 1.0  # below 0.5 a mining joins unrelated passages (and slowly)
+MIN_DOCS_MIN, MIN_DOCS_MAX = 2, 1000
+MAX_CONTAINS_CHARS = 200
+_FORMULATION = re.compile(r"^f-[0-9a-f]{12}$")
 K_MIN, K_MAX = 1, 100
 MAX_QUERY_CHARS = 2000  # a URL is not the place for a whole speech
 META_PREFIX = "meta."
@@ -40,7 +51,7 @@ class ViewState:
     exact: bool = False  # exact-phrase (FTS5) search instead of semantic
     like: str | None = None  # "more like this": the source passage
     level: str = "paragraph"
-    k: int = 20
+    k: int = 10
     min_score: float = 0.4
     date_from: str | None = None
     date_to: str | None = None
@@ -54,6 +65,17 @@ class ViewState:
     norm: bool = False
     period: str | None = None  # the timeline period whose hits are listed
     sort: str = "score"  # order of "where else" hits in the Document view
+    # Recurring view: what is mined (level, threshold, min_docs; the date and metadata filters above say
+    # which documents), how the list is ranked and filtered, and the formulation chosen.
+    mine: str = "sentence"
+    threshold: float | None = None  # None: the mining level's default
+    min_docs: int = DEFAULT_MIN_DOCS
+    rsort: str = "docs"
+    since: str | None = None  # first seen on or after
+    until: str | None = None  # last seen on or before
+    contains: str = ""  # a variant contains this text
+    formulation: str | None = None
+    rby: str | None = None  # trend and chart per year or month; None: chosen from the mined corpus's span
     views: tuple[str, ...] = field(default=VIEWS, compare=False, repr=False)
 
     def meta_dict(self) -> dict[str, list[str]]:
@@ -113,6 +135,23 @@ def _score(value: str | None, default: float) -> float:
     return round(min(max(number, 0.0), 1.0), 3)
 
 
+def _threshold(value: str | float | None, level: str) -> float | None:
+    """A mining threshold in [THRESHOLD_MIN, 1], to two decimals; None for the level's default or a bad value."""
+    try:
+        number = float(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    if not math.isfinite(number):
+        return None
+    number = round(min(max(number, THRESHOLD_MIN), THRESHOLD_MAX), 2)
+    return None if number == DEFAULT_THRESHOLDS.get(level) else number
+
+
+def threshold_value(value: float | None, level: str) -> float | None:
+    """The state's threshold for a slider value (None when it is the level's default)."""
+    return None if value is None else _threshold(value, level)
+
+
 def _id(value: str | None) -> str | None:
     return value if value and _ID.match(value) else None
 
@@ -140,6 +179,8 @@ def from_params(params: Mapping[str, Sequence[str] | str], views: Sequence[str] 
     if date_from and date_to and date_from > date_to:
         date_from, date_to = date_to, date_from
     period = _last(params, "period")
+    mine = _choice(_last(params, "rlevel"), MINING_LEVELS, DEFAULT.mine)
+    formulation = _last(params, "f")
     return ViewState(
         view=_choice(_last(params, "view"), views, views[0]),
         query=query,
@@ -160,6 +201,15 @@ def from_params(params: Mapping[str, Sequence[str] | str], views: Sequence[str] 
         norm=_bool(_last(params, "norm"), DEFAULT.norm),
         period=period if period and _PERIOD.match(period) else None,
         sort=_choice(_last(params, "sort"), SORTS, DEFAULT.sort),
+        mine=mine,
+        threshold=_threshold(_last(params, "thr"), mine),
+        min_docs=_int(_last(params, "mindocs"), MIN_DOCS_MIN, MIN_DOCS_MAX, DEFAULT.min_docs),
+        rsort=_choice(_last(params, "rsort"), RECURRING_SORTS, DEFAULT.rsort),
+        since=_date(_last(params, "since")),
+        until=_date(_last(params, "until")),
+        contains=(_last(params, "has") or "").strip()[:MAX_CONTAINS_CHARS],
+        formulation=formulation if formulation and _FORMULATION.match(formulation) else None,
+        rby=_choice(_last(params, "rby"), GRANULARITIES, None),
         views=views,
     )
 
@@ -194,6 +244,18 @@ def to_params(state: ViewState) -> dict[str, str | list[str]]:
         out["norm"] = "1"
     if state.sort != DEFAULT.sort:
         out["sort"] = state.sort
+    if state.mine != DEFAULT.mine:
+        out["rlevel"] = state.mine
+    if state.threshold is not None:
+        out["thr"] = f"{state.threshold:g}"
+    if state.min_docs != DEFAULT.min_docs:
+        out["mindocs"] = str(state.min_docs)
+    if state.rsort != DEFAULT.rsort:
+        out["rsort"] = state.rsort
+    for key, value in (("since", state.since), ("until", state.until), ("has", state.contains),
+                       ("f", state.formulation), ("rby", state.rby)):
+        if value:
+            out[key] = value
     return out
 
 
@@ -233,6 +295,16 @@ def date_range(state: ViewState, first: str, last: str) -> tuple[dt.date, dt.dat
     start_day = min(max(dt.date.fromisoformat(start), low), high) if start else low
     end_day = max(min(dt.date.fromisoformat(end), high), low) if end else high
     return (start_day, end_day) if start_day <= end_day else (low, high)
+
+
+def bound_day(value: str | None, first: str, last: str, *, end: bool) -> dt.date | None:
+    """A date picker's value for one bound ('YYYY', 'YYYY-MM' or a day): its first (or last) day, clipped to
+    the corpus's span [first, last]; None when there is no bound."""
+    day = normalise_bound(value, end=end) if value else None
+    if not day:
+        return None
+    low, high = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
+    return min(max(dt.date.fromisoformat(day), low), high)
 
 
 def dates_from_range(value: Sequence[dt.date] | dt.date | None, first: str, last: str) -> tuple[str | None, str | None]:

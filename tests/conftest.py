@@ -86,3 +86,25 @@ def sample_index(tmp_path_factory, model_cache, real_encoder):
     out = tmp_path_factory.mktemp("sample") / "index"
     report = quick_build([SAMPLE_CORPUS], out, real_encoder, cache_path=model_cache)
     return out, report
+
+
+_SESSION = os.environ.setdefault("REFRAIN_TEST_SESSION", f"{os.getpid()}-{__import__('time').time_ns()}")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print the reliability figures this run recorded (tests/reliability_support.py writes them)."""
+    import json
+
+    path = REPO / "test-artifacts" / "reliability.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    fresh = {k: v for k, v in sorted(data.items()) if v.get("session") == _SESSION}
+    if not fresh:
+        return
+    terminalreporter.section("reliability figures (test-artifacts/reliability.json)")
+    for section, figures in fresh.items():
+        shown = ", ".join(f"{k}={v}" for k, v in figures.items()
+                          if k not in ("recorded_at", "session") and not isinstance(v, (list, dict)))
+        terminalreporter.write_line(f"{section}: {shown}")

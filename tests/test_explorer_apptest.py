@@ -303,7 +303,7 @@ def test_bad_url_values_fall_back_without_errors(app):
                      "meta.<x>": "y", "doc": "zzz", "index": "/etc"})
     ss = at.session_state
     assert (ss["view"], ss["k"], ss["min_score"], ss["level"], ss["read"], ss["like"]) == \
-        ("search", 20, 0.4, "paragraph", None, None)
+        ("search", 10, 0.4, "paragraph", None, None)
     assert ss["meta.topic"] == [] and ss["docs"] == []
     assert not at.error and dict(at.query_params) == {}
 

@@ -1,0 +1,88 @@
+"""Refrain explorer: `streamlit run explorer/app.py [-- --index DIR]`.
+
+Opens the bundled sample corpus (building its index on first start) unless --index or REFRAIN_INDEX
+names another index. This file only wires things together; each view draws in explorer/views/.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+_REPO = Path(__file__).resolve().parents[1]
+if str(_REPO) not in sys.path:  # `streamlit run` puts only explorer/ on the path
+    sys.path.insert(0, str(_REPO))
+
+import streamlit as st  # noqa: E402
+
+from index import viewstate  # noqa: E402
+from index.app_config import resolve  # noqa: E402
+from index.errors import RefrainError  # noqa: E402
+from index.highlight import escape_markdown  # noqa: E402
+from index.interactive import use_single_query_threads  # noqa: E402
+
+from explorer import resources, sidebar, state, style  # noqa: E402
+from explorer.context import Context  # noqa: E402
+from explorer.views import BY_SLUG, VIEWS  # noqa: E402
+
+SLUGS = tuple(view.slug for view in VIEWS)
+
+
+def main() -> None:
+    st.set_page_config(page_title="Refrain", page_icon="🔁", layout="wide",
+                       initial_sidebar_state="expanded")
+    style.inject()
+    try:
+        config = resolve(sys.argv[1:], os.environ)
+        resources.ensure_sample(config)
+        searcher, corpus = resources.open_searcher(config)
+        use_single_query_threads()
+    except RefrainError as exc:
+        _unavailable(str(exc))
+        return
+
+    ss = st.session_state
+    if ss.get(state.SEEDED) != searcher.generation:
+        first = state.SEEDED not in ss
+        wanted = viewstate.from_params(state.url_params(), SLUGS) if first else state.current(corpus.facets, SLUGS)
+        kept = viewstate.restricted(wanted, set(corpus.by_id), corpus.facets.get("meta", {}), _passage_exists(searcher))
+        state.seed(kept, corpus.facets)
+        if not first:
+            st.toast("A new build of the index was loaded.", icon=":material/refresh:")
+        elif kept != wanted:
+            st.toast("Some passages or filters in this link are not in the open index and were left out.",
+                     icon=":material/info:")
+        ss[state.SEEDED] = searcher.generation
+
+    sidebar.render(searcher, corpus, config.is_sample)
+    st.segmented_control("View", SLUGS, key=state.VIEW, required=True, persist_state="session",
+                         format_func=lambda slug: f"{BY_SLUG[slug].icon} {BY_SLUG[slug].label}",
+                         label_visibility="collapsed")
+    ctx = Context(config, searcher, corpus, state.current(corpus.facets, SLUGS))
+    try:
+        BY_SLUG[ctx.state.view].render(ctx)
+    except RefrainError as exc:
+        st.error(escape_markdown(str(exc)), icon=":material/error:")
+    state.write_url(state.current(corpus.facets, SLUGS))
+
+
+def _passage_exists(searcher):
+    def exists(passage_id: str) -> bool:
+        try:
+            searcher.passage(passage_id)
+            return True
+        except RefrainError:
+            return False
+    return exists
+
+
+def _unavailable(message: str) -> None:
+    st.html('<p class="rf-brand">Re<span>frain</span></p>')
+    st.error(escape_markdown(message), icon=":material/error:")
+    st.caption("Fix the index (the message says how), then reload this page. To open another index: "
+               "streamlit run explorer/app.py -- --index DIR, or set REFRAIN_INDEX.")
+    st.button("Try again", key="retry", icon=":material/refresh:", on_click=resources.reload)
+
+
+main()

@@ -1,0 +1,139 @@
+"""The model and the open index: loaded once per server process and shared by every session.
+
+The searcher is cached per (index folder, generation): when a rebuild publishes a new generation the
+next rerun opens it, without a restart. The sample index is built here on first start, with a progress bar.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import streamlit as st
+
+from index import store
+from index.app_config import AppConfig
+from index.encoder import load_encoder
+from index.errors import IndexUnavailable, RefrainError
+from index.derived import result_path
+from index.highlight import escape_markdown
+from index.recurring import MINER_VERSION, MiningParams, recurring
+from index.sample import build_sample_index, has_index
+from index.search import Searcher
+
+from .context import Corpus
+
+_BUILD_LOCK = threading.Lock()  # one first-start build per process; other sessions wait for it
+
+
+@st.cache_resource(show_spinner=False)
+def load_model(name: str):
+    """The embedding model named by the index, loaded and warmed once per process."""
+    encoder = load_encoder(name)
+    encoder.encode(["warm up"])
+    return encoder
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def open_index(root: str, generation: str, model: str | None) -> tuple[Searcher, Corpus]:
+    searcher = Searcher(root, model=model)
+    if searcher.generation != generation:  # published again while we opened it: the next rerun catches up
+        raise IndexUnavailable(f"the index in {root} changed while it was being opened; reload the page")
+    return searcher, Corpus.of(searcher)
+
+
+def live_generation(root: Path) -> str:
+    generation = store.current_generation(root) if root.is_dir() else None
+    if generation is None:
+        raise IndexUnavailable(f"no index in {root}; build one with: python -m index build SOURCE... --out {root}")
+    return generation.name
+
+
+def reload() -> None:
+    open_index.clear()
+
+
+def ensure_sample(config: AppConfig) -> None:
+    """Build the bundled sample's index when it is missing, drawing the progress."""
+    if not config.is_sample or has_index(config.index):
+        return
+    with _BUILD_LOCK:
+        if has_index(config.index):
+            return
+        with st.status("First start: building the sample index…", expanded=True) as status:
+            st.caption(f"48 invented speeches → {config.index}. This happens once; later starts open it at once.")
+            bar = st.progress(0.0, text="Starting…")
+
+            def on_progress(fraction: float, message: str) -> None:
+                bar.progress(min(max(fraction, 0.0), 1.0), text=message)
+
+            try:
+                report = build_sample_index(config.index, cache_path=config.cache, on_progress=on_progress)
+            except RefrainError as exc:
+                status.update(label="Could not build the sample index", state="error")
+                st.error(escape_markdown(str(exc)), icon=":material/error:")
+                st.stop()
+            status.update(label=f"Sample index ready: {report.documents} speeches, "
+                                f"{report.passages['paragraph']:,} paragraphs, {report.passages['sentence']:,} sentences",
+                          state="complete", expanded=False)
+
+
+def open_searcher(config: AppConfig) -> tuple[Searcher, Corpus]:
+    """The open index for this rerun (reopened when a new generation was published); RefrainError if unusable."""
+    searcher, corpus = open_index(str(config.index), live_generation(config.index), config.model)
+    if searcher.is_stale():  # published between our check and now: take the new one
+        searcher, corpus = open_index(str(config.index), live_generation(config.index), config.model)
+    with st.spinner("Loading the language model (once per server)…"):
+        load_model(searcher.model_name)
+        searcher.encoder  # checks the model against the index (dimension); RefrainError if it cannot load
+    return searcher, corpus
+
+
+# ---------------------------------------------------------------- recurring formulations (Recurring view)
+
+MINED_PER_INDEX = 8  # results of different parameters kept in memory per index generation
+_MINE_LOCKS: dict[tuple, threading.Lock] = {}
+_MINE_LOCKS_GUARD = threading.Lock()
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _mined_results(root: str, generation: str) -> dict:
+    """{parameters: result} for one index generation, shared by every session (newest last)."""
+    return {}
+
+
+def _params_key(params: MiningParams) -> str:
+    return json.dumps(params.check().as_dict(), sort_keys=True)
+
+
+def mined_in_memory(searcher: Searcher, params: MiningParams) -> dict | None:
+    return _mined_results(str(searcher.root), searcher.generation).get(_params_key(params))
+
+
+def mined_on_disk(searcher: Searcher, params: MiningParams) -> bool:
+    """True when DIR/derived holds this mining, so reading it is quick (no progress to draw)."""
+    path = result_path(searcher.root, "recurring", searcher.manifest["content_hash"], params.check().as_dict(),
+                       MINER_VERSION)
+    return path.is_file()
+
+
+def mined(searcher: Searcher, params: MiningParams, progress=None) -> dict:
+    """The formulations for these parameters: from memory, else DIR/derived, else mined now (one mining of
+    the same parameters at a time per process; other sessions asking for it wait and share the result).
+
+    Mining runs in the script thread with the explorer's single OpenMP thread (index/interactive.py):
+    measured on the loaded 2-core machine, KCNA 2024 at sentence level took 1.3-5 s either way, and the
+    result is kept, so it is not worth changing the process-wide thread settings under other sessions."""
+    held = _mined_results(str(searcher.root), searcher.generation)
+    key = _params_key(params)
+    with _MINE_LOCKS_GUARD:
+        lock = _MINE_LOCKS.setdefault((str(searcher.root), searcher.generation, key), threading.Lock())
+    with lock:
+        found = held.get(key)
+        if found is None:
+            found = recurring(searcher, params, progress)
+            held[key] = found
+            while len(held) > MINED_PER_INDEX:
+                held.pop(next(iter(held)))
+    return found

@@ -1,0 +1,84 @@
+"""The sidebar: what index is open (and a reload), how to search (level, k, minimum score), and filters."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from index.highlight import escape_html
+from index.search import Searcher
+
+from . import resources, state
+from .context import Corpus
+
+
+def render(searcher: Searcher, corpus: Corpus, is_sample: bool) -> None:
+    with st.sidebar:
+        st.html('<p class="rf-brand">Re<span>frain</span></p>'
+                '<p class="rf-sub">Where else was this said, and when?</p>')
+        _index_card(searcher, corpus, is_sample)
+        st.button("Reload index", key="reload", icon=":material/refresh:", type="tertiary", on_click=resources.reload,
+                  help="Reopen the index from disk (a new build is also picked up automatically)")
+        mining = st.session_state.get(state.VIEW) == "recurring"
+        if not mining:  # the Recurring view has its own level and threshold; these keep their values meanwhile
+            st.segmented_control("Level", ["paragraph", "sentence"], key=state.LEVEL, required=True,
+                                 persist_state="session", format_func=str.capitalize, width="stretch")
+            st.number_input("Results (k)", min_value=1, max_value=100, step=5, key=state.K, persist_state="session")
+            st.slider("Minimum score", 0.0, 1.0, step=0.01, key=state.MIN_SCORE, persist_state="session",
+                      help="Cosine similarity between the query and a passage: about 0.5 shares the topic, 0.7 and "
+                           "above says the same thing")
+        _filters(corpus, mining)
+
+
+def _index_card(searcher: Searcher, corpus: Corpus, is_sample: bool) -> None:
+    manifest = searcher.manifest
+    counts = manifest["counts"]
+    facets = corpus.facets
+    span = ""
+    if facets.get("date_min") and facets.get("date_max"):
+        span = f" · {escape_html(facets['date_min'][:4])}–{escape_html(facets['date_max'][:4])}"
+    name = "Sample corpus (invented speeches)" if is_sample else escape_html(searcher.root.name)
+    st.html(f'<div class="rf-index"><b>{name}</b><br>{counts["documents"]:,} documents{span}<br>'
+            f'{counts["paragraph"]:,} paragraphs · {counts["sentence"]:,} sentences<br>'
+            f'<span class="rf-muted">model {escape_html(searcher.model_name)}</span><br>'
+            f'<span class="rf-path" title="{escape_html(str(searcher.root))}">{escape_html(_short_path(searcher.root))}<br>'
+            f'built {escape_html(manifest.get("created_at", "")[:16].replace("T", " "))} UTC</span>'
+            f'</div>')
+
+
+def _short_path(path) -> str:
+    parts = path.parts
+    return str(path) if len(parts) <= 3 else "…/" + "/".join(parts[-2:])
+
+
+def _filters(corpus: Corpus, mining: bool = False) -> None:
+    facets = corpus.facets
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.markdown("**Filters**", width="stretch")
+        st.button("Clear", key="clear-filters", type="tertiary", on_click=_clear, args=(facets,))
+    if mining:
+        st.caption("Dates and metadata choose the documents that are mined.")
+    if facets.get("date_min") and facets.get("date_max"):
+        import datetime as dt
+
+        low, high = dt.date.fromisoformat(facets["date_min"][:10]), dt.date.fromisoformat(facets["date_max"][:10])
+        st.date_input("Dates", min_value=low, max_value=high, key=state.DATES, persist_state="session",
+                      format="YYYY-MM-DD")
+    for field, values in facets.get("meta", {}).items():
+        st.multiselect(field.replace("_", " ").capitalize(), list(values), key=state.meta_key(field),
+                       persist_state="session", format_func=lambda v, c=values: f"{v} ({c[v]})",
+                       placeholder="Any")
+    if mining:  # mining looks across documents: a document filter does not apply
+        return
+    st.multiselect("Documents", [d["doc_id"] for d in corpus.documents], key=state.DOCS, persist_state="session",
+                   format_func=corpus.label, placeholder="Any document")
+
+
+def _clear(facets: dict) -> None:
+    import datetime as dt
+
+    ss = st.session_state
+    if facets.get("date_min") and facets.get("date_max"):
+        ss[state.DATES] = (dt.date.fromisoformat(facets["date_min"][:10]), dt.date.fromisoformat(facets["date_max"][:10]))
+    for field in facets.get("meta", {}):
+        ss[state.meta_key(field)] = []
+    ss[state.DOCS] = []

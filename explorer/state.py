@@ -1,0 +1,166 @@
+"""Session state <-> ViewState <-> URL. Widgets keep their values under the keys below; the URL mirrors them.
+
+The rules (validation, defaults, what goes in the URL) are in index.viewstate; this module only moves
+values between Streamlit's session state and that dataclass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+
+from index import viewstate
+from index.recurring import DEFAULT_THRESHOLDS
+from index.viewstate import ViewState
+
+VIEW, QUERY, EXACT, LIKE, LEVEL, K, MIN_SCORE = "view", "q", "exact", "like", "level", "k", "min_score"
+DATES, DOCS, READ, PASSAGE, A, B = "dates", "docs", "read", "passage", "a", "b"
+BY, NORM, PERIOD, SORT = "by", "norm", "period", "sort"
+MINE, THRESHOLD, MIN_DOCS, RSORT, SINCE, UNTIL = "rlevel", "thr", "mindocs", "rsort", "since", "until"
+CONTAINS, FORMULATION, RBY = "has", "f", "rby"
+RBY_AUTO = "_refrain_rby_auto"  # the granularity the Recurring view chose for this corpus (not put in the URL)
+SEEDED = "_refrain_seeded_generation"
+SPAN = "_refrain_date_span"  # the corpus span the date picker was seeded with (a rebuild may widen it)
+
+
+def meta_key(field: str) -> str:
+    return f"meta.{field}"
+
+
+def url_params() -> dict[str, list[str]]:
+    return {key: st.query_params.get_all(key) for key in st.query_params.keys()}
+
+
+def seed(state: ViewState, facets: dict) -> None:
+    """Write a state into every widget's session-state key (before the widgets are drawn)."""
+    ss = st.session_state
+    ss[VIEW], ss[QUERY], ss[EXACT], ss[LIKE] = state.view, state.query, state.exact, state.like
+    ss[LEVEL], ss[K], ss[MIN_SCORE] = state.level, state.k, state.min_score
+    span = _span(facets)
+    ss[SPAN] = span
+    if span:
+        ss[DATES] = viewstate.date_range(state, *span)
+    chosen = state.meta_dict()
+    for field in facets.get("meta", {}):
+        ss[meta_key(field)] = chosen.get(field, [])
+    ss[DOCS] = list(state.docs)
+    ss[READ], ss[PASSAGE], ss[A], ss[B] = state.read, state.passage, state.a, state.b
+    ss[BY], ss[NORM], ss[PERIOD], ss[SORT] = state.by, state.norm, state.period, state.sort
+    ss[MINE], ss[MIN_DOCS], ss[RSORT] = state.mine, state.min_docs, state.rsort
+    ss[THRESHOLD] = state.threshold if state.threshold is not None else DEFAULT_THRESHOLDS[state.mine]
+    ss[SINCE] = viewstate.bound_day(state.since, *span, end=False) if span else None
+    ss[UNTIL] = viewstate.bound_day(state.until, *span, end=True) if span else None
+    ss[CONTAINS], ss[FORMULATION], ss[RBY] = state.contains, state.formulation, state.rby
+
+
+def _span(facets: dict) -> tuple[str, str] | None:
+    if facets.get("date_min") and facets.get("date_max"):
+        return facets["date_min"][:10], facets["date_max"][:10]
+    return None
+
+
+def current(facets: dict, views: tuple[str, ...]) -> ViewState:
+    """The state the widgets hold now."""
+    ss = st.session_state
+    date_from = date_to = None
+    span = ss.get(SPAN, _span(facets))
+    if span:
+        date_from, date_to = viewstate.dates_from_range(ss.get(DATES), *span)
+    meta = tuple(sorted(
+        (field, tuple(sorted(ss.get(meta_key(field)) or ())))
+        for field in facets.get("meta", {})
+        if ss.get(meta_key(field))
+    ))
+    base = ViewState(views=views)
+    mine = ss.get(MINE) or base.mine
+    return replace(
+        base,
+        view=ss.get(VIEW) if ss.get(VIEW) in views else views[0],
+        query=ss.get(QUERY) or "",
+        exact=bool(ss.get(EXACT)),
+        like=ss.get(LIKE),
+        level=ss.get(LEVEL) or base.level,
+        k=int(ss.get(K) or base.k),
+        min_score=round(float(ss.get(MIN_SCORE) if ss.get(MIN_SCORE) is not None else base.min_score), 3),
+        date_from=date_from,
+        date_to=date_to,
+        meta=meta,
+        docs=tuple(sorted(ss.get(DOCS) or ())),
+        read=ss.get(READ),
+        passage=ss.get(PASSAGE),
+        a=ss.get(A),
+        b=ss.get(B),
+        by=ss.get(BY) or base.by,
+        norm=bool(ss.get(NORM)),
+        period=ss.get(PERIOD),
+        sort=ss.get(SORT) or base.sort,
+        mine=mine,
+        threshold=viewstate.threshold_value(ss.get(THRESHOLD), mine),
+        min_docs=int(ss.get(MIN_DOCS) or base.min_docs),
+        rsort=ss.get(RSORT) or base.rsort,
+        since=_day(ss.get(SINCE)),
+        until=_day(ss.get(UNTIL)),
+        contains=(ss.get(CONTAINS) or "").strip()[:viewstate.MAX_CONTAINS_CHARS],
+        formulation=ss.get(FORMULATION),
+        rby=ss.get(RBY) if ss.get(RBY) != ss.get(RBY_AUTO) else None,
+    )
+
+
+def _day(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def write_url(state: ViewState) -> None:
+    """Mirror the state into the URL (only when it changed, so the browser history stays clean)."""
+    wanted = {k: (v if isinstance(v, list) else [v]) for k, v in viewstate.to_params(state).items()}
+    if wanted != url_params():
+        st.query_params.from_dict(wanted)
+
+
+# ---------------------------------------------------------------- actions (used as widget callbacks)
+
+def show(view: str, **values) -> None:
+    """Switch to a view, setting any state keys on the way (a button callback)."""
+    for key, value in values.items():
+        st.session_state[key] = value
+    st.session_state[VIEW] = view
+
+
+def more_like(passage_id: str) -> None:
+    show("search", **{LIKE: passage_id, PERIOD: None})
+
+
+def open_document(doc_id: str, passage_id: str | None = None) -> None:
+    show("document", **{READ: doc_id, PASSAGE: passage_id})
+
+
+def compare(a: str, b: str) -> None:
+    show("compare", **{A: a, B: b})
+
+
+def add_to_compare(passage_id: str) -> None:
+    """Without a reference passage: the first pick becomes A, the next B (then Compare opens)."""
+    ss = st.session_state
+    if not ss.get(A) or ss.get(A) == passage_id or ss.get(B):
+        ss[A], ss[B] = passage_id, None
+        st.toast("Passage A chosen. Now choose Compare on a second passage.", icon=":material/compare_arrows:")
+    else:
+        compare(ss[A], passage_id)
+
+
+def open_passage(doc_id: str, passage_id: str, level: str) -> None:
+    """Open a document with a passage of the given level chosen (the reader shows that level)."""
+    show("document", **{READ: doc_id, PASSAGE: passage_id, LEVEL: level})
+
+
+def mining_level_changed() -> None:
+    """A new mining level starts at its own default threshold; the chosen formulation belonged to the old one."""
+    ss = st.session_state
+    ss[THRESHOLD] = DEFAULT_THRESHOLDS.get(ss.get(MINE), DEFAULT_THRESHOLDS["sentence"])
+    ss[FORMULATION] = None
+
+
+def query_changed() -> None:
+    st.session_state[LIKE] = None
+    st.session_state[PERIOD] = None
