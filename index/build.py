@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import time
 from collections import Counter
 from contextlib import contextmanager
@@ -144,7 +145,12 @@ def build_index(
             testhook.pause("generation-created")
             manifest = _manifest(generation, encoder, dim, sources, read_options, settings, documents, records, problems,
                                  boilerplate, passages, content)
-            _write_generation(generation, documents, passages, vectors, problems, boilerplate, manifest, dim)
+            try:
+                _write_generation(generation, documents, passages, vectors, problems, boilerplate, manifest, dim)
+            except OSError as exc:  # a full disk, a vanished folder: the live index is untouched, say so
+                shutil.rmtree(generation, ignore_errors=True)
+                raise RefrainError(f"cannot write the new index in {root}: {exc.strerror or exc}; "
+                                   "the previous index is unchanged") from None
             previous = _live_generation_name(root)
             store.publish(root, generation)
             testhook.pause("published")

@@ -17,6 +17,7 @@ from typing import Iterator
 
 from .dates import DateError, from_parts, iso_date_in, parse_date
 from .errors import RefrainError
+from .store import is_index_folder
 from .textnorm import normalise, normalise_line, word_count
 
 TEXT_EXTENSIONS = {".txt": "txt", ".md": "txt"}
@@ -123,6 +124,9 @@ def _files_of(root: Path, fmt: str) -> Iterator[tuple[Path, str]]:
         return
     known = {**TEXT_EXTENSIONS, **RECORD_EXTENSIONS}
     for dirpath, dirnames, filenames in os.walk(root):
+        if is_index_folder(Path(dirpath)):  # an index built inside its own corpus folder is not corpus
+            dirnames[:] = []
+            continue
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             if name.startswith("."):
@@ -175,14 +179,25 @@ def _control_share(sample: bytes) -> float:
     return controls / len(sample)
 
 
-def _read_text_file(path, display, key, options, patterns) -> Iterator[Record | Problem]:
-    date_re, meta_re = patterns
+def _read_file_text(path: Path, display: str) -> Iterator[Problem | str]:
+    """The file's text (last item), after a kept-with-warning Problem if it was not clean UTF-8;
+    or a single skipping Problem if it is not text at all."""
     text, note = decode_bytes(path.read_bytes())
     if text is None:
         yield Problem(display, "", note)
         return
     if note:
         yield Problem(display, "", note, skipped=False)
+    yield text
+
+
+def _read_text_file(path, display, key, options, patterns) -> Iterator[Record | Problem]:
+    date_re, meta_re = patterns
+    *problems, text = _read_file_text(path, display)
+    yield from problems
+    if not isinstance(text, str):
+        yield text
+        return
     text = normalise(text)
     if not text:
         yield Problem(display, "", "empty document (no text after normalisation)")
@@ -225,12 +240,11 @@ def _meta_from_name(name: str, meta_re: re.Pattern | None) -> dict[str, list[str
 
 
 def _read_record_file(path: Path, display: str, fmt: str, options: ReadOptions) -> Iterator[Record | Problem]:
-    text, note = decode_bytes(path.read_bytes())
-    if text is None:
-        yield Problem(display, "", note)
+    *problems, text = _read_file_text(path, display)
+    yield from problems
+    if not isinstance(text, str):
+        yield text
         return
-    if note:
-        yield Problem(display, "", note, skipped=False)
     if fmt == "json":
         rows = _json_rows(text, display)
     elif fmt == "jsonl":

@@ -22,16 +22,17 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from . import store
 from .derived import cached_result
 from .errors import RefrainError
-from .pairs import similar_pairs
-from .search import Filters, Searcher
 from .textnorm import short_id, text_hash
+
+if TYPE_CHECKING:  # FAISS and SciPy load on first mining, so the CLI and the explorer start fast
+    from .search import Filters, Searcher
 
 MINER_VERSION = 2
 # Cosine thresholds per level; the evidence is in README.md ("Recurring formulations").
@@ -69,7 +70,9 @@ class MiningParams:
         return self
 
     @property
-    def filters(self) -> Filters:
+    def filters(self) -> "Filters":
+        from .search import Filters
+
         return Filters.make(self.date_from, self.date_to, (), {k: list(v) for k, v in self.meta})
 
     def as_dict(self) -> dict:
@@ -90,6 +93,11 @@ def recurring(searcher: Searcher, params: MiningParams, progress: Progress | Non
 
 def mine(searcher: Searcher, params: MiningParams, progress: Progress | None = None) -> dict:
     """Mine formulations from the searcher's index (no caching)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    from .pairs import similar_pairs
+
     params.check()
     started = time.perf_counter()
     report = progress or (lambda fraction, message: None)
@@ -265,6 +273,8 @@ def centre_groups(n: int, first: np.ndarray, second: np.ndarray, score: np.ndarr
     the result does not depend on input order. Members then move to the closest centre they neighbour.
     Every member is within the threshold of its centre: groups cannot drift along chains.
     """
+    from scipy.sparse import coo_matrix
+
     m = coo_matrix((np.concatenate([score, score]), (np.concatenate([first, second]), np.concatenate([second, first]))), shape=(n, n))
     graph = m.tocsr()
     indptr, indices, data = graph.indptr, graph.indices, graph.data

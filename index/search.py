@@ -91,28 +91,38 @@ class _Level:
 class Searcher:
     def __init__(self, root: str | Path, model: str | None = None, encoder: Encoder | None = None):
         self.root = Path(root)
-        generation = store.current_generation(self.root) if self.root.is_dir() else None
-        if generation is None:
-            raise IndexUnavailable(
-                f"no index in {self.root}; build one with: python -m index build SOURCE... --out {self.root}"
-            )
+        self._encoder = encoder
+        self._encoder_lock = threading.Lock()
+        for attempt in range(3):
+            generation = store.current_generation(self.root) if self.root.is_dir() else None
+            if generation is None:
+                raise IndexUnavailable(
+                    f"no index in {self.root}; build one with: python -m index build SOURCE... --out {self.root}"
+                )
+            try:
+                self._open(generation, encoder.name if encoder is not None else model)
+                break
+            except IndexUnavailable:
+                # Two rebuilds published while we were opening, and the second removed this generation:
+                # open the live one instead. A generation that is still live and broken is a real error.
+                if attempt == 2 or not self.is_stale():
+                    raise
+        self._embed_cached = lru_cache(maxsize=2048)(self._embed_uncached)
+        self._mask_cached = lru_cache(maxsize=256)(self._mask_uncached)
+
+    def _open(self, generation: Path, asked_model: str | None) -> None:
         self.generation = generation.name
         self.path = generation
         self.manifest = store.read_manifest(generation)
         self.model_name = self.manifest["model"]["name"]
-        asked = encoder.name if encoder is not None else model
-        if asked and asked != self.model_name:
+        if asked_model and asked_model != self.model_name:
             raise IndexUnavailable(
-                f"the index in {self.root} was built with model {self.model_name!r}, not {asked!r}; "
-                f"query without --model, or rebuild with: python -m index build ... --model {asked} --out {self.root}"
+                f"the index in {self.root} was built with model {self.model_name!r}, not {asked_model!r}; "
+                f"query without --model, or rebuild with: python -m index build ... --model {asked_model} --out {self.root}"
             )
-        self._encoder = encoder
-        self._encoder_lock = threading.Lock()
         self.db = self._open_database()
         self.n_documents = self.db.query("SELECT count(*) FROM documents")[0][0]
         self.levels = {level: self._open_level(level) for level in LEVELS}
-        self._embed_cached = lru_cache(maxsize=2048)(self._embed_uncached)
-        self._mask_cached = lru_cache(maxsize=256)(self._mask_uncached)
 
     # ---------------------------------------------------------------- opening
 

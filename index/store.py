@@ -60,6 +60,14 @@ def current_generation(root: Path) -> Path | None:
     return root / name
 
 
+def is_index_folder(path: Path) -> bool:
+    """A Refrain index directory (it has a CURRENT pointer or a generation folder)."""
+    try:
+        return (path / CURRENT).is_file() or any(p.name.startswith(GEN_PREFIX) and p.is_dir() for p in path.iterdir())
+    except OSError:
+        return False
+
+
 def check_buildable(root: Path) -> None:
     """Refuse to build into a folder that holds something other than a Refrain index."""
     if not root.exists():

@@ -194,3 +194,25 @@ def test_staleness_is_seen_after_a_rebuild(tmp_path, built, corpus, hashing):
     assert searcher.is_stale()
     assert searcher.search("bridges rivers", k=1)[0].text != "A brand new speech about bridges and rivers."  # old view
     assert Searcher(out).search("bridges rivers", k=1)[0].text == "A brand new speech about bridges and rivers."
+
+
+def test_an_index_inside_its_own_corpus_folder_is_not_read_as_corpus(tmp_path, corpus, hashing):
+    out = corpus / "my-index"
+    first = quick_build([corpus], out, hashing)
+    second = quick_build([corpus], out, hashing)
+    assert first.problems == second.problems == [] and second.records == len(SPEECHES)
+
+
+def test_a_full_disk_while_writing_leaves_the_previous_index(tmp_path, built, corpus, hashing, monkeypatch):
+    out, _ = built
+    before = [h.passage_id for h in Searcher(out).search("railway", k=3)]
+    generations = sorted(p.name for p in out.iterdir() if p.name.startswith("gen-"))
+
+    def no_space(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("index.build.np.save", no_space)
+    with pytest.raises(RefrainError, match="No space left on device; the previous index is unchanged"):
+        quick_build([corpus], out, hashing)
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith("gen-")) == generations  # nothing half-written left
+    assert [h.passage_id for h in Searcher(out).search("railway", k=3)] == before
