@@ -62,7 +62,8 @@ def hit_card(ctx: Context, hit: Hit, scope: str, *, query: str | None = None, ph
             if "compare" in actions:
                 if reference and reference != pid:
                     st.button(labels["compare"], key=f"{scope}-cmp-{pid}", icon=":material/compare_arrows:", type="tertiary",
-                              on_click=state.compare, args=(reference, pid), help="Compare side by side with the source passage")
+                              on_click=state.compare, args=(reference, pid),
+                              help=labels.get("compare_help", "Compare side by side with the source passage"))
                 else:
                     st.button(labels["compare"], key=f"{scope}-cmp-{pid}", icon=":material/compare_arrows:", type="tertiary",
                               on_click=state.add_to_compare, args=(pid,), help="Pick this passage for the Compare view")

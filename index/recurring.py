@@ -34,7 +34,7 @@ from .textnorm import short_id, text_hash
 if TYPE_CHECKING:  # FAISS and SciPy load on first mining, so the CLI and the explorer start fast
     from .search import Filters, Searcher
 
-MINER_VERSION = 2
+MINER_VERSION = 3
 # Cosine thresholds per level; the evidence is in README.md ("Recurring formulations").
 DEFAULT_THRESHOLDS = {"sentence": 0.80, "paragraph": 0.80, "phrase": 0.75}
 MINING_LEVELS = ("sentence", "paragraph", "phrase")
@@ -106,7 +106,7 @@ def mine(searcher: Searcher, params: MiningParams, progress: Progress | None = N
     vectors = corpus.vectors(report)
     report(0.05, f"joining {len(corpus.node_hash):,} distinct texts")
     first, second, score = similar_pairs(vectors, params.threshold, lambda f: report(0.05 + 0.8 * f, "joining"))
-    keep = ~corpus.same_single_doc(first, second)
+    keep = ~corpus.same_single_doc(first, second) & corpus.related(first, second)
     first, second, score = first[keep], second[keep], score[keep]
     report(0.86, f"grouping {len(first):,} pairs")
     groups = _group(corpus, first, second, score, params.min_docs)
@@ -127,6 +127,7 @@ def mine(searcher: Searcher, params: MiningParams, progress: Progress | None = N
         "stats": {"passages": int(len(corpus.occ_pid)), "distinct_texts": int(len(corpus.node_hash)), "pairs": int(len(first)),
                   "components": int(n_components), "documents": int(len(corpus.doc_ords)), "formulations": len(formulations)},
         "period_totals": corpus.period_totals,
+        "rise_since": corpus.rise_since,
         "formulations": formulations,
     }
 
@@ -151,11 +152,16 @@ class _Corpus:
         }
         self.doc_ords = np.flatnonzero(doc_mask)
         self.period_totals = _period_totals(self.docs[o]["date"] for o in self.doc_ords.tolist())
+        self.rise_since, self.n_latest, self.n_before = _latest_period(self.docs[o]["start"] for o in self.doc_ords.tolist())
         return doc_mask
 
     def _init_nodes(self) -> None:
         self.node_docs = [frozenset(self.occ_doc[m].tolist()) for m in self.node_members]
         self.node_weight = np.array([len(d) for d in self.node_docs], dtype=np.int64)
+
+    def related(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        """Which candidate pairs may join a group (all of them, except where a level says otherwise)."""
+        return np.ones(len(first), dtype=bool)
 
     def same_single_doc(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
         """Pairs whose two texts occur only within one and the same document."""
@@ -239,6 +245,12 @@ class _PhraseCorpus(_Corpus):
     def node_texts(self, nodes: list[int]) -> dict[int, str]:
         return {n: self._texts[n] for n in nodes}
 
+    def related(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        """Two phrases join only if they share a lower-case content word: short phrases that only share a
+        name ("stifle the DPRK", "development of the DPRK") embed close but are not one formulation."""
+        words = [_content_words(t) for t in self._texts]
+        return np.array([bool(words[a] & words[b]) for a, b in zip(first.tolist(), second.tolist())], dtype=bool)
+
 
 def _is_name(text: str) -> bool:
     """'Democratic People's Republic of Korea', 'North Hamgyong Province': names recur but are not formulations."""
@@ -246,6 +258,12 @@ def _is_name(text: str) -> bool:
 
     words = [w for w in _WORDS.findall(text) if w.lower() not in STOP_WORDS]
     return bool(words) and all(w[0].isupper() or w[0].isdigit() for w in words)
+
+
+def _content_words(text: str) -> set[str]:
+    from .phrases import STOP_WORDS
+
+    return {w.lower() for w in _WORDS.findall(text) if w[0].islower() and w.lower() not in STOP_WORDS}
 
 
 def _cache_path(searcher: Searcher) -> Path:
@@ -368,7 +386,7 @@ def _describe(corpus: _Corpus, centre: int, members: dict[int, float], params: M
         "last_seen": _seen(_last(dated)) if dated else None,
         "per_year": per_year,
         "per_month": per_month,
-        "rise": _rise(per_year, corpus.period_totals["years"]),
+        "rise": _rise(occurrences, corpus),
         "variants": variants,
         "members": members_out,
     }
@@ -415,15 +433,29 @@ def _period_counts(occurrences: list[dict], totals: dict) -> tuple[dict, dict]:
     return out[0], out[1]
 
 
-def _rise(per_year: dict, year_totals: dict) -> float:
-    """Share of documents using it in the latest year, minus its share in all earlier years."""
-    if not year_totals:
+LATEST_SHARE = 0.25  # "rising" compares the latest quarter of the mined documents (by date) with the rest
+
+
+def _latest_period(starts) -> tuple[str | None, int, int]:
+    """The date from which the latest quarter of the dated documents runs, and the document counts."""
+    dated = sorted(s for s in starts if s)
+    if len(dated) < 2:
+        return None, 0, 0
+    since = dated[min(len(dated) - 1, int(len(dated) * (1 - LATEST_SHARE)))]
+    latest = sum(s >= since for s in dated)
+    return since, latest, len(dated) - latest
+
+
+def _rise(occurrences: list[dict], corpus: "_Corpus") -> float:
+    """Share of the latest quarter's documents that use it, minus its share of the earlier documents.
+
+    A quarter of the documents adapts to any corpus: a year of KCNA or six years of speeches alike.
+    """
+    if not corpus.rise_since or not corpus.n_before:
         return 0.0
-    latest = max(year_totals)
-    before_total = sum(n for y, n in year_totals.items() if y < latest)
-    now = per_year.get(latest, {}).get("documents", 0) / year_totals[latest]
-    before = sum(c["documents"] for y, c in per_year.items() if y < latest) / before_total if before_total else 0.0
-    return round(now - before, 4)
+    docs = {(o["doc_id"], o["_start"]) for o in occurrences if o["_start"]}
+    latest = sum(start >= corpus.rise_since for _, start in docs)
+    return round(latest / corpus.n_latest - (len(docs) - latest) / corpus.n_before, 4)
 
 
 _WORDS = re.compile(r"\w+", re.UNICODE)

@@ -64,11 +64,16 @@ def table_rows(formulations: Iterable[dict], period_totals: dict, by: str, share
             "variants": f["n_variants"],
             "first_seen": _date(f["first_seen"]),
             "last_seen": _date(f["last_seen"]),
-            "rise": f["rise"],
+            "rise": rise(f),
             "trend": trend(f, spans, by, share),
         }
         for f in formulations
     ]
+
+
+def rise(formulation: dict) -> float:
+    """The rise to two decimals, rounded here once so the table and the detail show the same figure."""
+    return round(float(formulation["rise"]), 2)
 
 
 def chart_rows(formulation: dict, period_totals: dict, by: str) -> list[dict]:

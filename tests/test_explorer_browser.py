@@ -4,6 +4,9 @@ Debian's chromium (never a downloaded browser). Screenshots of each view go to t
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import os
 import re
 import socket
@@ -190,3 +193,45 @@ def test_document_compare_and_timeline_views(server, page):
     shown = card_ids(page, "timeline")
     assert len(shown) == 2 and all(searcher.passage(pid).date.startswith("2022") for pid in shown)
     shot(page, "explorer-timeline.png")
+
+
+def test_recurring_view_select_export_and_open(server, page):
+    """Recurring: click a formulation's row, see its detail, download the exports, open a member's document."""
+    base, searcher = server
+    page.goto(f"{base}/?view=recurring&rby=year")
+    grid = page.locator(".st-key-rec-table [data-testid=stDataFrame], [data-testid=stDataFrame]").first
+    grid.wait_for(timeout=WIDGET_TIMEOUT_MS)
+    settle(page)
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 16, box["y"] + 35 + 17)  # the first row's selection box
+    page.locator(".st-key-rec-detail").wait_for(timeout=WIDGET_TIMEOUT_MS)
+    page.locator('[class*="st-key-card-rec-"]').first.wait_for(timeout=WIDGET_TIMEOUT_MS)
+    settle(page)
+    assert re.search(r"[?&]f=f-[0-9a-f]{12}", url(page))
+    members = card_ids(page, "rec")
+    assert len(members) == 4 and [searcher.passage(p).date for p in members] == ["2021-03-04", "2022", "2022-12-31", "2023-04-22"]
+    assert page.locator(".rf-centre").inner_text() == explorer_corpus.RIVER
+    assert page.locator("[data-testid=stVegaLiteChart]").count() == 1
+    page.locator(".st-key-rec-head").evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(400)
+    shot(page, "explorer-recurring.png")
+
+    page.locator(".st-key-rec-export button").first.click()
+    with page.expect_download(timeout=WIDGET_TIMEOUT_MS) as download:
+        page.locator(".st-key-rec-csv button").click()
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
+    assert download.value.suggested_filename == "refrain-recurring-sentence.csv"
+    assert [(r["centre"], r["documents"], r["docs_2021"], r["docs_2022"], r["docs_2023"]) for r in rows] == \
+        [(explorer_corpus.RIVER, "4", "1", "2", "1")]
+    with page.expect_download(timeout=WIDGET_TIMEOUT_MS) as download:
+        page.locator(".st-key-rec-json button").click()
+    data = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert [m["passage_id"] for m in data["formulations"][0]["members"]] == members
+    page.keyboard.press("Escape")
+
+    chosen = members[2]
+    page.locator(f".st-key-rec-open-{chosen} button").first.click()
+    page.locator(".st-key-doc-reader").wait_for(timeout=WIDGET_TIMEOUT_MS)
+    settle(page)
+    assert "view=document" in url(page) and f"p={chosen}" in url(page) and "level=sentence" in url(page)
+    assert page.locator(".rf-para.rf-selected").inner_text().endswith(searcher.passage(chosen).text)

@@ -57,8 +57,9 @@ def test_a_recurring_sentence_and_its_variant_form_one_traceable_formulation(min
     assert {y: c["documents"] for y, c in f["per_year"].items()} == per_year
     assert f["per_year"]["2021"]["share"] == 1.0 and f["per_month"]["2021-06"]["documents"] == 1
     assert result["period_totals"]["years"] == {"2019": 1, "2020": 1, "2021": 1, "2022": 1, "2023": 1}
-    # rise: share in the latest year (2023: 0 of 1) minus the share before (4 of 4)
-    assert f["rise"] == -1.0
+    # rise: the latest quarter of the documents starts 2022-06-01 (2022 and 2023: 1 of 2 use it),
+    # minus the share before (3 of 3)
+    assert result["rise_since"] == "2022-06-01" and f["rise"] == -0.5
 
 
 def test_every_member_is_within_the_threshold_of_its_centre(mined):

@@ -46,8 +46,9 @@ def test_numbers_are_clamped_and_dates_ordered():
 
 
 def test_views_are_validated_against_the_registered_ones():
-    assert from_params({"view": "recurring"}).view == "search"
-    assert from_params({"view": "recurring"}, views=("search", "recurring")).view == "recurring"
+    assert from_params({"view": "recurring"}).view == "recurring"
+    assert from_params({"view": "recurring"}, views=("search", "timeline")).view == "search"
+    assert from_params({"view": "timeline"}, views=("search", "timeline")).view == "timeline"
 
 
 def test_restricted_drops_what_the_index_does_not_know():
@@ -73,7 +74,8 @@ _text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_si
 
 @settings(max_examples=200, deadline=None)
 @given(st.dictionaries(st.sampled_from(["view", "q", "k", "min", "level", "from", "to", "like", "doc", "meta.topic", "by",
-                                        "norm", "period", "sort", "exact", "a", "b", "p", "read", "other"]),
+                                        "norm", "period", "sort", "exact", "a", "b", "p", "read", "other",
+                                        "rlevel", "thr", "mindocs", "rsort", "since", "until", "has", "f", "rby"]),
                        st.one_of(_text, st.lists(_text, max_size=3))))
 def test_any_url_parses_and_reserialises_stably(params):
     state = from_params(params)

@@ -29,7 +29,6 @@ from .. import cards, resources, state
 from ..context import Context
 
 TABLE, CHART, SHOW_ALL = "rec-table", "rec-chart", "rec-all"
-ROW_PX, HEADER_PX, TABLE_ROWS = 35, 38, 9
 
 
 def render(ctx: Context) -> None:
@@ -96,17 +95,16 @@ def _controls(ctx: Context) -> None:
         st.number_input("In at least … documents", MIN_DOCS_MIN, MIN_DOCS_MAX, step=1, key=state.MIN_DOCS,
                         persist_state="session", width=170)
     with st.container(horizontal=True, vertical_alignment="bottom", gap="medium", key="rec-ranking"):
-        st.segmented_control("Order", SORTS, key=state.RSORT, required=True, persist_state="session",
-                             format_func=rv.SORT_LABELS.get,
-                             help="Most documents; newest first appearance; longest unseen (earliest last "
-                                  "appearance); rising (share of the latest year's documents minus the share before)")
+        st.selectbox("Order", SORTS, key=state.RSORT, persist_state="session", format_func=rv.SORT_LABELS.get,
+                     width=170, help="Most documents; newest first appearance; longest unseen (earliest last "
+                                     "appearance); rising (share of the latest year's documents minus the share before)")
         if span:
             low, high = span
             st.date_input("New since", value=None, min_value=low, max_value=high, key=state.SINCE,
-                          persist_state="session", format="YYYY-MM-DD", width=150,
+                          persist_state="session", format="YYYY-MM-DD", width=145,
                           help="Only formulations first seen on or after this day")
             st.date_input("Not seen since", value=None, min_value=low, max_value=high, key=state.UNTIL,
-                          persist_state="session", format="YYYY-MM-DD", width=150,
+                          persist_state="session", format="YYYY-MM-DD", width=145,
                           help="Only formulations last seen on or before this day")
         st.text_input("Contains", key=state.CONTAINS, persist_state="session", max_chars=200,
                       placeholder="words in any variant", icon=":material/search:", width="stretch")
@@ -175,18 +173,23 @@ def _list_header(result: dict, chosen: list[dict], s) -> None:
         st.toggle("Share", key=state.NORM, persist_state="session",
                   help="Trends and the chart as the share of each period's documents, so busy periods do not "
                        "look like trends")
-        totals = result["period_totals"]
-        selection = rv.selection(s.rsort, s.since, s.until, s.contains)
-        level = params["level"]
-        st.download_button("CSV", lambda: rows_to_csv(formulation_rows(chosen, totals), formulation_fields(totals)),
-                           file_name=file_name("recurring", level, ext="csv"), mime="text/csv", key="rec-csv",
-                           icon=":material/download:", on_click="ignore", disabled=not chosen,
-                           help="One row per formulation shown, with its documents per year")
-        st.download_button("JSON", lambda: recurring_json(result, chosen, selection),
-                           file_name=file_name("recurring", level, ext="json"), mime="application/json",
-                           key="rec-json", icon=":material/download:", on_click="ignore", disabled=not chosen,
-                           help="Everything: parameters, statistics, and each formulation shown with its variants "
-                                "and member passages")
+        _export_menu(result, chosen, s)
+
+
+def _export_menu(result: dict, chosen: list[dict], s) -> None:
+    totals = result["period_totals"]
+    selection = rv.selection(s.rsort, s.since, s.until, s.contains)
+    level = result["params"]["level"]
+    with st.popover("Export", icon=":material/download:", type="tertiary", key="rec-export", disabled=not chosen):
+        st.caption(f"The {len(chosen)} formulations listed, in this order. CSV: one row each, with its documents per "
+                   "year. JSON: everything, with every variant and member passage.")
+        with st.container(horizontal=True):
+            st.download_button("CSV", lambda: rows_to_csv(formulation_rows(chosen, totals), formulation_fields(totals)),
+                               file_name=file_name("recurring", level, ext="csv"), mime="text/csv", key="rec-csv",
+                               icon=":material/download:", on_click="ignore", disabled=not chosen)
+            st.download_button("JSON", lambda: recurring_json(result, chosen, selection),
+                               file_name=file_name("recurring", level, ext="json"), mime="application/json",
+                               key="rec-json", icon=":material/download:", on_click="ignore", disabled=not chosen)
 
 
 def _table(chosen: list[dict], totals: dict, by: str, share: bool, ids: list[str]) -> None:
@@ -196,22 +199,21 @@ def _table(chosen: list[dict], totals: dict, by: str, share: bool, ids: list[str
     span_text = f"{spans[0]}–{spans[-1]}" if spans else ""
     st.dataframe(
         frame, key=TABLE, on_select=partial(_table_pick, ids), selection_mode="single-row", hide_index=True,
-        height=HEADER_PX + ROW_PX * min(len(frame), TABLE_ROWS) + 2,
         column_order=["formulation", "documents", "passages", "variants", "first_seen", "last_seen", "rise", "trend"],
         column_config={
-            "formulation": st.column_config.TextColumn("Formulation (centre)", width="large",
+            "formulation": st.column_config.TextColumn("Formulation (centre)", width=280,
                                                        help="The passage at the centre of the group: every member is "
                                                             "within the threshold of it"),
-            "documents": st.column_config.NumberColumn("Docs", width=60, help="Documents using it"),
-            "passages": st.column_config.NumberColumn("Passages", width=70),
-            "variants": st.column_config.NumberColumn("Variants", width=70, help="Distinct wordings"),
-            "first_seen": st.column_config.TextColumn("First seen", width=95),
-            "last_seen": st.column_config.TextColumn("Last seen", width=95),
-            "rise": st.column_config.NumberColumn("Rise", format="%+.2f", width=65,
-                                                  help="Share of the latest year's documents using it, minus its "
-                                                       "share of all earlier years' documents"),
+            "documents": st.column_config.NumberColumn("Docs", width=48, help="Documents using it"),
+            "passages": st.column_config.NumberColumn("Passages", width=64),
+            "variants": st.column_config.NumberColumn("Variants", width=60, help="Distinct wordings"),
+            "first_seen": st.column_config.TextColumn("First seen", width=86),
+            "last_seen": st.column_config.TextColumn("Last seen", width=86),
+            "rise": st.column_config.NumberColumn("Rise", format="%+.2f", width=52,
+                                                  help="Share of the latest quarter of the mined documents (by date) "
+                                                       "using it, minus its share of the earlier documents"),
             "trend": st.column_config.BarChartColumn(
-                f"{'Share' if share else 'Documents'} per {by}", width="medium", y_min=0,
+                "Trend", width=110, y_min=0,
                 help=f"{'Share of documents' if share else 'Documents'} per {by}, {span_text}"),
         })
 
@@ -242,40 +244,40 @@ def _detail(ctx: Context, result: dict, f: dict, by: str, share: bool) -> None:
                 f'<div class="rf-centre">{escape_html(f["centre"]["text"])}</div>'
                 + (f'<div class="rf-core"><span class="rf-muted">Shared wording:</span> {escape_html(core)}</div>'
                    if core else ""))
-        rise = f"{f['rise']:+.2f}".replace("-", "−")
+        rise = f"{rv.rise(f):+.2f}".replace("-", "−")
         st.html(f'<div class="rf-metrics"><span><b>{f["n_documents"]:,}</b>documents</span>'
                 f'<span><b>{f["n_passages"]:,}</b>passages</span><span><b>{f["n_variants"]:,}</b>'
                 f'variant{"s" if f["n_variants"] != 1 else ""}</span>'
                 f'<span title="share of the latest year\'s documents using it, minus its share of earlier years">'
                 f'<b>{rise}</b>rise</span></div>')
-        with st.container(horizontal=True, gap="large", key="rec-seen"):
-            for label, key, seen in (("First seen", "first", f["first_seen"]), ("Last seen", "last", f["last_seen"])):
-                with st.container(horizontal=True, vertical_alignment="center", gap="small", width="stretch"):
-                    if seen is None:
-                        st.html(f'<div class="rf-seen"><span class="rf-label">{label}</span> undated</div>')
-                        continue
-                    st.html(f'<div class="rf-seen"><span class="rf-label">{label}</span> '
-                            f'<span class="rf-date">{escape_html(seen["date"])}</span> '
-                            f'<span class="rf-seen-title" title="{escape_html(seen["title"])}">'
-                            f'{escape_html(seen["title"])}</span></div>', width="stretch")
-                    st.button("Open", key=f"rec-{key}-open", icon=":material/article:", type="tertiary",
-                              on_click=open_at, args=(seen["doc_id"], seen["passage_id"]),
-                              help="Open this document with the passage chosen")
+        for column, (label, key, seen) in zip(st.columns(2, gap="medium"), (
+                ("First seen", "first", f["first_seen"]), ("Last seen", "last", f["last_seen"]))):
+            with column, st.container(horizontal=True, vertical_alignment="center", gap="small", wrap=False,
+                                      key=f"rec-{key}-seen"):
+                if seen is None:
+                    st.html(f'<div class="rf-seen"><span class="rf-label">{label}</span> undated</div>')
+                    continue
+                st.html(f'<div class="rf-seen"><span class="rf-label">{label}</span> '
+                        f'<span class="rf-date">{escape_html(seen["date"])}</span> '
+                        f'<span class="rf-seen-title" title="{escape_html(seen["title"])}">'
+                        f'{escape_html(seen["title"])}</span></div>', width="stretch")
+                st.button("Open", key=f"rec-{key}-open", icon=":material/article:", type="tertiary",
+                          on_click=open_at, args=(seen["doc_id"], seen["passage_id"]),
+                          help="Open this document with the passage chosen")
         _chart(f, result["period_totals"], by, share)
 
     st.html(f'<div class="rf-section">Variants <span class="rf-muted">({f["n_variants"]})</span></div>')
     variants = rv.variant_rows(f)
     st.dataframe(
         pd.DataFrame(variants), key="rec-variants", hide_index=True,
-        height=HEADER_PX + ROW_PX * min(len(variants), 6) + 2,
         column_config={
-            "wording": st.column_config.TextColumn("Wording", width="large"),
-            "passages": st.column_config.NumberColumn("Passages", width=70),
-            "documents": st.column_config.NumberColumn("Docs", width=60),
-            "first_seen": st.column_config.TextColumn("First seen", width=95),
-            "last_seen": st.column_config.TextColumn("Last seen", width=95),
-            "similarity": st.column_config.ProgressColumn("Similarity to centre", format="%.2f", min_value=0.0,
-                                                          max_value=1.0, width=140),
+            "wording": st.column_config.TextColumn("Wording", width=350),
+            "passages": st.column_config.NumberColumn("Passages", width=64),
+            "documents": st.column_config.NumberColumn("Docs", width=48),
+            "first_seen": st.column_config.TextColumn("First seen", width=86),
+            "last_seen": st.column_config.TextColumn("Last seen", width=86),
+            "similarity": st.column_config.ProgressColumn("To centre", format="%.2f", min_value=0.0, max_value=1.0,
+                                                          width=110, help="Cosine similarity to the centre"),
         })
     _members(ctx, f, open_at, passage_level)
 
@@ -338,4 +340,5 @@ def _members(ctx: Context, f: dict, open_at, passage_level: str) -> None:
         cards.hit_card(ctx, hit, "rec", query=None if phrase_level else f["centre"]["text"],
                        phrase=variant if phrase_level else None, reference=centre,
                        actions=("open", "context") if is_centre else ("open", "compare", "context"),
-                       labels={"compare": "Compare with centre"}, on_open=open_at)
+                       labels={"compare": "Compare with centre",
+                               "compare_help": "Compare side by side with the centre passage"}, on_open=open_at)

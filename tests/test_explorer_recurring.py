@@ -1,0 +1,360 @@
+"""The explorer's Recurring view, driven through Streamlit's AppTest (widgets found by key).
+
+The index is the explorer's small test corpus built with the hashing encoder (tests/explorer_corpus.py):
+"Our people and our Party flow together like one great river." recurs, verbatim or reworded, in four
+documents (2021-03-04 to 2023-04-22, one of them dated only by its year), which the mining finds as
+one sentence formulation; at the phrase level a few recurring phrases come out, "Hardship is the
+forge" among them (two documents of 2022).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+import explorer_corpus
+from index import recurring_view as rv
+from index.errors import RefrainError
+from index.recurring import MiningParams, recurring
+from index.search import Searcher
+
+APP = Path(__file__).resolve().parents[1] / "explorer" / "app.py"
+RIVER = explorer_corpus.RIVER
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("explorer-recurring") / "index"
+    explorer_corpus.build(out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def searcher(index_dir) -> Searcher:
+    return Searcher(index_dir)
+
+
+@pytest.fixture(scope="module")
+def river(searcher) -> dict:
+    (f,) = recurring(searcher, MiningParams("sentence"))["formulations"]
+    return f
+
+
+@pytest.fixture(scope="module")
+def phrases(searcher) -> dict[str, dict]:
+    """Phrase formulations in at least two documents, by centre text."""
+    return {f["centre"]["text"]: f for f in recurring(searcher, MiningParams("phrase", min_docs=2))["formulations"]}
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches():
+    """Each test starts like a new server process: no cached model, index, data or mined results in memory."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def app(monkeypatch, index_dir):
+    def make(params: dict | None = None) -> AppTest:
+        monkeypatch.setenv("REFRAIN_INDEX", str(index_dir))
+        at = AppTest.from_file(str(APP), default_timeout=60)
+        at.query_params.update({"view": "recurring", **(params or {})})
+        return run(at)
+    return make
+
+
+def run(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def html(at: AppTest) -> str:
+    return "\n".join(h.value for h in at.html)
+
+
+def texts(at: AppTest) -> str:
+    return " ".join(str(e.value) for kind in (at.error, at.info, at.warning, at.caption, at.markdown) for e in kind)
+
+
+def plain(markdown: str) -> str:
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def table(at: AppTest):
+    """The formulations table (the first dataframe of the view)."""
+    return at.dataframe[0].value
+
+
+def keys(widgets) -> set[str]:
+    return {w.key for w in widgets if w.key}
+
+
+def card_ids(at: AppTest) -> list[str]:
+    prefix = "rec-open-"
+    return [b.key[len(prefix):] for b in at.button if b.key and b.key.startswith(prefix)]
+
+
+def chart_spec(at: AppTest) -> dict:
+    return json.loads(at.get("vega_lite_chart")[0].proto.spec)
+
+
+def choose(at: AppTest, formulation_id: str) -> AppTest:
+    at.selectbox(key="f").set_value(formulation_id)
+    return run(at)
+
+
+# ---------------------------------------------------------------- the list
+
+
+def test_lists_the_formulation_with_its_counts_dates_and_trend(app, river):
+    at = app()
+    frame = table(at)
+    assert list(frame["formulation"]) == [RIVER]
+    row = frame.iloc[0]
+    assert (row["documents"], row["passages"], row["variants"]) == (4, 4, 3)
+    assert (row["first_seen"], row["last_seen"], row["rise"]) == ("2021-03-04", "2023-04-22", -0.1)
+    assert len(row["trend"]) == 27 and sum(row["trend"]) == 3  # per month, Mar 2021 to May 2023; one year-only date
+    body = html(at)
+    assert "<b>1</b> formulation in 8 documents" in body and "sentences, similarity ≥ 0.80 to the centre" in body
+    assert at.selectbox(key="f").value is None and not at.get("vega_lite_chart")
+    assert [n.key for n in at.number_input] == ["mindocs"]  # mining controls; search's k is hidden meanwhile
+    assert dict(at.query_params) == {"view": "recurring"}
+
+
+def test_controls_change_the_listing_and_live_in_the_url(app, phrases):
+    at = app()
+    at.segmented_control(key="rlevel").set_value("phrase")
+    run(at)
+    assert at.slider(key="thr").value == 0.75  # the phrase level's own default
+    assert len(table(at)) == 3 and at.query_params["rlevel"] == "phrase" and "thr" not in at.query_params
+    at.number_input(key="mindocs").set_value(2)
+    run(at)
+    frame = table(at)
+    assert set(frame["formulation"]) == set(phrases) and "Hardship is the forge" in set(frame["formulation"])
+    assert list(frame["documents"]) == sorted(frame["documents"], reverse=True)
+    at.selectbox(key="rsort").set_value("first")  # newest first appearance first
+    run(at)
+    assert table(at)["formulation"][0] == "Hardship is the forge" and at.query_params["rsort"] == "first"
+    at.selectbox(key="rsort").set_value("rising")
+    run(at)
+    rises = list(table(at)["rise"])
+    assert rises == sorted(rises, reverse=True) and table(at)["formulation"].iloc[-1] == "Hardship is the forge"
+    at.date_input(key="since").set_value(dt.date(2022, 1, 1))
+    run(at)
+    assert list(table(at)["formulation"]) == ["Hardship is the forge"] and at.query_params["since"] == "2022-01-01"
+    at.date_input(key="since").set_value(None)
+    at.date_input(key="until").set_value(dt.date(2023, 1, 1))  # not seen since
+    run(at)
+    assert list(table(at)["formulation"]) == ["Hardship is the forge"] and "since" not in at.query_params
+    at.date_input(key="until").set_value(None)
+    at.text_input(key="has").input("GREAT RIVER")
+    run(at)
+    assert len(table(at)) == 2 and all("great river" in t for t in table(at)["formulation"])
+    assert at.query_params["has"] == "GREAT RIVER"
+    at.slider(key="thr").set_value(0.9)
+    at.number_input(key="mindocs").set_value(5)
+    run(at)
+    assert not at.dataframe and "No phrase recurs in 5 or more documents at similarity 0.90" in plain(texts(at))
+    assert (at.query_params["thr"], at.query_params["mindocs"]) == ("0.9", "5")
+
+
+def test_filters_that_leave_nothing_explain_themselves(app):
+    at = app({"has": "zebra"})
+    assert not at.dataframe and "None of the 1 formulations matches" in plain(texts(at))
+    at = app({"from": "2021-04-01", "to": "2021-05-01"})  # no document in that month
+    assert "No document passes the sidebar's filters" in plain(texts(at)) and not at.error
+
+
+def test_sidebar_metadata_filters_choose_the_mined_documents(app):
+    at = app()
+    at.multiselect(key="meta.topic").set_value(["Politics"])
+    run(at)
+    frame = table(at)  # bridge (Economy) is no longer mined: the river is said in three Politics documents
+    assert list(frame["documents"]) == [3] and frame["first_seen"][0] == "2022"
+    assert "topic = Politics" in html(at) and at.query_params["meta.topic"] == "Politics"
+    at.multiselect(key="meta.topic").set_value(["Science"])
+    run(at)
+    assert "No sentence recurs in 3 or more documents" in plain(texts(at))
+
+
+# ---------------------------------------------------------------- one formulation
+
+
+def test_choosing_a_formulation_shows_variants_timeline_and_members(app, river):
+    at = choose(app(), river["id"])
+    assert at.query_params["f"] == river["id"]
+    body = html(at)
+    assert f'<div class="rf-centre">{RIVER}</div>' in body
+    assert "<b>4</b>documents" in body and "<b>4</b>passages" in body and "<b>3</b>variants" in body
+    assert "−0.10" in body and "2021-03-04" in body and "Iron bridge opens at Tarsk" in body and "Founders day" in body
+    variants = at.dataframe[1].value
+    assert len(variants) == 3 and variants["wording"][0] == RIVER and list(variants["passages"]) == [2, 1, 1]
+    assert card_ids(at) == [m["passage_id"] for m in river["members"]]  # by date, every member
+    assert '<mark class="hl">people and our Party flow together like one great river</mark>' in body
+    spec = chart_spec(at)
+    assert spec["encoding"]["y"]["field"] == "documents"
+    assert "1 of its documents have no month and are not charted." in texts(at)
+    at.segmented_control(key="rby").set_value("year")
+    at.toggle(key="norm").set_value(True)
+    run(at)
+    spec = chart_spec(at)
+    assert spec["encoding"]["y"]["field"] == "share" and spec["encoding"]["x"]["field"] == "period"
+    assert (at.query_params["rby"], at.query_params["norm"]) == ("year", "1")
+    assert list(table(at)["trend"][0]) == [0.5, 0.6667, 0.5]  # the trends follow: share of each year's documents
+    assert "have no month" not in texts(at)
+
+
+def test_the_table_marks_the_chosen_row(app, river):
+    """A click on a row is browser-only (tests/test_explorer_browser.py); here the other way round: a formulation
+    chosen in the list (or by a link) shows as the table's selected row, and clearing it clears the row."""
+    at = choose(app(), river["id"])
+    assert at.session_state["rec-table"]["selection"]["rows"] == [0]
+    at.selectbox(key="f").set_value(None)
+    run(at)
+    assert at.session_state["rec-table"]["selection"]["rows"] == [] and "f" not in at.query_params
+    assert not at.get("vega_lite_chart")
+
+
+def test_phrase_members_mark_the_phrase_inside_the_sentence(app, phrases):
+    hardship = phrases["Hardship is the forge"]
+    at = app({"rlevel": "phrase", "mindocs": "2", "f": hardship["id"]})
+    assert at.selectbox(key="f").value == hardship["id"]
+    body = html(at)
+    assert body.count('<mark class="hl">Hardship is the forge</mark>') == 2
+    assert len(card_ids(at)) == 2 and "Shared wording" not in body  # one variant: no separate core wording
+
+
+def test_open_document_from_a_member_selects_the_passage(app, river, searcher):
+    member = river["members"][2]  # New year address, 2022-12-31
+    at = choose(app(), river["id"])
+    at.button(key=f"rec-open-{member['passage_id']}").click()
+    run(at)
+    ss = at.session_state
+    assert (ss["view"], ss["read"], ss["passage"], ss["level"]) == ("document", member["doc_id"], member["passage_id"], "sentence")
+    assert at.query_params["p"] == member["passage_id"] and at.query_params["view"] == "document"
+    assert "rf-selected" in html(at) and "New year address" in html(at)
+
+
+def test_first_seen_opens_its_document_and_compare_with_centre(app, river, searcher):
+    at = choose(app(), river["id"])
+    at.button(key="rec-first-open").click()
+    run(at)
+    assert (at.session_state["read"], at.session_state["passage"]) == \
+        (river["first_seen"]["doc_id"], river["first_seen"]["passage_id"])
+    centre = rv.centre_passage(river)
+    other = river["members"][1]["passage_id"]  # "Like one great river, our people and our Party flow together."
+    at = choose(app(), river["id"])
+    assert f"rec-cmp-{centre}" not in keys(at.button)  # the centre is not compared with itself
+    at.button(key=f"rec-cmp-{other}").click()
+    run(at)
+    assert at.session_state["view"] == "compare" and (at.query_params["a"], at.query_params["b"]) == (centre, other)
+    assert '<mark class="moved">Like one great river</mark>' in html(at)
+
+
+def test_export_buttons_are_offered(app, river):
+    at = app()
+    assert at.download_button(key="rec-csv").label == "CSV" and at.download_button(key="rec-json").label == "JSON"
+    assert "rec-members-csv" not in keys(at.download_button)
+    at = choose(at, river["id"])
+    assert at.download_button(key="rec-members-csv").label == "Passages CSV"
+
+
+def test_exports_hold_the_listing_and_every_member(app, river, monkeypatch):
+    """What each download button was given (its data is made on click, so call it), read back."""
+    offered = {}
+    real = st.download_button
+
+    def recording(label, data, *args, **kwargs):
+        offered[kwargs["key"]] = (data() if callable(data) else data, kwargs["file_name"])
+        return real(label, data, *args, **kwargs)
+
+    monkeypatch.setattr(st, "download_button", recording)
+    at = app({"f": river["id"], "rsort": "last", "has": "river"})
+    (row,) = list(csv.DictReader(io.StringIO(offered["rec-csv"][0])))
+    assert (row["id"], row["centre"], row["documents"], row["passages"], row["variants"]) == (river["id"], RIVER, "4", "4", "3")
+    assert (row["docs_2021"], row["docs_2022"], row["docs_2023"]) == ("1", "2", "1") and offered["rec-csv"][1] == \
+        "refrain-recurring-sentence.csv"
+    data = json.loads(offered["rec-json"][0])
+    assert data["params"]["min_docs"] == 3 and data["selection"] == {"sort": "last", "since": None, "until": None,
+                                                                     "contains": "river"}
+    assert data["formulations"][0]["members"] == river["members"]
+    members = list(csv.DictReader(io.StringIO(offered["rec-members-csv"][0])))
+    assert [m["passage_id"] for m in members] == [m["passage_id"] for m in river["members"]]
+    assert [m["date"] for m in members] == ["2021-03-04", "2022", "2022-12-31", "2023-04-22"]
+    assert offered["rec-members-csv"][1].startswith(f"refrain-recurring-{river['id']}-our-people")
+    assert not at.exception
+
+
+# ---------------------------------------------------------------- URL state and errors
+
+
+def test_a_copied_url_reopens_the_same_listing_and_formulation(app, phrases):
+    hardship = phrases["Hardship is the forge"]
+    params = {"view": "recurring", "rlevel": "phrase", "thr": "0.9", "mindocs": "2", "rsort": "last",
+              "since": "2021-06-01", "until": "2023-01-31", "has": "forge", "f": hardship["id"], "rby": "year", "norm": "1"}
+    at = app(params)
+    ss = at.session_state
+    assert (ss["rlevel"], ss["thr"], ss["mindocs"], ss["rsort"], ss["has"], ss["f"], ss["rby"]) == \
+        ("phrase", 0.9, 2, "last", "forge", hardship["id"], "year")
+    assert (ss["since"], ss["until"]) == (dt.date(2021, 6, 1), dt.date(2023, 1, 31))
+    assert list(table(at)["formulation"]) == ["Hardship is the forge"] and at.selectbox(key="f").value == hardship["id"]
+    assert dict(at.query_params) == params
+
+
+def test_bad_url_values_fall_back_without_errors(app):
+    at = app({"rlevel": "chapter", "thr": "abc", "mindocs": "-4", "rsort": "zzz", "since": "never", "until": "2023-02-30",
+              "f": "f-<script>", "rby": "week", "index": "/etc"})
+    ss = at.session_state
+    assert (ss["rlevel"], ss["thr"], ss["mindocs"], ss["rsort"], ss["since"], ss["until"], ss["f"]) == \
+        ("sentence", 0.8, 2, "docs", None, None, None)
+    assert not at.error and list(table(at)["formulation"]) == [RIVER]
+    assert dict(at.query_params) == {"view": "recurring", "mindocs": "2"}
+    at = app({"f": "f-0123456789ab"})  # well formed, but no such formulation here: dropped quietly
+    assert at.selectbox(key="f").value is None and "f" not in at.query_params and not at.error
+
+
+def test_a_mining_error_is_a_message(app, monkeypatch):
+    from explorer import resources
+
+    def broken(*_args, **_kwargs):
+        raise RefrainError("cannot read the index's vectors (disk error)")
+
+    monkeypatch.setattr(resources, "recurring", broken)
+    at = app({"mindocs": "4"})  # parameters not mined yet in this index folder
+    assert at.error and "cannot read the index" in plain(at.error[0].value)
+    assert at.status and at.status[0].label == "Mining failed" and not at.dataframe
+
+
+def test_a_stored_result_opens_without_mining(app, monkeypatch):
+    import index.recurring
+
+    app({"mindocs": "2"})  # mined now and stored in DIR/derived
+    st.cache_resource.clear()  # a new server process: nothing in memory
+    monkeypatch.setattr(index.recurring, "mine", lambda *a, **k: pytest.fail("mined again"))
+    at = app({"mindocs": "2"})
+    assert not at.status and list(table(at)["formulation"]) == [RIVER]
+
+
+def test_search_settings_wait_in_the_sidebar_while_mining(app):
+    at = app({"k": "7", "level": "sentence", "q": "iron bridge"})
+    assert "Dates and metadata choose the documents that are mined." in texts(at)
+    assert "docs" not in keys(at.multiselect)  # mining looks across documents: no document filter
+    at.segmented_control(key="view").set_value("search")
+    run(at)
+    assert (at.number_input(key="k").value, at.segmented_control(key="level").value) == (7, "sentence")
+    assert at.query_params["k"] == "7" and at.query_params["q"] == "iron bridge"
+    at.segmented_control(key="view").set_value("recurring")
+    run(at)
+    assert list(table(at)["formulation"]) == [RIVER] and at.query_params["view"] == "recurring"
