@@ -6,6 +6,7 @@ The vectors (.npy) are the source of truth; a FAISS index can always be rebuilt 
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 
 import faiss
 import numpy as np
@@ -15,12 +16,19 @@ import numpy as np
 BLAS_THRESHOLD = 8
 faiss.cvar.distance_compute_blas_threshold = BLAS_THRESHOLD
 
-# Above this many vectors an exact flat scan stops being interactive; see bench/RESULTS.md ("Scale").
-APPROX_THRESHOLD = 200_000
-APPROX_KIND = "ivf-sq8"  # IVF over 8-bit codes (a quarter of float32's memory), re-ranked exactly from the vectors
-IVF_NPROBE = 32
+# The choice below is measured in bench/RESULTS.md ("Scale"), single queries on 2 cores: an exact flat scan
+# costs ~0.15 ms per 1,000 vectors (8 ms at 50k, 15 ms at 100k, 145 ms at 1M), so above 65,536 vectors
+# (where filtered searches already switch to an exact scan of the allowed rows, search.EXACT_SCAN_ROWS) an
+# IVF index over 8-bit scalar-quantised codes answers: at 1M, nlist 4000 and nprobe 64, with the 4k best
+# candidates re-scored exactly from the stored float32 vectors, recall@10 is 0.97 (the same as IVF-Flat) in
+# ~4 ms, and the index holds a quarter of float32's memory (380 MiB at 1M × 384) — which keeps a loaded
+# searcher with the model well under 2.5 GB. HNSW is as fast but keeps all float32 vectors in memory.
+APPROX_THRESHOLD = 65_536
+APPROX_KIND = "ivf-sq8"
+IVF_NPROBE = 64
 RERANK = 4  # an ivf-sq8 search re-scores RERANK * k candidates with the stored float32 vectors
-TRAIN_POINTS_PER_LIST = 32  # k-means sample per inverted list (FAISS warns under 39; recall is unaffected here)
+# k-means of the coarse quantizer on 32 points per list, 10 iterations: 1M vectors train and add in ~1 minute
+TRAIN_POINTS_PER_LIST = 32
 TRAIN_ITERATIONS = 10
 KINDS = ("flat", "ivf", "ivf-sq8", "hnsw")
 
@@ -88,3 +96,20 @@ def bitmap_selector(mask: np.ndarray) -> tuple[faiss.IDSelector, np.ndarray]:
     """An id selector for rows where mask is True. Keep the returned bits alive while searching."""
     bits = np.packbits(mask.astype(np.uint8), bitorder="little")
     return faiss.IDSelectorBitmap(len(mask), faiss.swig_ptr(bits)), bits
+
+
+@contextmanager
+def single_thread():
+    """Run the enclosed FAISS calls of this thread on one OpenMP thread (the setting is per calling thread).
+
+    A single query gains little from a second thread, and right after a query embedding torch's own OpenMP
+    threads are still spin-waiting on these 2 cores: FAISS's parallel region then waits for a core, and an
+    8k-vector flat search took 8 ms instead of under 1 (bench/RESULTS.md, "Query latency").
+    """
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
+

@@ -6,6 +6,7 @@ when a rebuild publishes a new generation, `is_stale()` turns true and callers o
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from dataclasses import asdict, dataclass, field
@@ -87,6 +88,64 @@ class _Level:
     index: faiss.Index
     spec: dict
 
+    def rows(self, rows) -> np.ndarray:
+        """Vectors of the given rows (any order), read with pread (one call per run of consecutive rows) rather
+        than through the memory map.
+
+        A page fault on the map brings a whole large folio (up to 2 MB) of the file into this process's
+        resident set, so scattered single-row lookups (re-ranking, more-like-this) on a 1M-row level would
+        grow it by gigabytes; pread copies just the rows (see bench/RESULTS.md, "Scale").
+        """
+        rows = np.asarray(rows, dtype=np.int64).reshape(-1)
+        dim = self.vectors.shape[1]
+        out = np.empty((len(rows), dim), dtype=np.float32)
+        fd = self._file()
+        offset = getattr(self.vectors, "offset", None)
+        filename = getattr(self.vectors, "filename", None)
+        if fd is None or offset is None:
+            out[:] = self.vectors[rows]
+            return out
+        size = dim * 4
+        order = np.argsort(rows, kind="stable")
+        ordered = rows[order]
+        breaks = np.flatnonzero(np.diff(ordered) != 1) + 1  # one read per run of consecutive rows
+        sorted_out = np.empty_like(out)
+        for a, b in zip([0, *breaks.tolist()], [*breaks.tolist(), len(rows)]):
+            data = os.pread(fd, (b - a) * size, offset + int(ordered[a]) * size)
+            if len(data) != (b - a) * size:
+                raise IndexUnavailable(f"{filename} is shorter than its header says; rebuild the index")
+            sorted_out[a:b] = np.frombuffer(data, dtype=np.float32).reshape(b - a, dim)
+        out[order] = sorted_out
+        return out
+
+    def _file(self) -> int | None:
+        fd = getattr(self, "_fd", None)
+        filename = getattr(self.vectors, "filename", None)
+        if fd is None and filename:
+            try:
+                fd = self._fd = os.open(filename, os.O_RDONLY)
+            except OSError:
+                return None
+        return fd
+
+    def __del__(self) -> None:
+        fd = getattr(self, "_fd", None)
+        if fd is not None:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    def prefetch(self) -> None:
+        """Ask the OS to read the vectors file into its page cache (asynchronously; not this process's memory),
+        so the first re-ranked searches do not wait on the disk for their scattered rows."""
+        fd = self._file() if self.spec.get("rerank") else None
+        if fd is not None and hasattr(os, "posix_fadvise"):
+            try:
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
+            except OSError:
+                pass
+
 
 class Searcher:
     def __init__(self, root: str | Path, model: str | None = None, encoder: Encoder | None = None):
@@ -123,6 +182,8 @@ class Searcher:
         self.db = self._open_database()
         self.n_documents = self.db.query("SELECT count(*) FROM documents")[0][0]
         self.levels = {level: self._open_level(level) for level in LEVELS}
+        for opened in self.levels.values():
+            opened.prefetch()
 
     # ---------------------------------------------------------------- opening
 
@@ -221,7 +282,7 @@ class Searcher:
         _check_level(level)
         k = _check_k(k)
         min_score = _check_score(min_score)
-        vector = np.asarray(self.levels[source.level].vectors[self._row_of(passage_id)], dtype=np.float32)
+        vector = self.levels[source.level].rows([self._row_of(passage_id)])[0]
         target = self.levels[level]
         mask = self._mask(level, filters)
         mask = np.ones(len(target.doc_rows), dtype=bool) if mask is None else mask.copy()
@@ -275,7 +336,7 @@ class Searcher:
         found_rows, found_scores = [], []
         for i in range(0, len(rows), 65_536):
             chunk = rows[i:i + 65_536]
-            scores = np.asarray(target.vectors[chunk]) @ vector
+            scores = target.rows(chunk) @ vector
             keep = scores >= min_score
             found_rows.append(chunk[keep])
             found_scores.append(scores[keep])
@@ -288,8 +349,8 @@ class Searcher:
     def pair_score(self, a_id: str, b_id: str) -> float:
         """Cosine similarity of two stored passages (any levels), as search scores are computed."""
         a, b = self.passage(a_id), self.passage(b_id)
-        va = np.asarray(self.levels[a.level].vectors[self._row_of(a_id)], dtype=np.float32)
-        vb = np.asarray(self.levels[b.level].vectors[self._row_of(b_id)], dtype=np.float32)
+        va = self.levels[a.level].rows([self._row_of(a_id)])[0]
+        vb = self.levels[b.level].rows([self._row_of(b_id)])[0]
         return round(float(va @ vb), 6)
 
     # ---------------------------------------------------------------- lookups
@@ -415,13 +476,17 @@ class Searcher:
             selector, bits = ann.bitmap_selector(mask) if mask is not None else (None, None)
             rerank = int(target.spec.get("rerank") or 0)  # compressed codes: fetch more, re-score exactly
             fetch = min(k * rerank, len(target.doc_rows)) if rerank else k
-            scores, rows = target.index.search(query, fetch, params=ann.search_params(target.spec, selector))
+            with ann.single_thread():
+                scores, rows = target.index.search(query, fetch, params=ann.search_params(target.spec, selector))
             del bits  # the selector reads these bits until search returns
             pairs = list(zip(rows[0].tolist(), scores[0].tolist()))
             if mask is not None and approximate and sum(r >= 0 for r, _ in pairs) < k:
                 pairs = self._exact(target, query[0], np.flatnonzero(mask), k)  # the probe missed allowed rows
             elif rerank:
-                pairs = self._exact(target, query[0], np.unique(rows[0][rows[0] >= 0]), k)
+                candidates = np.unique(rows[0][rows[0] >= 0])
+                scores = target.rows(candidates) @ query[0]
+                order = np.argsort(-scores, kind="stable")[:k]
+                pairs = [(int(candidates[i]), float(scores[i])) for i in order]
         pairs = [(r, s) for r, s in pairs if r >= 0 and (min_score is None or s >= min_score)]
         return self._hydrate(level, pairs)
 
@@ -430,7 +495,7 @@ class Searcher:
         best_rows, best_scores = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
         for i in range(0, len(rows), 65_536):
             chunk = rows[i:i + 65_536]
-            scores = np.asarray(target.vectors[chunk]) @ query
+            scores = target.rows(chunk) @ query
             best_rows = np.concatenate([best_rows, chunk])
             best_scores = np.concatenate([best_scores, scores])
             if len(best_rows) > k:
