@@ -49,13 +49,8 @@ def _csv_cell(value) -> str | int | float:
 
 
 def to_csv(rows: list[dict]) -> str:
-    """UTF-8 CSV text with a header row; metadata as 'field=value, value; field=value'."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(FIELDS)
-    for row in rows:
-        writer.writerow([_csv_cell(row.get(name)) for name in FIELDS])
-    return buffer.getvalue()
+    """UTF-8 CSV text of result rows with a header row; metadata as 'field=value, value; field=value'."""
+    return rows_to_csv(rows, FIELDS)
 
 
 def rows_to_csv(rows: list[dict], fields: Iterable[str] | None = None) -> str:

@@ -16,10 +16,10 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import explorer_corpus
+from apptest_support import APP, fresh_caches, html, run  # noqa: F401  (fresh_caches is an autouse fixture)
 from index import store
 from index.search import Searcher
 
-APP = Path(__file__).resolve().parents[1] / "explorer" / "app.py"
 RIVER_QUERY = "our people and our Party flow together like one great river"
 
 
@@ -35,16 +35,6 @@ def searcher(index_dir) -> Searcher:
     return Searcher(index_dir)
 
 
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    """Each test starts like a new server process: no cached model, index or data."""
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
 @pytest.fixture
 def app(monkeypatch, index_dir):
     def make(index: Path | None = None, params: dict | None = None, **env) -> AppTest:
@@ -55,16 +45,6 @@ def app(monkeypatch, index_dir):
         at.query_params.update(params or {})
         return run(at)
     return make
-
-
-def run(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def html(at: AppTest) -> str:
-    return "\n".join(h.value for h in at.html)
 
 
 def card_ids(at: AppTest, scope: str) -> list[str]:

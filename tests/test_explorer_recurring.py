@@ -21,12 +21,12 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import explorer_corpus
+from apptest_support import APP, fresh_caches, html, run  # noqa: F401  (fresh_caches is an autouse fixture)
 from index import recurring_view as rv
 from index.errors import RefrainError
 from index.recurring import MiningParams, recurring
 from index.search import Searcher
 
-APP = Path(__file__).resolve().parents[1] / "explorer" / "app.py"
 RIVER = explorer_corpus.RIVER
 
 
@@ -54,16 +54,6 @@ def phrases(searcher) -> dict[str, dict]:
     return {f["centre"]["text"]: f for f in recurring(searcher, MiningParams("phrase", min_docs=2))["formulations"]}
 
 
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    """Each test starts like a new server process: no cached model, index, data or mined results in memory."""
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
 @pytest.fixture
 def app(monkeypatch, index_dir):
     def make(params: dict | None = None) -> AppTest:
@@ -72,16 +62,6 @@ def app(monkeypatch, index_dir):
         at.query_params.update({"view": "recurring", **(params or {})})
         return run(at)
     return make
-
-
-def run(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def html(at: AppTest) -> str:
-    return "\n".join(h.value for h in at.html)
 
 
 def texts(at: AppTest) -> str:

@@ -201,6 +201,7 @@ def test_bad_records_are_skipped_named_and_counted_and_good_ones_indexed(case):
         if not good:
             with pytest.raises(RefrainError, match="no readable documents"):
                 quick_build([folder], out, ENCODER)
+            FIGURES["bad records in corpora refused whole (no good record)"] += sum(skipped.values())
             return
         report = quick_build([folder], out, ENCODER)
         # every bad record: skipped, named by file and record
