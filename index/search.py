@@ -199,6 +199,21 @@ class Searcher:
         except sqlite3.DatabaseError as exc:
             raise IndexUnavailable(f"the index database {path} is damaged ({exc}); {self._fix()}") from None
 
+    def _disagreement(self, level: str, rows: int, db_rows: int, doc_rows: np.ndarray) -> str:
+        """Name the file that is out of step, so the user knows what broke, not only that counts differ."""
+        file_rows = doc_rows.shape[0] if doc_rows.ndim == 1 else None
+        counts = (f"{db_rows} {level} passages in {store.DATABASE}, {rows} in {store.MANIFEST}, "
+                  f"{'?' if file_rows is None else file_rows} in {store.doc_rows_file(level)}")
+        if file_rows == rows:
+            culprit = f"the index database {self.path / store.DATABASE} is damaged"
+        elif db_rows == rows:
+            culprit = f"{self.path / store.doc_rows_file(level)} is damaged"
+        elif file_rows == db_rows:
+            culprit = f"the manifest {self.path / store.MANIFEST} is damaged"
+        else:
+            culprit = "the index files are damaged"
+        return f"{culprit}: its files disagree ({counts}); {self._fix()}"
+
     def _open_level(self, level: str) -> _Level:
         info = self.manifest.get("levels", {}).get(level)
         dim = self.manifest["model"]["dimension"]
@@ -214,10 +229,7 @@ class Searcher:
         doc_rows = np.asarray(self._load_npy(store.doc_rows_file(level), mmap=False))
         db_rows = self.db.query("SELECT count(*) FROM passages WHERE level = ?", (level,))[0][0]
         if doc_rows.shape != (rows,) or db_rows != rows:
-            raise IndexUnavailable(
-                f"the {level} passages disagree: {db_rows} in the database, {rows} in the manifest, "
-                f"{doc_rows.shape[0] if doc_rows.ndim == 1 else '?'} in {store.doc_rows_file(level)}; {self._fix()}"
-            )
+            raise IndexUnavailable(self._disagreement(level, rows, db_rows, doc_rows))
         if rows and (doc_rows.dtype.kind not in "iu" or doc_rows.min() < 0 or doc_rows.max() >= self.n_documents):
             raise IndexUnavailable(f"{self.path / store.doc_rows_file(level)} names documents the database does not hold; "
                                    f"{self._fix()}")

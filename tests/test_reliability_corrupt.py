@@ -109,6 +109,14 @@ def _scribble_sqlite(root: Path) -> None:
     path.write_bytes(bytes(data))
 
 
+def _drop_passage_rows(root: Path) -> None:
+    """A database that still opens but has lost rows: only the counts can tell."""
+    import sqlite3
+
+    with sqlite3.connect(_gen(root) / store.DATABASE) as connection:
+        connection.execute("DELETE FROM passages WHERE rowid IN (SELECT rowid FROM passages WHERE level = 'paragraph' LIMIT 4)")
+
+
 def _current(text: str):
     def damage(root: Path) -> None:
         (root / store.CURRENT).write_text(text, encoding="utf-8")
@@ -148,6 +156,7 @@ CASES = {
     "database truncated by half": (_truncate(store.DATABASE, 0.5), ["index.sqlite", "truncated", REBUILD], None),
     "database short by one byte": (_truncate(store.DATABASE, -1), ["index.sqlite", "truncated", REBUILD], None),
     "database scribbled over": (_scribble_sqlite, ["index.sqlite", "damaged", REBUILD], None),
+    "database lost passages": (_drop_passage_rows, ["index.sqlite", "damaged", "paragraph", REBUILD], None),
     "database missing": (_remove(store.DATABASE), ["index.sqlite", "missing", REBUILD], None),
     "manifest truncated": (_truncate(store.MANIFEST, 0.5), ["manifest.json", "damaged", REBUILD], None),
     "manifest missing": (_remove(store.MANIFEST), ["manifest.json", "missing", REBUILD], None),
