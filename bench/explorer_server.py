@@ -1,0 +1,69 @@
+"""`streamlit run explorer/app.py -- --index DIR` on a free localhost port, and the Chromium that drives it:
+shared by the browser test (tests/test_explorer_browser.py) and the explorer benchmarks (bench_app, bench_explorer)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+APP = REPO / "explorer" / "app.py"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+# True in the page once Streamlit has finished a rerun for query q and drawn its result cards
+RESULTS_DRAWN = ("q => { const s = document.querySelector('[data-testid=stStatusWidget]');"
+                 " const cards = document.querySelectorAll('[class*=st-key-card-search-]');"
+                 " return !s && cards.length > 0 && new URL(location).searchParams.get('q') === q; }")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(index: Path | str, log_path: Path | None = None) -> tuple[subprocess.Popen, str]:
+    """The server process and its base URL; its output goes to log_path (or nowhere)."""
+    port = free_port()
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
+    env.pop("REFRAIN_INDEX", None)  # the index comes from --index only
+    log = open(log_path, "w") if log_path is not None else subprocess.DEVNULL
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--", "--index", str(index)],
+            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    finally:
+        if log_path is not None:
+            log.close()  # the child holds its own copy
+    return process, f"http://127.0.0.1:{port}"
+
+
+def wait_healthy(process: subprocess.Popen, base: str, timeout: float = 120, poll: float = 0.05) -> None:
+    """Return once the server answers its health check; RuntimeError if it exits or time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                if response.read().strip() == b"ok":
+                    return
+        except OSError:
+            pass
+        if process.poll() is not None:
+            raise RuntimeError("streamlit exited")
+        time.sleep(poll)
+    raise RuntimeError("streamlit did not become healthy")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
