@@ -45,9 +45,9 @@ def main() -> None:
     ss = st.session_state
     if ss.get(state.SEEDED) != searcher.generation:
         first = state.SEEDED not in ss
-        wanted = viewstate.from_params(state.url_params(), SLUGS) if first else state.current(corpus.facets, SLUGS)
+        wanted = viewstate.from_params(state.url_params(), SLUGS) if first else state.current(corpus, SLUGS)
         kept = viewstate.restricted(wanted, set(corpus.by_id), corpus.facets.get("meta", {}), _passage_exists(searcher))
-        state.seed(kept, corpus.facets)
+        state.seed(kept, corpus)
         if not first:
             st.toast("A new build of the index was loaded.", icon=":material/refresh:")
         elif kept != wanted:
@@ -59,12 +59,12 @@ def main() -> None:
     st.segmented_control("View", SLUGS, key=state.VIEW, required=True, persist_state="session",
                          format_func=lambda slug: f"{BY_SLUG[slug].icon} {BY_SLUG[slug].label}",
                          label_visibility="collapsed")
-    ctx = Context(config, searcher, corpus, state.current(corpus.facets, SLUGS))
+    ctx = Context(config, searcher, corpus, state.current(corpus, SLUGS))
     try:
         BY_SLUG[ctx.state.view].render(ctx)
     except RefrainError as exc:
         st.error(escape_markdown(str(exc)), icon=":material/error:")
-    state.write_url(state.current(corpus.facets, SLUGS))
+    state.write_url(state.current(corpus, SLUGS))
 
 
 def _passage_exists(searcher):

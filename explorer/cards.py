@@ -61,12 +61,12 @@ def hit_card(ctx: Context, hit: Hit, scope: str, *, query: str | None = None, ph
                           on_click=on_open or state.open_document, args=(hit.doc_id, pid))
             if "compare" in actions:
                 if reference and reference != pid:
-                    st.button(labels["compare"], key=f"{scope}-cmp-{pid}", icon=":material/compare_arrows:", type="tertiary",
-                              on_click=state.compare, args=(reference, pid),
-                              help=labels.get("compare_help", "Compare side by side with the source passage"))
+                    on_click, args = state.compare, (reference, pid)
+                    tip = labels.get("compare_help", "Compare side by side with the source passage")
                 else:
-                    st.button(labels["compare"], key=f"{scope}-cmp-{pid}", icon=":material/compare_arrows:", type="tertiary",
-                              on_click=state.add_to_compare, args=(pid,), help="Pick this passage for the Compare view")
+                    on_click, args, tip = state.add_to_compare, (pid,), "Pick this passage for the Compare view"
+                st.button(labels["compare"], key=f"{scope}-cmp-{pid}", icon=":material/compare_arrows:", type="tertiary",
+                          on_click=on_click, args=args, help=tip)
             if "context" in actions:
                 st.toggle("Context", key=context_key)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import threading
-from pathlib import Path
 
 import streamlit as st
 
@@ -16,9 +15,8 @@ from index import store
 from index.app_config import AppConfig
 from index.encoder import load_encoder
 from index.errors import IndexUnavailable, RefrainError
-from index.derived import result_path
 from index.highlight import escape_markdown
-from index.recurring import MINER_VERSION, MiningParams, recurring
+from index.recurring import MiningParams, recurring
 from index.sample import build_sample_index, has_index
 from index.search import Searcher
 
@@ -41,13 +39,6 @@ def open_index(root: str, generation: str, model: str | None) -> tuple[Searcher,
     if searcher.generation != generation:  # published again while we opened it: the next rerun catches up
         raise IndexUnavailable(f"the index in {root} changed while it was being opened; reload the page")
     return searcher, Corpus.of(searcher)
-
-
-def live_generation(root: Path) -> str:
-    generation = store.current_generation(root) if root.is_dir() else None
-    if generation is None:
-        raise IndexUnavailable(f"no index in {root}; build one with: python -m index build SOURCE... --out {root}")
-    return generation.name
 
 
 def reload() -> None:
@@ -81,9 +72,9 @@ def ensure_sample(config: AppConfig) -> None:
 
 def open_searcher(config: AppConfig) -> tuple[Searcher, Corpus]:
     """The open index for this rerun (reopened when a new generation was published); RefrainError if unusable."""
-    searcher, corpus = open_index(str(config.index), live_generation(config.index), config.model)
+    searcher, corpus = open_index(str(config.index), store.live_generation(config.index).name, config.model)
     if searcher.is_stale():  # published between our check and now: take the new one
-        searcher, corpus = open_index(str(config.index), live_generation(config.index), config.model)
+        searcher, corpus = open_index(str(config.index), store.live_generation(config.index).name, config.model)
     with st.spinner("Loading the language model (once per server)…"):
         load_model(searcher.model_name)
         searcher.encoder  # checks the model against the index (dimension); RefrainError if it cannot load
@@ -109,13 +100,6 @@ def _params_key(params: MiningParams) -> str:
 
 def mined_in_memory(searcher: Searcher, params: MiningParams) -> dict | None:
     return _mined_results(str(searcher.root), searcher.generation).get(_params_key(params))
-
-
-def mined_on_disk(searcher: Searcher, params: MiningParams) -> bool:
-    """True when DIR/derived holds this mining, so reading it is quick (no progress to draw)."""
-    path = result_path(searcher.root, "recurring", searcher.manifest["content_hash"], params.check().as_dict(),
-                       MINER_VERSION)
-    return path.is_file()
 
 
 def mined(searcher: Searcher, params: MiningParams, progress=None) -> dict:

@@ -6,6 +6,8 @@ import streamlit as st
 
 from index.highlight import escape_html
 from index.search import Searcher
+from index.segment import LEVELS
+from index.viewstate import K_MAX, K_MIN
 
 from . import resources, state
 from .context import Corpus
@@ -20,9 +22,9 @@ def render(searcher: Searcher, corpus: Corpus, is_sample: bool) -> None:
                   help="Reopen the index from disk (a new build is also picked up automatically)")
         mining = st.session_state.get(state.VIEW) == "recurring"
         if not mining:  # the Recurring view has its own level and threshold; these keep their values meanwhile
-            st.segmented_control("Level", ["paragraph", "sentence"], key=state.LEVEL, required=True,
+            st.segmented_control("Level", list(LEVELS), key=state.LEVEL, required=True,
                                  persist_state="session", format_func=str.capitalize, width="stretch")
-            st.number_input("Results (k)", min_value=1, max_value=100, step=5, key=state.K, persist_state="session")
+            st.number_input("Results (k)", min_value=K_MIN, max_value=K_MAX, step=5, key=state.K, persist_state="session")
             st.slider("Minimum score", 0.0, 1.0, step=0.01, key=state.MIN_SCORE, persist_state="session",
                       help="Cosine similarity between the query and a passage: about 0.5 shares the topic, 0.7 and "
                            "above says the same thing")
@@ -32,10 +34,7 @@ def render(searcher: Searcher, corpus: Corpus, is_sample: bool) -> None:
 def _index_card(searcher: Searcher, corpus: Corpus, is_sample: bool) -> None:
     manifest = searcher.manifest
     counts = manifest["counts"]
-    facets = corpus.facets
-    span = ""
-    if facets.get("date_min") and facets.get("date_max"):
-        span = f" · {escape_html(facets['date_min'][:4])}–{escape_html(facets['date_max'][:4])}"
+    span = f" · {escape_html(corpus.span[0][:4])}–{escape_html(corpus.span[1][:4])}" if corpus.span else ""
     name = "Sample corpus (invented speeches)" if is_sample else escape_html(searcher.root.name)
     st.html(f'<div class="rf-index"><b>{name}</b><br>{counts["documents"]:,} documents{span}<br>'
             f'{counts["paragraph"]:,} paragraphs · {counts["sentence"]:,} sentences<br>'
@@ -54,13 +53,11 @@ def _filters(corpus: Corpus, mining: bool = False) -> None:
     facets = corpus.facets
     with st.container(horizontal=True, vertical_alignment="center"):
         st.markdown("**Filters**", width="stretch")
-        st.button("Clear", key="clear-filters", type="tertiary", on_click=_clear, args=(facets,))
+        st.button("Clear", key="clear-filters", type="tertiary", on_click=_clear, args=(corpus,))
     if mining:
         st.caption("Dates and metadata choose the documents that are mined.")
-    if facets.get("date_min") and facets.get("date_max"):
-        import datetime as dt
-
-        low, high = dt.date.fromisoformat(facets["date_min"][:10]), dt.date.fromisoformat(facets["date_max"][:10])
+    if corpus.days:
+        low, high = corpus.days
         st.date_input("Dates", min_value=low, max_value=high, key=state.DATES, persist_state="session",
                       format="YYYY-MM-DD")
     for field, values in facets.get("meta", {}).items():
@@ -73,12 +70,10 @@ def _filters(corpus: Corpus, mining: bool = False) -> None:
                    format_func=corpus.label, placeholder="Any document")
 
 
-def _clear(facets: dict) -> None:
-    import datetime as dt
-
+def _clear(corpus: Corpus) -> None:
     ss = st.session_state
-    if facets.get("date_min") and facets.get("date_max"):
-        ss[state.DATES] = (dt.date.fromisoformat(facets["date_min"][:10]), dt.date.fromisoformat(facets["date_max"][:10]))
-    for field in facets.get("meta", {}):
+    if corpus.days:
+        ss[state.DATES] = corpus.days
+    for field in corpus.facets.get("meta", {}):
         ss[state.meta_key(field)] = []
     ss[state.DOCS] = []

@@ -14,6 +14,8 @@ from index import viewstate
 from index.recurring import DEFAULT_THRESHOLDS
 from index.viewstate import ViewState
 
+from .context import Corpus
+
 VIEW, QUERY, EXACT, LIKE, LEVEL, K, MIN_SCORE = "view", "q", "exact", "like", "level", "k", "min_score"
 DATES, DOCS, READ, PASSAGE, A, B = "dates", "docs", "read", "passage", "a", "b"
 BY, NORM, PERIOD, SORT = "by", "norm", "period", "sort"
@@ -32,17 +34,17 @@ def url_params() -> dict[str, list[str]]:
     return {key: st.query_params.get_all(key) for key in st.query_params.keys()}
 
 
-def seed(state: ViewState, facets: dict) -> None:
+def seed(state: ViewState, corpus: Corpus) -> None:
     """Write a state into every widget's session-state key (before the widgets are drawn)."""
     ss = st.session_state
     ss[VIEW], ss[QUERY], ss[EXACT], ss[LIKE] = state.view, state.query, state.exact, state.like
     ss[LEVEL], ss[K], ss[MIN_SCORE] = state.level, state.k, state.min_score
-    span = _span(facets)
+    span = corpus.span
     ss[SPAN] = span
     if span:
         ss[DATES] = viewstate.date_range(state, *span)
     chosen = state.meta_dict()
-    for field in facets.get("meta", {}):
+    for field in corpus.facets.get("meta", {}):
         ss[meta_key(field)] = chosen.get(field, [])
     ss[DOCS] = list(state.docs)
     ss[READ], ss[PASSAGE], ss[A], ss[B] = state.read, state.passage, state.a, state.b
@@ -54,22 +56,16 @@ def seed(state: ViewState, facets: dict) -> None:
     ss[CONTAINS], ss[FORMULATION], ss[RBY] = state.contains, state.formulation, state.rby
 
 
-def _span(facets: dict) -> tuple[str, str] | None:
-    if facets.get("date_min") and facets.get("date_max"):
-        return facets["date_min"][:10], facets["date_max"][:10]
-    return None
-
-
-def current(facets: dict, views: tuple[str, ...]) -> ViewState:
+def current(corpus: Corpus, views: tuple[str, ...]) -> ViewState:
     """The state the widgets hold now."""
     ss = st.session_state
     date_from = date_to = None
-    span = ss.get(SPAN, _span(facets))
+    span = ss.get(SPAN, corpus.span)
     if span:
         date_from, date_to = viewstate.dates_from_range(ss.get(DATES), *span)
     meta = tuple(sorted(
         (field, tuple(sorted(ss.get(meta_key(field)) or ())))
-        for field in facets.get("meta", {})
+        for field in corpus.facets.get("meta", {})
         if ss.get(meta_key(field))
     ))
     base = ViewState(views=views)

@@ -30,7 +30,6 @@ RERANK = 4  # an ivf-sq8 search re-scores RERANK * k candidates with the stored 
 # k-means of the coarse quantizer on 32 points per list, 10 iterations: 1M vectors train and add in ~1 minute
 TRAIN_POINTS_PER_LIST = 32
 TRAIN_ITERATIONS = 10
-KINDS = ("flat", "ivf", "ivf-sq8", "hnsw")
 
 
 def choose_spec(n_vectors: int, kind: str = "auto") -> dict:
@@ -64,10 +63,10 @@ def build_faiss(vectors: np.ndarray, spec: dict) -> faiss.Index:
         else:
             index = faiss.IndexIVFScalarQuantizer(quantizer, dim, spec["nlist"], faiss.ScalarQuantizer.QT_8bit,
                                                   faiss.METRIC_INNER_PRODUCT)
-        index.cp.niter = TRAIN_ITERATIONS
+        index.cp.niter = spec.get("train_iterations", TRAIN_ITERATIONS)
         index.cp.min_points_per_centroid = 1  # no warning for a deliberately small training sample
         rng = np.random.default_rng(0)
-        sample_size = min(len(vectors), spec["nlist"] * TRAIN_POINTS_PER_LIST)
+        sample_size = min(len(vectors), spec["nlist"] * spec.get("train_points_per_list", TRAIN_POINTS_PER_LIST))
         sample = vectors[np.sort(rng.choice(len(vectors), sample_size, replace=False))]
         index.train(sample)
         index.nprobe = spec["nprobe"]

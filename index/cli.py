@@ -13,6 +13,7 @@ import textwrap
 from collections import Counter
 
 from .errors import RefrainError
+from .textnorm import clip
 
 LEVEL_CHOICES = ("paragraph", "sentence")
 
@@ -121,16 +122,21 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
-def _filters(args):
-    from .search import Filters
-
+def parse_meta(items: list[str]) -> dict[str, list[str]]:
+    """Repeated --meta FIELD=VALUE options as {field: [values]}."""
     meta: dict[str, list[str]] = {}
-    for item in args.meta:
+    for item in items:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise RefrainError(f"--meta takes FIELD=VALUE, got {item!r}")
         meta.setdefault(name.strip(), []).append(value.strip())
-    return Filters.make(args.date_from, args.date_to, args.doc_ids, meta)
+    return meta
+
+
+def _filters(args):
+    from .search import Filters
+
+    return Filters.make(args.date_from, args.date_to, args.doc_ids, parse_meta(args.meta))
 
 
 def cmd_build(args) -> int:
@@ -171,7 +177,7 @@ def format_build_report(report) -> str:
     ]
     if report.boilerplate:
         lines.append(f"  boilerplate lines left out: {len(report.boilerplate)}")
-        lines += [f"    {n:>5} documents: {_clip(line, 90)}" for line, n in report.boilerplate[:10]]
+        lines += [f"    {n:>5} documents: {clip(line, 90)}" for line, n in report.boilerplate[:10]]
     if report.problems:
         reasons = Counter(_reason_kind(p.reason) for p in report.problems)
         lines.append("  problems: " + "; ".join(f"{n:,} × {r}" for r, n in reasons.most_common(6)))
@@ -210,7 +216,7 @@ def cmd_info(args) -> int:
         lines.append(f"  last build: {build['embedded']:,} embedded, {build['cached']:,} from cache; seconds "
                      + ", ".join(f"{k} {v:.1f}" for k, v in build["seconds"].items()))
     lines.append(f"  boilerplate lines left out: {len(info['boilerplate'])}")
-    lines += [f"    {n:>5} documents: {_clip(line, 90)}" for line, n in info["boilerplate"]]
+    lines += [f"    {n:>5} documents: {clip(line, 90)}" for line, n in info["boilerplate"]]
     problems = info["problems"]
     lines.append(f"  problems: {len(problems)}")
     lines += [f"    {p['source']} {p['locator']}: {p['reason']}{'' if p['skipped'] else ' (kept)'}" for p in problems]
@@ -229,14 +235,10 @@ def _print_hits(hits, as_json: bool, header: str) -> None:
     print(f"{header}: {len(hits)} result{'s' if len(hits) != 1 else ''}")
     for rank, hit in enumerate(hits, start=1):
         score = f"{hit.score:.3f}" if hit.score is not None else "  -  "
-        print(f"{rank:>3}. {score}  {hit.date or 'undated':<10}  {_clip(hit.title, width - 48)}  [{hit.passage_id}]")
+        print(f"{rank:>3}. {score}  {hit.date or 'undated':<10}  {clip(hit.title, width - 48)}  [{hit.passage_id}]")
         for line in textwrap.wrap(hit.text, width - 6)[:6]:
             print(f"      {line}")
     print()
-
-
-def _clip(text: str, n: int) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 def cmd_search(args) -> int:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 import textwrap
+from pathlib import Path
 
+from .cli import parse_meta
 from .errors import RefrainError
+from .export import (MEMBER_FIELDS, PHRASE_FIELDS, formulation_fields, formulation_rows, member_rows, phrase_rows,
+                     recurring_json, rows_to_csv, seen_date)
 
 PHRASE_SORTS = ("docs", "first", "last")
 
@@ -58,13 +61,8 @@ def add_commands(sub) -> None:
 
 
 def _meta(items: list[str]) -> tuple:
-    meta: dict[str, list[str]] = {}
-    for item in items:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise RefrainError(f"--meta takes FIELD=VALUE, got {item!r}")
-        meta.setdefault(name.strip(), []).append(value.strip())
-    return tuple(sorted((k, tuple(sorted(v))) for k, v in meta.items()))
+    """--meta as the hashable (field, values) pairs the mining parameters hold."""
+    return tuple(sorted((k, tuple(sorted(v))) for k, v in parse_meta(items).items()))
 
 
 def _progress_bar(enabled: bool):
@@ -97,44 +95,27 @@ def cmd_recurring(args) -> int:
         close()
     chosen = select(result, args.sort, args.since, args.until, text=args.contains)
     if args.json:
-        print(json.dumps({**{k: v for k, v in result.items() if k != "formulations"}, "formulations": chosen}, ensure_ascii=False, indent=1))
+        print(recurring_json(result, chosen))
+    elif args.members and args.csv:
+        _write_csv(args.csv, member_rows(chosen), MEMBER_FIELDS)
     elif args.csv:
-        _write_csv(args.csv, _member_rows(chosen) if args.members else _formulation_rows(chosen, result))
+        _write_csv(args.csv, formulation_rows(chosen, result["period_totals"]), formulation_fields(result["period_totals"]))
     else:
         _print_formulations(chosen[: args.limit], len(chosen), result, args.index)
     return 0
 
 
-def _formulation_rows(formulations: list[dict], result: dict) -> list[dict]:
-    from .export import formulation_rows
-
-    return formulation_rows(formulations, result["period_totals"])
-
-
-def _member_rows(formulations: list[dict]) -> list[dict]:
-    from .export import member_rows
-
-    return member_rows(formulations)
-
-
-def _date(seen: dict | None) -> str:
-    return seen["date"] if seen else ""
-
-
-def _write_csv(target: str, rows: list[dict]) -> None:
-    if not rows:
-        rows = [{}]
-    fh = sys.stdout if target == "-" else open(target, "w", newline="", encoding="utf-8")
+def _write_csv(target: str, rows: list[dict], fields) -> None:
+    """The same CSV the explorer exports (formulas defused), to a file or '-' for standard output."""
+    text = rows_to_csv(rows, fields)
+    if target == "-":
+        sys.stdout.write(text)
+        return
     try:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        if rows[0]:
-            writer.writerows(rows)
-    finally:
-        if fh is not sys.stdout:
-            fh.close()
-    if target != "-":
-        print(f"wrote {len(rows) if rows[0] else 0} rows to {target}", file=sys.stderr)
+        Path(target).write_text(text, encoding="utf-8", newline="")
+    except OSError as exc:
+        raise RefrainError(f"cannot write {target}: {exc.strerror or exc}") from None
+    print(f"wrote {len(rows)} rows to {target}", file=sys.stderr)
 
 
 def _print_formulations(shown: list[dict], total: int, result: dict, root: str) -> None:
@@ -147,8 +128,8 @@ def _print_formulations(shown: list[dict], total: int, result: dict, root: str) 
         return
     print(f"\n  {'#':>3} {'docs':>5} {'pass':>5} {'var':>4}  {'first seen':<10}  {'last seen':<10}  {'rise':>6}  formulation")
     for i, f in enumerate(shown, start=1):
-        print(f"  {i:>3} {f['n_documents']:>5} {f['n_passages']:>5} {f['n_variants']:>4}  {_date(f['first_seen']):<10}  "
-              f"{_date(f['last_seen']):<10}  {f['rise']:>+6.2f}  {f['id']}")
+        print(f"  {i:>3} {f['n_documents']:>5} {f['n_passages']:>5} {f['n_variants']:>4}  {seen_date(f['first_seen']):<10}  "
+              f"{seen_date(f['last_seen']):<10}  {f['rise']:>+6.2f}  {f['id']}")
         print(f"{'':>8}{textwrap.shorten(f['centre']['text'], 110, placeholder=' …')}")
         if f["n_variants"] > 1 and f["core"] and f["core"] != f["centre"]["text"]:
             print(f"{'':>8}core wording: {textwrap.shorten(f['core'], 96, placeholder=' …')}")
@@ -179,14 +160,11 @@ def cmd_phrases(args) -> int:
         print(json.dumps({**result, "phrases": phrases}, ensure_ascii=False, indent=1))
         return 0
     if args.csv:
-        _write_csv(args.csv, [
-            {"phrase": p["phrase"], "words": p["n_words"], "documents": p["n_documents"], "passages": p["n_passages"],
-             "first_seen": _date(p["first_seen"]), "last_seen": _date(p["last_seen"]), "formulations": " ".join(p["formulations"])}
-            for p in phrases])
+        _write_csv(args.csv, phrase_rows(phrases), PHRASE_FIELDS)
         return 0
     print(f"Recurring phrases in {args.index} (at least {args.min_docs} documents): {len(phrases):,}, showing {min(len(phrases), args.limit):,}")
     print(f"\n  {'docs':>5} {'pass':>5}  {'first seen':<10}  {'last seen':<10}  phrase  [formulations]")
     for p in phrases[: args.limit]:
         links = f"  [{', '.join(p['formulations'][:3])}{'…' if len(p['formulations']) > 3 else ''}]" if p["formulations"] else ""
-        print(f"  {p['n_documents']:>5} {p['n_passages']:>5}  {_date(p['first_seen']):<10}  {_date(p['last_seen']):<10}  {p['phrase']}{links}")
+        print(f"  {p['n_documents']:>5} {p['n_passages']:>5}  {seen_date(p['first_seen']):<10}  {seen_date(p['last_seen']):<10}  {p['phrase']}{links}")
     return 0

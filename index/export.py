@@ -64,7 +64,8 @@ def rows_to_csv(rows: list[dict], fields: Iterable[str] | None = None) -> str:
     return buffer.getvalue()
 
 
-def _seen_date(seen: dict | None) -> str:
+def seen_date(seen: dict | None) -> str:
+    """The date of a first/last appearance, '' when it has none."""
     return seen["date"] if seen else ""
 
 
@@ -76,8 +77,8 @@ def formulation_rows(formulations: list[dict], period_totals: dict) -> list[dict
     for f in formulations:
         row = {
             "id": f["id"], "level": f["level"], "documents": f["n_documents"], "passages": f["n_passages"],
-            "variants": f["n_variants"], "first_seen": _seen_date(f["first_seen"]),
-            "first_doc": (f["first_seen"] or {}).get("doc_id"), "last_seen": _seen_date(f["last_seen"]),
+            "variants": f["n_variants"], "first_seen": seen_date(f["first_seen"]),
+            "first_doc": (f["first_seen"] or {}).get("doc_id"), "last_seen": seen_date(f["last_seen"]),
             "last_doc": (f["last_seen"] or {}).get("doc_id"), "rise": f["rise"], "core": f["core"],
             "centre": f["centre"]["text"],
         }
@@ -107,6 +108,18 @@ def member_rows(formulations: list[dict]) -> list[dict]:
             for m in f["members"]
         ]
     return rows
+
+
+PHRASE_FIELDS = ("phrase", "words", "documents", "passages", "first_seen", "last_seen", "formulations")
+
+
+def phrase_rows(phrases: list[dict]) -> list[dict]:
+    """One row per recurring word phrase, its formulations as space-separated ids."""
+    return [
+        {"phrase": p["phrase"], "words": p["n_words"], "documents": p["n_documents"], "passages": p["n_passages"],
+         "first_seen": seen_date(p["first_seen"]), "last_seen": seen_date(p["last_seen"]), "formulations": " ".join(p["formulations"])}
+        for p in phrases
+    ]
 
 
 def recurring_json(result: dict, formulations: list[dict], selection: dict | None = None) -> str:

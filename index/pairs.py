@@ -10,10 +10,9 @@ from __future__ import annotations
 import math
 from typing import Callable
 
-import faiss
 import numpy as np
 
-from . import ann  # noqa: F401  (sets FAISS's BLAS threshold for batched queries)
+from . import ann  # also sets FAISS's BLAS threshold for batched queries
 
 BATCH = 4096
 EXACT_LIMIT = 60_000
@@ -24,13 +23,12 @@ def similar_pairs(vectors: np.ndarray, threshold: float, progress: Callable[[flo
                   exact: bool | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """All pairs (i < j) with inner product >= threshold, as arrays (i, j, score)."""
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-    n, dim = vectors.shape
+    n = len(vectors)
     empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float32))
     if n < 2:
         return empty
     use_exact = n <= EXACT_LIMIT if exact is None else exact
-    index = faiss.IndexFlatIP(dim) if use_exact else _ivf(vectors)
-    index.add(vectors)
+    index = ann.build_faiss(vectors, {"kind": "flat"} if use_exact else _ivf_spec(n))
     radius = float(threshold) - 1e-6  # FAISS keeps scores strictly above the radius
     firsts, seconds, scores = [], [], []
     for start in range(0, n, BATCH):
@@ -51,13 +49,7 @@ def similar_pairs(vectors: np.ndarray, threshold: float, progress: Callable[[flo
     return i[first], j[first], score[first]
 
 
-def _ivf(vectors: np.ndarray) -> faiss.Index:
-    n, dim = vectors.shape
-    nlist = int(4 * math.sqrt(n))
-    quantizer = faiss.IndexFlatIP(dim)
-    index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
-    rng = np.random.default_rng(0)
-    sample = vectors[np.sort(rng.choice(n, min(n, nlist * 50), replace=False))]
-    index.train(sample)
-    index.nprobe = IVF_NPROBE
-    return index
+def _ivf_spec(n: int) -> dict:
+    """IVF for the self-join: trained longer and on more points than a search index (every pair counts)."""
+    return {"kind": "ivf", "nlist": int(4 * math.sqrt(n)), "nprobe": IVF_NPROBE,
+            "train_points_per_list": 50, "train_iterations": 25}

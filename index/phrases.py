@@ -196,7 +196,7 @@ def lexical_phrases(searcher: Searcher, params: PhraseParams, formulations: dict
         raise RefrainError(f"min-docs must be at least 2, got {params.min_docs}")
     table = sentence_table(searcher, params.filters)
     found = find_phrases(table, min_docs=params.min_docs)
-    docs = {o: (d, t, date, start) for o, d, t, date, start in searcher.db.query("SELECT ord, doc_id, title, date, date_start FROM documents")}
+    docs = searcher.documents_by_ord()
     formulation_of: dict[str, list[str]] = {}
     for f in (formulations or {}).get("formulations", []):
         for m in f["members"]:
@@ -204,11 +204,11 @@ def lexical_phrases(searcher: Searcher, params: PhraseParams, formulations: dict
     out = []
     for phrase in found:
         ords = sorted({int(table.doc_ords[i]) for i in phrase.passages})
-        dated = sorted((docs[o][3], o) for o in ords if docs[o][2])
+        dated = sorted((docs[o]["start"], o) for o in ords if docs[o]["date"])
         per_year: dict[str, int] = {}
         for o in ords:
-            if docs[o][2]:
-                per_year[docs[o][2][:4]] = per_year.get(docs[o][2][:4], 0) + 1
+            if docs[o]["date"]:
+                per_year[docs[o]["date"][:4]] = per_year.get(docs[o]["date"][:4], 0) + 1
         linked = sorted({fid for i in phrase.passages for fid in formulation_of.get(table.passage_ids[i], [])})
         out.append({
             "phrase": phrase.text, "words": phrase.key, "n_words": len(phrase.words), "n_documents": phrase.documents,
@@ -226,5 +226,5 @@ def lexical_phrases(searcher: Searcher, params: PhraseParams, formulations: dict
 
 
 def _seen(docs: dict, ord_: int) -> dict:
-    doc_id, title, date, _ = docs[ord_]
-    return {"date": date, "doc_id": doc_id, "title": title}
+    doc = docs[ord_]
+    return {"date": doc["date"], "doc_id": doc["doc_id"], "title": doc["title"]}

@@ -179,24 +179,20 @@ def _control_share(sample: bytes) -> float:
     return controls / len(sample)
 
 
-def _read_file_text(path: Path, display: str) -> Iterator[Problem | str]:
-    """The file's text (last item), after a kept-with-warning Problem if it was not clean UTF-8;
-    or a single skipping Problem if it is not text at all."""
+def _read_file_text(path: Path, display: str) -> tuple[str | None, list[Problem]]:
+    """The file's text with a kept-with-warning Problem if it was not clean UTF-8; or no text and the
+    skipping Problem if it is not text at all."""
     text, note = decode_bytes(path.read_bytes())
     if text is None:
-        yield Problem(display, "", note)
-        return
-    if note:
-        yield Problem(display, "", note, skipped=False)
-    yield text
+        return None, [Problem(display, "", note)]
+    return text, [Problem(display, "", note, skipped=False)] if note else []
 
 
 def _read_text_file(path, display, key, options, patterns) -> Iterator[Record | Problem]:
     date_re, meta_re = patterns
-    *problems, text = _read_file_text(path, display)
+    text, problems = _read_file_text(path, display)
     yield from problems
-    if not isinstance(text, str):
-        yield text
+    if text is None:
         return
     text = normalise(text)
     if not text:
@@ -240,10 +236,9 @@ def _meta_from_name(name: str, meta_re: re.Pattern | None) -> dict[str, list[str
 
 
 def _read_record_file(path: Path, display: str, fmt: str, options: ReadOptions) -> Iterator[Record | Problem]:
-    *problems, text = _read_file_text(path, display)
+    text, problems = _read_file_text(path, display)
     yield from problems
-    if not isinstance(text, str):
-        yield text
+    if text is None:
         return
     if fmt == "json":
         rows = _json_rows(text, display)

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import store
-from .derived import cached_result
+from .derived import cached_result, result_path
 from .errors import RefrainError
 from .textnorm import short_id, text_hash
 
@@ -87,8 +87,16 @@ class MiningParams:
 def recurring(searcher: Searcher, params: MiningParams, progress: Progress | None = None, use_cache: bool = True) -> dict:
     """The formulations for these parameters, read from DIR/derived when this index was mined so before."""
     params.check()
-    return cached_result(searcher.root, "recurring", searcher.manifest["content_hash"], params.as_dict(), MINER_VERSION,
-                         lambda: mine(searcher, params, progress), use_cache)
+    return cached_result(*_derived_key(searcher, params), lambda: mine(searcher, params, progress), use_cache)
+
+
+def is_mined(searcher: Searcher, params: MiningParams) -> bool:
+    """True when DIR/derived holds this mining, so recurring() reads it instead of mining."""
+    return result_path(*_derived_key(searcher, params.check())).is_file()
+
+
+def _derived_key(searcher: Searcher, params: MiningParams) -> tuple:
+    return searcher.root, "recurring", searcher.manifest["content_hash"], params.as_dict(), MINER_VERSION
 
 
 def mine(searcher: Searcher, params: MiningParams, progress: Progress | None = None) -> dict:
@@ -146,10 +154,7 @@ class _Corpus:
         self.level = params.level
         filters = params.filters
         doc_mask = searcher.document_mask(filters) if not filters.empty else np.ones(searcher.n_documents, dtype=bool)
-        self.docs = {
-            ord_: {"doc_id": d, "title": t, "date": date, "start": start}
-            for ord_, d, t, date, start in searcher.db.query("SELECT ord, doc_id, title, date, date_start FROM documents")
-        }
+        self.docs = searcher.documents_by_ord()
         self.doc_ords = np.flatnonzero(doc_mask)
         self.period_totals = _period_totals(self.docs[o]["date"] for o in self.doc_ords.tolist())
         self.rise_since, self.n_latest, self.n_before = _latest_period(self.docs[o]["start"] for o in self.doc_ords.tolist())
@@ -206,9 +211,9 @@ class _PassageCorpus(_Corpus):
     def vectors(self, progress: Progress) -> np.ndarray:
         return np.asarray(self.searcher.vectors(self.level)[self._node_row], dtype=np.float32)
 
-    def node_texts(self, nodes: list[int]) -> dict[int, str]:
-        first = {int(self.node_members[n][0]): n for n in nodes}
-        return {first[i]: text for i, text in self.passage_texts(list(first)).items()}
+    def node_texts(self, nodes: list[int], passage_text: dict[int, str]) -> dict[int, str]:
+        """A node's text is its passages' text: every occurrence of a member is among the members' passages."""
+        return {n: passage_text[int(self.node_members[n][0])] for n in nodes}
 
 
 class _PhraseCorpus(_Corpus):
@@ -242,8 +247,8 @@ class _PhraseCorpus(_Corpus):
         dim = self.searcher.manifest["model"]["dimension"]
         return np.array([found[h] for h in self.node_hash], dtype=np.float32).reshape(-1, dim)
 
-    def node_texts(self, nodes: list[int]) -> dict[int, str]:
-        return {n: self._texts[n] for n in nodes}
+    def node_texts(self, nodes: list[int], passage_text: dict[int, str]) -> dict[int, str]:
+        return {n: self._texts[n] for n in nodes}  # a phrase, not the sentence that holds it
 
     def related(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
         """Two phrases join only if they share a lower-case content word: short phrases that only share a
@@ -338,7 +343,6 @@ def centre_groups(n: int, first: np.ndarray, second: np.ndarray, score: np.ndarr
 
 def _describe(corpus: _Corpus, centre: int, members: dict[int, float], params: MiningParams) -> dict:
     """A formulation with every number traceable: all figures are computed from the member list."""
-    texts = corpus.node_texts(list(members))
     docs = corpus.docs
     by_passage: dict[str, dict] = {}  # one member per passage (a sentence may hold two variants of a phrase)
     for node, similarity in sorted(members.items(), key=lambda item: (-item[1], corpus.node_hash[item[0]])):
@@ -356,6 +360,7 @@ def _describe(corpus: _Corpus, centre: int, members: dict[int, float], params: M
             }
     occurrences = sorted(by_passage.values(), key=lambda o: (o["_start"] is None, o["_start"] or "", o["_ord"], o["passage_id"]))
     passage_text = corpus.passage_texts([o["_occurrence"] for o in occurrences])
+    texts = corpus.node_texts(list(members), passage_text)
     dated = [o for o in occurrences if o["date"]]
     variants = []
     for node, similarity in members.items():

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from .export import seen_date
 from .recurring import MiningParams
+from .textnorm import clip
 from .timeline import periods_between
 
 MEMBER_LIMIT = 50  # member cards drawn before "show all"; exports always hold every member
@@ -48,10 +50,6 @@ def trend(formulation: dict, spans: list[str], by: str, share: bool = False) -> 
     return [counts.get(p, {}).get(key, 0) for p in spans]
 
 
-def _date(seen: dict | None) -> str:
-    return seen["date"] if seen else ""
-
-
 def table_rows(formulations: Iterable[dict], period_totals: dict, by: str, share: bool = False) -> list[dict]:
     """One row per formulation for the table, its trend over every period of the mined corpus."""
     spans = periods(period_totals, by)
@@ -62,8 +60,8 @@ def table_rows(formulations: Iterable[dict], period_totals: dict, by: str, share
             "documents": f["n_documents"],
             "passages": f["n_passages"],
             "variants": f["n_variants"],
-            "first_seen": _date(f["first_seen"]),
-            "last_seen": _date(f["last_seen"]),
+            "first_seen": seen_date(f["first_seen"]),
+            "last_seen": seen_date(f["last_seen"]),
             "rise": rise(f),
             "trend": trend(f, spans, by, share),
         }
@@ -128,8 +126,7 @@ def shown_members(formulation: dict, show_all: bool, limit: int = MEMBER_LIMIT) 
 
 
 def option_label(formulation: dict, width: int = 110) -> str:
-    text = formulation["centre"]["text"]
-    text = text if len(text) <= width else text[: width - 1] + "…"
+    text = clip(formulation["centre"]["text"], width)
     docs = formulation["n_documents"]
     return f"{docs} document{'s' if docs != 1 else ''} · {text}"
 

@@ -59,13 +59,6 @@ class ReportingEncoder(Encoder):
     def precision(self) -> str:
         return self.inner.precision
 
-    @property
-    def cache_key(self) -> str:
-        return self.inner.cache_key
-
-    def describe(self, dim: int | None = None) -> dict:
-        return self.inner.describe(dim)
-
     def token_spans(self, text: str) -> list[tuple[int, int]]:
         return self.inner.token_spans(text)
 

@@ -81,6 +81,9 @@ class Document:
     passages: dict[str, list[Hit]] = field(default_factory=dict)
 
 
+SCAN_CHUNK = 65_536  # rows per step of an exact scan (100 MB of 384-d vectors)
+
+
 @dataclass
 class _Level:
     vectors: np.ndarray  # memory-mapped, read-only
@@ -118,6 +121,12 @@ class _Level:
         out[order] = sorted_out
         return out
 
+    def scan(self, rows: np.ndarray, query: np.ndarray, chunk: int = SCAN_CHUNK):
+        """(rows, scores against query) in chunks, so an exact scan never holds the whole level in memory."""
+        for i in range(0, len(rows), chunk):
+            part = rows[i:i + chunk]
+            yield part, self.rows(part) @ query
+
     def _file(self) -> int | None:
         fd = getattr(self, "_fd", None)
         filename = getattr(self.vectors, "filename", None)
@@ -153,11 +162,7 @@ class Searcher:
         self._encoder = encoder
         self._encoder_lock = threading.Lock()
         for attempt in range(3):
-            generation = store.current_generation(self.root) if self.root.is_dir() else None
-            if generation is None:
-                raise IndexUnavailable(
-                    f"no index in {self.root}; build one with: python -m index build SOURCE... --out {self.root}"
-                )
+            generation = store.live_generation(self.root)
             try:
                 self._open(generation, encoder.name if encoder is not None else model)
                 break
@@ -346,9 +351,7 @@ class Searcher:
         mask = self._mask(level, filters)
         rows = np.arange(len(target.doc_rows)) if mask is None else np.flatnonzero(mask)
         found_rows, found_scores = [], []
-        for i in range(0, len(rows), 65_536):
-            chunk = rows[i:i + 65_536]
-            scores = target.rows(chunk) @ vector
+        for chunk, scores in target.scan(rows, vector):
             keep = scores >= min_score
             found_rows.append(chunk[keep])
             found_scores.append(scores[keep])
@@ -421,6 +424,11 @@ class Searcher:
             for d, t, dt, m, c, o in rows
             if allowed is None or allowed[o]
         ]
+
+    def documents_by_ord(self) -> dict[int, dict]:
+        """Every document by its row: id, title, date and the date's first day (the key to order by time)."""
+        return {o: {"doc_id": d, "title": t, "date": date, "start": start}
+                for o, d, t, date, start in self.db.query("SELECT ord, doc_id, title, date, date_start FROM documents")}
 
     def facets(self) -> dict:
         """What filters make sense here: metadata fields with their values and counts, and the date span."""
@@ -505,9 +513,7 @@ class Searcher:
     @staticmethod
     def _exact(target: _Level, query: np.ndarray, rows: np.ndarray, k: int) -> list[tuple[int, float]]:
         best_rows, best_scores = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
-        for i in range(0, len(rows), 65_536):
-            chunk = rows[i:i + 65_536]
-            scores = target.rows(chunk) @ query
+        for chunk, scores in target.scan(rows, query):
             best_rows = np.concatenate([best_rows, chunk])
             best_scores = np.concatenate([best_scores, scores])
             if len(best_rows) > k:

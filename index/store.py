@@ -60,6 +60,14 @@ def current_generation(root: Path) -> Path | None:
     return root / name
 
 
+def live_generation(root: Path) -> Path:
+    """The live generation's folder; IndexUnavailable, with the command that makes one, when there is none."""
+    generation = current_generation(root) if root.is_dir() else None
+    if generation is None:
+        raise IndexUnavailable(f"no index in {root}; build one with: python -m index build SOURCE... --out {root}")
+    return generation
+
+
 def is_index_folder(path: Path) -> bool:
     """A Refrain index directory (it has a CURRENT pointer or a generation folder)."""
     try:

@@ -46,3 +46,8 @@ def short_id(*parts: str) -> str:
 
 def word_count(text: str) -> int:
     return len(text.split())
+
+
+def clip(text: str, width: int) -> str:
+    """Text cut to at most `width` characters for a one-line label, an ellipsis marking the cut."""
+    return text if len(text) <= width else text[: width - 1] + "…"

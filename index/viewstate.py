@@ -125,31 +125,26 @@ def _int(value: str | None, low: int, high: int, default: int) -> int:
     return min(max(number, low), high)
 
 
+def _float(value: str | float | None, low: float, high: float, digits: int, default: float | None = None) -> float | None:
+    """A finite number clamped to [low, high] and rounded; `default` when the value is not one."""
+    try:
+        number = float(str(value).strip())
+    except (TypeError, ValueError):
+        return default
+    if not math.isfinite(number):
+        return default
+    return round(min(max(number, low), high), digits)
+
+
 def _score(value: str | None, default: float) -> float:
-    try:
-        number = float(str(value).strip())
-    except (TypeError, ValueError):
-        return default
-    if not math.isfinite(number):
-        return default
-    return round(min(max(number, 0.0), 1.0), 3)
+    return _float(value, 0.0, 1.0, 3, default)
 
 
-def _threshold(value: str | float | None, level: str) -> float | None:
-    """A mining threshold in [THRESHOLD_MIN, 1], to two decimals; None for the level's default or a bad value."""
-    try:
-        number = float(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    if not math.isfinite(number):
-        return None
-    number = round(min(max(number, THRESHOLD_MIN), THRESHOLD_MAX), 2)
-    return None if number == DEFAULT_THRESHOLDS.get(level) else number
-
-
-def threshold_value(value: float | None, level: str) -> float | None:
-    """The state's threshold for a slider value (None when it is the level's default)."""
-    return None if value is None else _threshold(value, level)
+def threshold_value(value: str | float | None, level: str) -> float | None:
+    """A mining threshold in [THRESHOLD_MIN, 1], to two decimals, from a URL or a slider; None for the level's
+    default or a bad value."""
+    number = _float(value, THRESHOLD_MIN, THRESHOLD_MAX, 2)
+    return None if number is None or number == DEFAULT_THRESHOLDS.get(level) else number
 
 
 def _id(value: str | None) -> str | None:
@@ -202,7 +197,7 @@ def from_params(params: Mapping[str, Sequence[str] | str], views: Sequence[str] 
         period=period if period and _PERIOD.match(period) else None,
         sort=_choice(_last(params, "sort"), SORTS, DEFAULT.sort),
         mine=mine,
-        threshold=_threshold(_last(params, "thr"), mine),
+        threshold=threshold_value(_last(params, "thr"), mine),
         min_docs=_int(_last(params, "mindocs"), MIN_DOCS_MIN, MIN_DOCS_MAX, DEFAULT.min_docs),
         rsort=_choice(_last(params, "rsort"), RECURRING_SORTS, DEFAULT.rsort),
         since=_date(_last(params, "since")),
@@ -290,10 +285,8 @@ def restricted(
 def date_range(state: ViewState, first: str, last: str) -> tuple[dt.date, dt.date]:
     """The date picker's value: the state's bounds as days, clipped to the corpus's span [first, last]."""
     low, high = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
-    start = normalise_bound(state.date_from, end=False)
-    end = normalise_bound(state.date_to, end=True)
-    start_day = min(max(dt.date.fromisoformat(start), low), high) if start else low
-    end_day = max(min(dt.date.fromisoformat(end), high), low) if end else high
+    start_day = bound_day(state.date_from, first, last, end=False) or low
+    end_day = bound_day(state.date_to, first, last, end=True) or high
     return (start_day, end_day) if start_day <= end_day else (low, high)
 
 

@@ -7,18 +7,18 @@ import streamlit as st
 from index.compare import align, rows_html, side_html
 from index.errors import RefrainError
 from index.highlight import escape_markdown
+from index.textnorm import clip
 
 from .. import cards, state
 from ..context import Context
 
-SIDES = {"a": (state.A, "only-a"), "b": (state.B, "only-b")}
+SIDES = {"a": state.A, "b": state.B}
 
 
 def render(ctx: Context) -> None:
-    s = ctx.state
     chosen = {}
     columns = st.columns(2, gap="large")
-    for (side, (key, _cls)), column in zip(SIDES.items(), columns):
+    for (side, key), column in zip(SIDES.items(), columns):
         with column:
             chosen[side] = _picker(ctx, side, key)
     a, b = chosen["a"], chosen["b"]
@@ -79,7 +79,7 @@ def _picker(ctx: Context, side: str, key: str):
         return None
     level = hit.level if hit is not None else ctx.state.level
     passages = doc.passages.get(level, [])
-    labels = {p.passage_id: f"{p.ordinal + 1} · {_clip(p.text, 80)}" for p in passages}
+    labels = {p.passage_id: f"{p.ordinal + 1} · {clip(p.text, 80)}" for p in passages}
     st.selectbox(f"Passage {side.upper()}", list(labels), index=None, key=passage_key, format_func=labels.get,
                  placeholder=f"Choose a {level}", label_visibility="collapsed",
                  on_change=lambda: ss.__setitem__(key, ss.get(passage_key)))
@@ -97,7 +97,3 @@ def _document_chosen(ctx: Context, side: str, key: str) -> None:
             return
         if passages:
             ss[key] = passages[0].passage_id
-
-
-def _clip(text: str, n: int) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"

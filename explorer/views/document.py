@@ -8,6 +8,7 @@ import streamlit as st
 
 from index.errors import RefrainError
 from index.highlight import escape_html, escape_markdown
+from index.viewstate import SORTS
 
 from .. import cards, state
 from ..context import Context
@@ -101,7 +102,7 @@ def _where_else(ctx: Context, passage_id: str | None) -> None:
         return
     cards.source_card(source, f"Chosen {source.level} · {source.ordinal + 1}", with_title=False)
     with st.container(horizontal=True, vertical_alignment="center"):
-        st.segmented_control("Order", ["score", "date"], key=state.SORT, required=True, persist_state="session",
+        st.segmented_control("Order", list(SORTS), key=state.SORT, required=True, persist_state="session",
                              format_func=lambda v: {"score": "By score", "date": "By date"}[v],
                              label_visibility="collapsed")
         st.space("stretch")

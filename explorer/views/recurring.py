@@ -8,7 +8,6 @@ computed from the member passages listed below it; index/recurring_view.py shape
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import replace
 from functools import partial
 
@@ -21,8 +20,9 @@ from index.errors import RefrainError
 from index.export import (MEMBER_FIELDS, file_name, formulation_fields, formulation_rows, member_rows, recurring_json,
                           rows_to_csv)
 from index.highlight import escape_html, escape_markdown
-from index.recurring import DEFAULT_THRESHOLDS, MINING_LEVELS, SORTS, select
+from index.recurring import DEFAULT_THRESHOLDS, MINING_LEVELS, SORTS, is_mined, select
 from index.search import Hit
+from index.timeline import GRANULARITIES
 from index.viewstate import MIN_DOCS_MAX, MIN_DOCS_MIN, THRESHOLD_MAX, THRESHOLD_MIN
 
 from .. import cards, resources, state
@@ -81,7 +81,7 @@ def render(ctx: Context) -> None:
 
 
 def _controls(ctx: Context) -> None:
-    span = _span(ctx)
+    span = ctx.corpus.days
     with st.container(horizontal=True, vertical_alignment="bottom", gap="medium", key="rec-mining"):
         st.segmented_control("Level", MINING_LEVELS, key=state.MINE, required=True, persist_state="session",
                              format_func=str.capitalize, on_change=state.mining_level_changed,
@@ -110,19 +110,12 @@ def _controls(ctx: Context) -> None:
                       placeholder="words in any variant", icon=":material/search:", width="stretch")
 
 
-def _span(ctx: Context) -> tuple[dt.date, dt.date] | None:
-    facets = ctx.corpus.facets
-    if facets.get("date_min") and facets.get("date_max"):
-        return dt.date.fromisoformat(facets["date_min"][:10]), dt.date.fromisoformat(facets["date_max"][:10])
-    return None
-
-
 def _mine(ctx: Context, params) -> dict | None:
     """The mined result: at once from memory, quickly from DIR/derived, else mined now with a progress bar."""
     found = resources.mined_in_memory(ctx.searcher, params)
     if found is not None:
         return found
-    if resources.mined_on_disk(ctx.searcher, params):
+    if is_mined(ctx.searcher, params):  # quick to read: no progress to draw
         with st.spinner("Reading the stored formulations…"):
             return resources.mined(ctx.searcher, params)
     slot = st.empty()
@@ -151,7 +144,7 @@ def _granularity(totals: dict) -> str:
     ss = st.session_state
     auto = rv.auto_granularity(totals)
     ss[state.RBY_AUTO] = auto
-    if ss.get(state.RBY) not in ("year", "month"):
+    if ss.get(state.RBY) not in GRANULARITIES:
         ss[state.RBY] = auto
     return ss[state.RBY]
 

@@ -9,7 +9,7 @@ import streamlit as st
 from index.errors import RefrainError
 from index.highlight import escape_html, escape_markdown
 from index.search import MAX_K, MAX_MATCHES
-from index.timeline import count_by_period, in_period
+from index.timeline import GRANULARITIES, count_by_period, in_period
 
 from .. import cards, state
 from ..context import Context
@@ -40,12 +40,13 @@ def render(ctx: Context) -> None:
         else:
             label = f"“{query}”"
         st.html(f'<div class="rf-doc-title" style="font-size:1.1rem">{escape_html(label)}</div>', width="stretch")
-        st.segmented_control("Per", ["month", "year"], key=state.BY, required=True, persist_state="session",
+        st.segmented_control("Per", list(GRANULARITIES), key=state.BY, required=True, persist_state="session",
                              format_func=lambda v: f"Per {v}", label_visibility="collapsed")
         st.toggle("Share of documents", key=state.NORM, persist_state="session",
                   help="Divide by the number of documents in each period, so busy months do not look like trends")
+    exact = s.exact and source is None  # a phrase query; a chosen passage always goes by meaning
     try:
-        if s.exact and source is None:
+        if exact:
             hits = ctx.searcher.phrase(query, k=MAX_K, level=s.level, filters=ctx.filters)
         else:
             hits = ctx.searcher.matching(query, s.min_score, level=s.level, filters=ctx.filters)
@@ -55,8 +56,8 @@ def render(ctx: Context) -> None:
         return
     timeline = count_by_period([(h.doc_id, h.date) for h in hits], [(d["doc_id"], d["date"]) for d in population], s.by)
     matched_docs = len({h.doc_id for h in hits})
-    threshold = "containing the phrase" if s.exact and source is None else f"scoring at least {s.min_score:.2f}"
-    capped = len(hits) >= (MAX_K if s.exact and source is None else MAX_MATCHES)
+    threshold = "containing the phrase" if exact else f"scoring at least {s.min_score:.2f}"
+    capped = len(hits) >= (MAX_K if exact else MAX_MATCHES)
     st.caption(f"{len(hits):,} {s.level}s {threshold} in {matched_docs:,} of {len(population):,} documents"
                + (" (the first ones only: raise the minimum score)" if capped else "")
                + (f" · {timeline.unplaced_matched} matching documents have no {s.by} and are not charted"
@@ -84,16 +85,15 @@ def render(ctx: Context) -> None:
                      label_visibility="collapsed", width=360)
         period = st.session_state.get(state.PERIOD)
         if period:
-            shown = in_period(hits, period, s.by)
-            cards.export_buttons(shown, "timeline", period, query[:60])
+            behind = in_period(hits, period, s.by)
+            cards.export_buttons(behind, "timeline", period, query[:60])
     if not period:
         st.caption("Click a bar (or choose a period) to list the passages behind it.")
         return
-    shown = sorted(in_period(hits, period, s.by), key=lambda h: (h.date or "", -(h.score or 0)))
+    shown = sorted(behind, key=lambda h: (h.date or "", -(h.score or 0)))
     st.caption(cards.summary(shown, s.level))
     for hit in shown:
-        cards.hit_card(ctx, hit, "timeline", query=None if s.exact and source is None else query,
-                       phrase=query if s.exact and source is None else None,
+        cards.hit_card(ctx, hit, "timeline", query=None if exact else query, phrase=query if exact else None,
                        reference=source.passage_id if source is not None else None)
 
 
