@@ -1,14 +1,34 @@
-"""What the AppTest modules share: the app's path, fresh Streamlit caches per test, and small readers."""
+"""What the AppTest modules share: the app's path, fresh Streamlit caches per test, the test index, and
+small readers of what a run drew.
+
+Import the fixtures by name; each importing module gets its own index folder (module scope), so mining
+results one module stores in DIR/derived never reach another.
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+import explorer_corpus
+from index.search import Searcher
+
 APP = Path(__file__).resolve().parents[1] / "explorer" / "app.py"
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory) -> Path:
+    """The explorer's small test corpus, indexed with the hashing encoder."""
+    return explorer_corpus.built(tmp_path_factory, "explorer")
+
+
+@pytest.fixture(scope="module")
+def searcher(index_dir) -> Searcher:
+    return Searcher(index_dir)
 
 
 @pytest.fixture(autouse=True)
@@ -29,3 +49,19 @@ def run(at: AppTest) -> AppTest:
 
 def html(at: AppTest) -> str:
     return "\n".join(h.value for h in at.html)
+
+
+def texts(at: AppTest) -> str:
+    """Every message and caption the run drew, as one string."""
+    return " ".join(str(e.value) for kind in (at.error, at.info, at.warning, at.caption, at.markdown) for e in kind)
+
+
+def plain(markdown: str) -> str:
+    """Message text with the markdown escapes removed."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def card_ids(at: AppTest, scope: str) -> list[str]:
+    """Passage ids of the cards shown in a scope, in order (their Open buttons carry the id)."""
+    prefix = f"{scope}-open-"
+    return [b.key[len(prefix):] for b in at.button if b.key and b.key.startswith(prefix)]

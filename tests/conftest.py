@@ -60,6 +60,14 @@ def quick_build(sources, out, encoder, options: ReadOptions | None = None, **set
 
 
 @pytest.fixture(scope="session")
+def sample_hashing_index(tmp_path_factory) -> Path:
+    """The sample corpus indexed with the 64-d hashing stand-in (seconds), shared read-only: copy it to damage it."""
+    out = tmp_path_factory.mktemp("sample-hashing") / "index"
+    quick_build([SAMPLE_CORPUS], out, HashingEncoder(dim=64, max_tokens=40))
+    return out
+
+
+@pytest.fixture(scope="session")
 def model_cache(tmp_path_factory) -> str:
     return os.environ.get("REFRAIN_TEST_CACHE") or str(tmp_path_factory.mktemp("model-cache") / "cache.sqlite")
 

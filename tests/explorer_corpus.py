@@ -56,10 +56,19 @@ def write(folder: Path) -> Path:
     return path
 
 
-def build(out: Path, docs_folder: Path | None = None):
+def build(out: Path, docs_folder: Path | None = None, extra_sources: tuple[Path, ...] = ()):
+    """Index the corpus (plus any extra record files) into out with the hashing encoder."""
     source = write(docs_folder or out.parent / "corpus")
     options = ReadOptions(id_field="id", meta_fields=("topic", "country"))
-    return build_index([str(source)], out, options, BuildSettings(progress=False), encoder=HashingEncoder(ENCODER_DIM))
+    return build_index([str(source), *map(str, extra_sources)], out, options, BuildSettings(progress=False),
+                       encoder=HashingEncoder(ENCODER_DIM))
+
+
+def built(tmp_path_factory, name: str) -> Path:
+    """A fresh index of the corpus in its own temporary folder, for one test module's fixture."""
+    out = tmp_path_factory.mktemp(name) / "index"
+    build(out)
+    return out
 
 
 def hit_ids(searcher, doc_key: str) -> list[str]:

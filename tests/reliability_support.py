@@ -16,7 +16,6 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACT = REPO / "test-artifacts" / "reliability.json"
-HASHING = "builtin:hashing"
 
 
 def record(section: str, **figures) -> None:

@@ -20,11 +20,10 @@ def test_auto_spec_switches_at_the_threshold():
 
 
 @pytest.mark.parametrize("kind", ["ivf", "ivf-sq8", "hnsw"])
-def test_approximate_kinds_agree_with_exact_search(tmp_path, kind):
+def test_approximate_kinds_agree_with_exact_search(tmp_path, kind, sample_hashing_index):
     encoder = HashingEncoder(dim=64, max_tokens=40)
-    quick_build([SAMPLE_CORPUS], tmp_path / "exact", encoder)
     quick_build([SAMPLE_CORPUS], tmp_path / "approx", encoder, index_kind=kind)
-    exact, approx = Searcher(tmp_path / "exact", encoder=encoder), Searcher(tmp_path / "approx", encoder=encoder)
+    exact, approx = Searcher(sample_hashing_index, encoder=encoder), Searcher(tmp_path / "approx", encoder=encoder)
     assert approx.levels["paragraph"].spec["kind"] == kind
     if kind == "ivf-sq8":  # probe every list: then re-ranking makes the result exact, scores included
         for level in approx.levels.values():

@@ -7,32 +7,19 @@ the bundled sample on "first start" with the real model.
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import explorer_corpus
-from apptest_support import APP, fresh_caches, html, run  # noqa: F401  (fresh_caches is an autouse fixture)
+from apptest_support import (APP, card_ids, fresh_caches, html, index_dir, plain, run,  # noqa: F401  (fixtures)
+                             searcher, texts)
 from index import store
 from index.search import Searcher
 
 RIVER_QUERY = "our people and our Party flow together like one great river"
-
-
-@pytest.fixture(scope="module")
-def index_dir(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("explorer") / "index"
-    explorer_corpus.build(out)
-    return out
-
-
-@pytest.fixture(scope="module")
-def searcher(index_dir) -> Searcher:
-    return Searcher(index_dir)
 
 
 @pytest.fixture
@@ -45,21 +32,6 @@ def app(monkeypatch, index_dir):
         at.query_params.update(params or {})
         return run(at)
     return make
-
-
-def card_ids(at: AppTest, scope: str) -> list[str]:
-    """Passage ids of the result cards shown, in order (their More/Open/Compare buttons carry the id)."""
-    prefix = f"{scope}-open-"
-    return [b.key[len(prefix):] for b in at.button if b.key and b.key.startswith(prefix)]
-
-
-def plain(markdown: str) -> str:
-    """Message text with the markdown escapes removed."""
-    return re.sub(r"\\(.)", r"\1", markdown)
-
-
-def texts(at: AppTest) -> str:
-    return " ".join(str(e.value) for kind in (at.error, at.info, at.warning, at.caption, at.markdown) for e in kind)
 
 
 # ---------------------------------------------------------------- Search
@@ -331,12 +303,7 @@ def test_a_rebuilt_index_is_picked_up_without_restart(app, tmp_path):
     extra = folder / "more.jsonl"
     extra.write_text(json.dumps({"id": "lab2", "title": "Second laboratory", "date": "2023-09-01", "topic": "Science",
                                  "country": "Kestria", "text": "The new laboratories in Varnholm open next spring."}) + "\n")
-    from index.build import BuildSettings, build_index
-    from index.encoder import HashingEncoder
-    from index.records import ReadOptions
-
-    build_index([str(folder)], out, ReadOptions(id_field="id", meta_fields=("topic", "country")),
-                BuildSettings(progress=False), encoder=HashingEncoder(explorer_corpus.ENCODER_DIM))
+    explorer_corpus.build(out, folder, (extra,))
     run(at)
     assert len(card_ids(at, "search")) == 2
     assert any("new build" in t.value for t in at.toast)

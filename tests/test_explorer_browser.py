@@ -9,33 +9,18 @@ import io
 import json
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 import explorer_corpus
+from bench.explorer_server import CHROMIUM, CHROMIUM_ARGS, REPO, start, stop, wait_healthy
 from index.search import Searcher
 
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parents[1]
-APP = REPO / "explorer" / "app.py"
 ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 WIDGET_TIMEOUT_MS = 60_000  # the first page load compiles the widget bundles: slow on a small CI machine
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -56,38 +41,17 @@ def browser():
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """`streamlit run explorer/app.py -- --index DIR` on a free port, against an index holding hostile markup."""
-    index_dir = tmp_path_factory.mktemp("browser") / "index"
-    explorer_corpus.build(index_dir)
-    port = _free_port()
-    log = open(tmp_path_factory.mktemp("logs") / "streamlit.log", "w+")
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
-    env.pop("REFRAIN_INDEX", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--", "--index", str(index_dir)],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    index_dir = explorer_corpus.built(tmp_path_factory, "browser")
+    log_path = tmp_path_factory.mktemp("logs") / "streamlit.log"
+    process, base = start(index_dir, log_path)
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                    if response.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                pytest.fail(f"streamlit did not start:\n{log.read()[-3000:]}")
-            time.sleep(0.3)
+        try:
+            wait_healthy(process, base, timeout=90, poll=0.3)
+        except RuntimeError as exc:
+            pytest.fail(f"{exc}:\n{log_path.read_text(errors='replace')[-3000:]}")
         yield base, Searcher(index_dir)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+        stop(process)
 
 
 @pytest.fixture

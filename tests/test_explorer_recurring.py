@@ -13,33 +13,19 @@ import csv
 import datetime as dt
 import io
 import json
-import re
-from pathlib import Path
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import explorer_corpus
-from apptest_support import APP, fresh_caches, html, run  # noqa: F401  (fresh_caches is an autouse fixture)
+from apptest_support import (APP, card_ids, fresh_caches, html, index_dir, plain, run,  # noqa: F401  (fixtures)
+                             searcher, texts)
 from index import recurring_view as rv
 from index.errors import RefrainError
 from index.recurring import MiningParams, recurring
-from index.search import Searcher
 
 RIVER = explorer_corpus.RIVER
-
-
-@pytest.fixture(scope="module")
-def index_dir(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("explorer-recurring") / "index"
-    explorer_corpus.build(out)
-    return out
-
-
-@pytest.fixture(scope="module")
-def searcher(index_dir) -> Searcher:
-    return Searcher(index_dir)
 
 
 @pytest.fixture(scope="module")
@@ -64,14 +50,6 @@ def app(monkeypatch, index_dir):
     return make
 
 
-def texts(at: AppTest) -> str:
-    return " ".join(str(e.value) for kind in (at.error, at.info, at.warning, at.caption, at.markdown) for e in kind)
-
-
-def plain(markdown: str) -> str:
-    return re.sub(r"\\(.)", r"\1", markdown)
-
-
 def table(at: AppTest):
     """The formulations table (the first dataframe of the view)."""
     return at.dataframe[0].value
@@ -79,11 +57,6 @@ def table(at: AppTest):
 
 def keys(widgets) -> set[str]:
     return {w.key for w in widgets if w.key}
-
-
-def card_ids(at: AppTest) -> list[str]:
-    prefix = "rec-open-"
-    return [b.key[len(prefix):] for b in at.button if b.key and b.key.startswith(prefix)]
 
 
 def chart_spec(at: AppTest) -> dict:
@@ -181,7 +154,7 @@ def test_choosing_a_formulation_shows_variants_timeline_and_members(app, river):
     assert "−0.10" in body and "2021-03-04" in body and "Iron bridge opens at Tarsk" in body and "Founders day" in body
     variants = at.dataframe[1].value
     assert len(variants) == 3 and variants["wording"][0] == RIVER and list(variants["passages"]) == [2, 1, 1]
-    assert card_ids(at) == [m["passage_id"] for m in river["members"]]  # by date, every member
+    assert card_ids(at, "rec") == [m["passage_id"] for m in river["members"]]  # by date, every member
     assert '<mark class="hl">people and our Party flow together like one great river</mark>' in body
     spec = chart_spec(at)
     assert spec["encoding"]["y"]["field"] == "documents"
@@ -213,10 +186,10 @@ def test_phrase_members_mark_the_phrase_inside_the_sentence(app, phrases):
     assert at.selectbox(key="f").value == hardship["id"]
     body = html(at)
     assert body.count('<mark class="hl">Hardship is the forge</mark>') == 2
-    assert len(card_ids(at)) == 2 and "Shared wording" not in body  # one variant: no separate core wording
+    assert len(card_ids(at, "rec")) == 2 and "Shared wording" not in body  # one variant: no separate core wording
 
 
-def test_open_document_from_a_member_selects_the_passage(app, river, searcher):
+def test_open_document_from_a_member_selects_the_passage(app, river):
     member = river["members"][2]  # New year address, 2022-12-31
     at = choose(app(), river["id"])
     at.button(key=f"rec-open-{member['passage_id']}").click()
@@ -227,7 +200,7 @@ def test_open_document_from_a_member_selects_the_passage(app, river, searcher):
     assert "rf-selected" in html(at) and "New year address" in html(at)
 
 
-def test_first_seen_opens_its_document_and_compare_with_centre(app, river, searcher):
+def test_first_seen_opens_its_document_and_compare_with_centre(app, river):
     at = choose(app(), river["id"])
     at.button(key="rec-first-open").click()
     run(at)

@@ -15,9 +15,7 @@ from index.search import Searcher
 
 @pytest.fixture(scope="module")
 def searcher(tmp_path_factory):
-    out = tmp_path_factory.mktemp("export") / "index"
-    explorer_corpus.build(out)
-    return Searcher(out)
+    return Searcher(explorer_corpus.built(tmp_path_factory, "export"))
 
 
 def test_rows_carry_id_document_title_date_score_and_text(searcher):

@@ -2,19 +2,16 @@
 
 import csv
 import json
-import subprocess
-import sys
+from functools import partial
 
 import pytest
 
 from index.phrases import SentenceTable, find_phrases
-from tests.conftest import REPO, write_corpus
+from reliability_support import cli as run_cli
+from tests.conftest import write_corpus
 
 SLOGAN = "Self-reliance is the lifeblood of our glorious Union and its people."
-
-
-def cli(*args):
-    return subprocess.run([sys.executable, "-m", "index", *map(str, args)], cwd=REPO, capture_output=True, text=True, timeout=300)
+cli = partial(run_cli, timeout=300)
 
 
 @pytest.fixture(scope="module")

@@ -22,9 +22,7 @@ RIVER = explorer_corpus.RIVER
 
 @pytest.fixture(scope="module")
 def searcher(tmp_path_factory) -> Searcher:
-    out = tmp_path_factory.mktemp("recurring-view") / "index"
-    explorer_corpus.build(out)
-    return Searcher(out)
+    return Searcher(explorer_corpus.built(tmp_path_factory, "recurring-view"))
 
 
 @pytest.fixture(scope="module")

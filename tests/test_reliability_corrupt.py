@@ -224,10 +224,10 @@ print(json.dumps(out))
 
 
 @pytest.fixture(scope="module")
-def damaged(tmp_path_factory):
+def damaged(tmp_path_factory, sample_hashing_index):
     base = tmp_path_factory.mktemp("corrupt")
     good = base / "good" / "index"
-    quick_build([SAMPLE_CORPUS], good, ENCODER)
+    shutil.copytree(sample_hashing_index, good)
     roots = {}
     for i, (name, (damage, _needles, model)) in enumerate(CASES.items()):
         root = base / f"case-{i:02d}" / "index"

@@ -37,6 +37,15 @@ NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)
 ENCODER = HashingEncoder(dim=64, max_tokens=40)
 FIGURES: Counter = Counter()
 
+
+@pytest.fixture(scope="module", autouse=True)
+def record_input_figures():
+    """After the module's tests: the figures for docs/reliability.md (none when only some tests ran)."""
+    yield
+    if FIGURES["corpora built"]:
+        record("bad_input", **{k.replace(" ", "_"): v for k, v in sorted(FIGURES.items())},
+               errors_other_than_clear_ones=0)
+
 # ------------------------------------------------------------------ generators
 
 LATIN = "harvest people union steel grain river bridge school railway congress victory peace".split()
@@ -386,10 +395,8 @@ def test_segmenter_keeps_every_character_of_any_text(raw):
 # ------------------------------------------------------------------ queries
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    out = tmp_path_factory.mktemp("sample") / "index"
-    quick_build([SAMPLE_CORPUS], out, ENCODER)
-    return Searcher(out, encoder=ENCODER)
+def sample(sample_hashing_index):
+    return Searcher(sample_hashing_index, encoder=ENCODER)
 
 
 QUERY = st.one_of(st.text(max_size=300), st.sampled_from(["", " ", "\t\n\r", "\x00\x01\x1b[31m", "\u200b\ufeff", "🚜" * 50,
@@ -545,11 +552,3 @@ def test_index_folders_named_with_uri_characters(tmp_path):
         quick_build([corpus], out, ENCODER)
         assert Searcher(out).phrase("harvest was gathered")
         FIGURES["odd index folder names"] += 1
-
-
-def test_zz_record_input_figures():
-    """Runs last in this module: the figures for docs/reliability.md."""
-    if not FIGURES["corpora built"]:
-        pytest.skip("figures come from the other tests of this module")
-    record("bad_input", **{k.replace(" ", "_"): v for k, v in sorted(FIGURES.items())},
-           errors_other_than_clear_ones=0)

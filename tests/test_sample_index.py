@@ -57,6 +57,7 @@ def test_reporting_encoder_gives_the_inner_vectors_in_batches():
     assert outer.encode([]).shape == (0, 32)
 
 
+@pytest.mark.model
 def test_estimate_is_in_the_right_range(sample_index):
     _, report = sample_index
     estimate = estimate_passages(SAMPLE_CORPUS)

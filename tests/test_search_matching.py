@@ -12,9 +12,7 @@ from index.search import Filters, Searcher
 
 @pytest.fixture(scope="module")
 def searcher(tmp_path_factory):
-    out = tmp_path_factory.mktemp("matching") / "index"
-    explorer_corpus.build(out)
-    return Searcher(out)
+    return Searcher(explorer_corpus.built(tmp_path_factory, "matching"))
 
 
 def test_matching_returns_every_passage_above_the_score_best_first(searcher):

@@ -36,9 +36,7 @@ def _python_files() -> list[Path]:
 
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("security") / "index"
-    explorer_corpus.build(out)
-    return out
+    return explorer_corpus.built(tmp_path_factory, "security")
 
 
 # ------------------------------------------------------------------ nothing read from disk is unpickled
