@@ -40,8 +40,8 @@ def cpu_timed(fn):
 def overhead_ab(encoder, encode, texts: list[str], work: Path, batch: int, n: int = 2048, group: int = 128) -> dict:
     """Our embedding path (embed_distinct: length-sorted chunks, cache writes) against raw encode on the same
     texts, interleaved group by group (order alternating) so load from other processes hits both alike."""
-    from index.cache import EmbeddingCache
-    from index.embedding import embed_distinct
+    from index.embed.cache import EmbeddingCache
+    from index.embed.embedding import embed_distinct
     from index.textnorm import text_hash
 
     rng = np.random.default_rng(0)
@@ -91,9 +91,9 @@ def main(argv=None) -> dict:
         return rebuild_only(smoke, args.repeat or 3)
     repeat = args.repeat or 3
     from index.build import BuildSettings, build_index
-    from index.encoder import DEFAULT_BATCH_SIZE, load_encoder
-    from index.records import ReadOptions, read_sources
-    from index.segment import Segmenter
+    from index.embed.encoder import DEFAULT_BATCH_SIZE, load_encoder
+    from index.ingest.records import ReadOptions, read_sources
+    from index.ingest.segment import Segmenter
 
     model = common.model_for(smoke)
     sources = [str(common.SAMPLE_CORPUS)] if smoke else [str(common.KCNA_JSON)]
@@ -121,10 +121,10 @@ def main(argv=None) -> dict:
     print(f"ours: {ours_s:.1f} s, {report.embedded} embedded, stages {report.seconds}", flush=True)
 
     # ---- raw encode over exactly the distinct texts our build embedded
-    from index import store
+    from index.store import layout
 
-    gen = store.current_generation(out)
-    with sqlite3.connect(gen / store.DATABASE) as conn:
+    gen = layout.current_generation(out)
+    with sqlite3.connect(gen / layout.DATABASE) as conn:
         distinct = dict(conn.execute("SELECT text_hash, text FROM passages"))
         occurrences = conn.execute("SELECT count(*) FROM passages").fetchone()[0]
     texts = list(distinct.values())
@@ -246,9 +246,9 @@ def rebuilds(encoder, model: str, sources: list[str], options, out: Path, cache:
     src.backup(dst)
     src.close()
     # vectors of texts the corpus does not hold (a new document added by an earlier run) leave the snapshot
-    from index import store
+    from index.store import layout
 
-    dst.execute("ATTACH DATABASE ? AS idx", (str(store.current_generation(out) / store.DATABASE),))
+    dst.execute("ATTACH DATABASE ? AS idx", (str(layout.current_generation(out) / layout.DATABASE),))
     dst.execute("DELETE FROM embeddings WHERE hash NOT IN (SELECT text_hash FROM idx.passages)")
     dst.commit()
     dst.close()
@@ -314,8 +314,8 @@ grows with the new document, not with the corpus; for a few dozen texts fixed pe
 
 
 def rebuild_only(smoke: bool, repeat: int) -> dict:
-    from index.encoder import DEFAULT_BATCH_SIZE, load_encoder
-    from index.records import ReadOptions
+    from index.embed.encoder import DEFAULT_BATCH_SIZE, load_encoder
+    from index.ingest.records import ReadOptions
 
     work = common.work_dir("build-smoke" if smoke else "build")
     model = common.model_for(smoke)
@@ -331,12 +331,12 @@ def rebuild_only(smoke: bool, repeat: int) -> dict:
 
 def overhead_only(smoke: bool) -> dict:
     """The interleaved overhead check alone, on the distinct texts of the index a full run left."""
-    from index import store
-    from index.encoder import DEFAULT_BATCH_SIZE, load_encoder
+    from index.store import layout
+    from index.embed.encoder import DEFAULT_BATCH_SIZE, load_encoder
 
     work = common.work_dir("build-smoke" if smoke else "build")
-    gen = store.current_generation(work / "index")
-    with sqlite3.connect(gen / store.DATABASE) as conn:
+    gen = layout.current_generation(work / "index")
+    with sqlite3.connect(gen / layout.DATABASE) as conn:
         texts = list(dict(conn.execute("SELECT text_hash, text FROM passages")).values())
     model = common.model_for(smoke)
     encoder = load_encoder(model)

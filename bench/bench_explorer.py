@@ -39,8 +39,8 @@ def summarise(name: str, values: list[float]) -> str:
 
 def bench_library(index: str, k: int) -> list[str]:
     from explorer.cards import head_html
-    from index.highlight import highlight_html
-    from index.interactive import use_single_query_threads
+    from explorer.logic.highlight import highlight_html
+    from explorer.logic.threads import use_single_query_threads
     from index.search import Searcher
 
     searcher = Searcher(index)

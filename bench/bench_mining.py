@@ -39,7 +39,7 @@ def child(spec: str) -> dict:
     threshold = args["threshold"]
     started = time.perf_counter()
     if args["method"] == "ours":
-        from index.pairs import similar_pairs
+        from index.mining.pairs import similar_pairs
 
         i, j, s = similar_pairs(vectors, threshold)
     else:
@@ -70,7 +70,7 @@ def main(argv=None) -> dict:
         return child(args.child)
     smoke = args.smoke
     repeat = args.repeat or (1 if smoke else 2)
-    from index.recurring import DEFAULT_THRESHOLDS
+    from index.mining.recurring import DEFAULT_THRESHOLDS
 
     threshold = DEFAULT_THRESHOLDS["sentence"]
     n = args.size or (3_000 if smoke else 100_000)
@@ -98,7 +98,7 @@ def main(argv=None) -> dict:
     peak = {m: max(r["peak_mb"] for r in runs[m]) for m in runs}
     speedup = t["baseline"].median / t["ours"].median
     truncated = runs["baseline"][-1]["returned"] >= 500_000 and (runs["baseline"][-1]["lowest_returned"] or 0) >= threshold
-    from index import pairs as pairs_mod
+    from index.mining import pairs as pairs_mod
 
     figures = {"n": n, "n_real": n_real, "threshold": threshold, "runs": runs, "share_found": share,
                "ours_pairs": len(ours_keys), "baseline_pairs": len(base_keys), "only_ours": len(ours_keys - base_keys),

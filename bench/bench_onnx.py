@@ -148,7 +148,7 @@ def main(argv=None) -> dict:
     if args.child:
         return child(args.child)
     smoke = args.smoke
-    from index.encoder import resolve_model_path
+    from index.embed.encoder import resolve_model_path
 
     work = common.work_dir("onnx-smoke" if smoke else "onnx")
     data = texts_for(smoke, 12 if smoke else args.corpus, 5 if smoke else 200)

@@ -34,10 +34,10 @@ def main(argv=None) -> dict:
         body = "txtai is not installed here (`pip install -r bench/requirements.txt`): nothing measured."
         common.write_results("peer", "3. Peer: txtai", body, {"skipped": "txtai not installed"}, smoke)
         return {"skipped": "txtai not installed"}
-    from index import store
+    from index.store import layout
     from index.build import BuildSettings, build_index
-    from index.encoder import load_encoder, resolve_model_path
-    from index.records import ReadOptions
+    from index.embed.encoder import load_encoder, resolve_model_path
+    from index.ingest.records import ReadOptions
     from index.search import Searcher
 
     work = common.work_dir("peer-smoke" if smoke else "peer")
@@ -56,8 +56,8 @@ def main(argv=None) -> dict:
     ours_s, report = timed(lambda: build_index(sources, work / "ours", options,
                                                BuildSettings(model=model, cache_path=str(work / "cache.sqlite"), progress=False),
                                                encoder=encoder))
-    gen = store.current_generation(work / "ours")
-    with sqlite3.connect(gen / store.DATABASE) as conn:
+    gen = layout.current_generation(work / "ours")
+    with sqlite3.connect(gen / layout.DATABASE) as conn:
         rows = conn.execute("SELECT passage_id, text, level FROM passages ORDER BY level, row").fetchall()
 
     if smoke:

@@ -25,14 +25,14 @@ TARGET_SIMILAR_MS = 5.0
 
 def kcna_index(smoke: bool):
     """The index bench_build made (or a fresh build with a persistent cache when it is missing)."""
-    from index import store
+    from index.store import layout
 
     work = common.work_dir("build-smoke" if smoke else "build")
     out = work / "index"
-    if out.is_dir() and store.current_generation(out) is not None:
+    if out.is_dir() and layout.current_generation(out) is not None:
         return out
     from index.build import BuildSettings, build_index
-    from index.records import ReadOptions
+    from index.ingest.records import ReadOptions
 
     model = common.model_for(smoke)
     sources = [str(common.SAMPLE_CORPUS)] if smoke else [str(common.KCNA_JSON)]
@@ -153,8 +153,7 @@ def argparse_hidden():
 def child(spec: str) -> dict:
     """Resident memory of a process that loads the model, opens the searcher and answers queries."""
     import json
-
-    from index.encoder import load_encoder
+    from index.embed.encoder import load_encoder
     from index.search import Searcher
 
     args = json.loads(spec)

@@ -82,7 +82,7 @@ def index_bytes(index) -> int:
 
 
 def sweep(matrix: np.ndarray, queries: np.ndarray, truth: np.ndarray, smoke: bool, work: Path) -> dict:
-    from index import ann
+    from index.store import ann
 
     n, dim = matrix.shape
     out = {"flat_by_size": [], "candidates": []}
@@ -142,8 +142,8 @@ def write_generation(root: Path, para: np.ndarray, para_base: np.ndarray, sent: 
     """Bench-only writer of a valid index generation from given vectors (no embedding), through the store,
     database and ann helpers the build uses; passage ids are p<row> and s<row>."""
     import datetime as dt
-
-    from index import FORMAT_VERSION, ann, database, store
+    from index import FORMAT_VERSION
+    from index.store import ann, database, layout
 
     reuse = reuse or {}
     if root.exists():
@@ -151,10 +151,10 @@ def write_generation(root: Path, para: np.ndarray, para_base: np.ndarray, sent: 
 
         shutil.rmtree(root)
     root.mkdir(parents=True)
-    generation = store.new_generation(root)
+    generation = layout.new_generation(root)
     n_docs = (len(para) + per_doc - 1) // per_doc
     topics = ["economy", "diplomacy", "defence", "culture", "agriculture", "science", "health", "sport"]
-    conn = database.create(generation / store.DATABASE)
+    conn = database.create(generation / layout.DATABASE)
     start = dt.date(2000, 1, 1)
     docs = []
     for d in range(n_docs):
@@ -173,20 +173,20 @@ def write_generation(root: Path, para: np.ndarray, para_base: np.ndarray, sent: 
         database.insert_passages(conn, (
             (f"{prefix}{row}", f"d{int(doc_of[row])}", level, row, row, 0, len(texts[base[row]]), texts[base[row]], f"t{base[row]}")
             for row in range(len(vectors))))
-        np.save(generation / store.vectors_file(level), vectors, allow_pickle=False)
-        np.save(generation / store.doc_rows_file(level), doc_of, allow_pickle=False)
+        np.save(generation / layout.vectors_file(level), vectors, allow_pickle=False)
+        np.save(generation / layout.doc_rows_file(level), doc_of, allow_pickle=False)
         spec = ann.choose_spec(len(vectors), kind if level == "paragraph" else "auto")
         swept = root.parent / f"sweep-{spec['kind']}-{spec.get('nlist')}.index"
         if level == "paragraph" and spec["kind"] != "flat" and swept.exists() and reuse:
             import shutil
 
-            shutil.copyfile(swept, generation / store.faiss_file(level))  # built by ann.build_faiss in the sweep
+            shutil.copyfile(swept, generation / layout.faiss_file(level))  # built by ann.build_faiss in the sweep
             seconds[f"faiss {level}"] = reuse.get((spec["kind"], spec.get("nlist")), float("nan"))
         else:
             t0 = time.perf_counter()
             index = ann.build_faiss(vectors, spec)
             seconds[f"faiss {level}"] = time.perf_counter() - t0
-            faiss.write_index(index, str(generation / store.faiss_file(level)))
+            faiss.write_index(index, str(generation / layout.faiss_file(level)))
             del index
         levels[level] = {"rows": len(vectors), "faiss": spec}
     t0 = time.perf_counter()
@@ -198,15 +198,15 @@ def write_generation(root: Path, para: np.ndarray, para_base: np.ndarray, sent: 
         "content_hash": f"bench-{len(para)}", "counts": {"documents": n_docs, "paragraph": len(para), "sentence": len(sent)},
         "levels": levels, "sources": [], "settings": {},
     }
-    store.write_manifest(generation, manifest)
-    store.publish(root, generation)
+    layout.write_manifest(generation, manifest)
+    layout.publish(root, generation)
     return {"seconds": seconds, "levels": levels, "documents": n_docs,
             "disk_mb": {p.name: p.stat().st_size / 2**20 for p in generation.iterdir()}}
 
 
 def child(spec: str) -> dict:
     """A fresh process: load the model, open the 1M searcher, answer queries; latency and memory."""
-    from index.encoder import load_encoder
+    from index.embed.encoder import load_encoder
     from index.search import Filters, Searcher
 
     args = json.loads(spec)
@@ -246,17 +246,17 @@ def child(spec: str) -> dict:
 def same_index(root: Path, spec: dict) -> bool:
     """True when the stored paragraph index was built as spec asks (kind, nlist); then its search-time
     parameters are rewritten into the manifest and the generation is kept."""
-    from index import store
+    from index.store import layout
 
-    generation = store.current_generation(root) if root.is_dir() else None
+    generation = layout.current_generation(root) if root.is_dir() else None
     if generation is None:
         return False
-    manifest = json.loads((generation / store.MANIFEST).read_text())
+    manifest = json.loads((generation / layout.MANIFEST).read_text())
     stored = manifest["levels"]["paragraph"]["faiss"]
     if (stored.get("kind"), stored.get("nlist")) != (spec.get("kind"), spec.get("nlist")):
         return False
     manifest["levels"]["paragraph"]["faiss"] = spec
-    (generation / store.MANIFEST).write_text(json.dumps(manifest, indent=2))
+    (generation / layout.MANIFEST).write_text(json.dumps(manifest, indent=2))
     return True
 
 
@@ -271,7 +271,7 @@ def main(argv=None) -> dict:
     if args.child:
         return child(args.child)
     smoke = args.smoke
-    from index import ann
+    from index.store import ann
 
     n = args.size or (20_000 if smoke else 1_000_000)
     n_real = 400 if smoke else N_REAL

@@ -35,14 +35,14 @@ if str(REPO) not in sys.path:
 SHARED = REPO.parent / "shared" / "corpora"
 KCNA_JSON = SHARED / "kcna-2024" / "headlines_2024-11-11.json"
 UN_DIR = SHARED / "un-general-debate-2020-2024"
-SAMPLE_CORPUS = REPO / "sample" / "corpus"
+from explorer.logic.sample import SAMPLE_CORPUS  # noqa: E402
 KCNA_FIELDS = dict(text_field="story_text", title_field="headline", date_field="date_str", meta_fields=("topic",))
 SMOKE_MODEL = "builtin:hashing-64"
 
 
 def model_for(smoke: bool) -> str:
     """The hashing stand-in for smoke runs (seconds, no weights), else the default bundled model."""
-    from index.encoder import DEFAULT_MODEL
+    from index.embed.encoder import DEFAULT_MODEL
 
     return SMOKE_MODEL if smoke else DEFAULT_MODEL
 
@@ -60,15 +60,15 @@ def work_dir(*parts: str) -> Path:
 def kcna_database() -> Path | None:
     """The database of the KCNA index bench_build published last (its live generation: older generations
     there may hold the extra documents of its rebuild runs); None before bench_build has run."""
-    from index import store
+    from index.store import layout
 
     root = work_dir("build") / "index"
-    generation = store.current_generation(root)
-    return generation / store.DATABASE if generation is not None else None
+    generation = layout.current_generation(root)
+    return generation / layout.DATABASE if generation is not None else None
 
 
 def kcna_options():
-    from index.records import ReadOptions
+    from index.ingest.records import ReadOptions
 
     return ReadOptions(**KCNA_FIELDS)
 
@@ -277,8 +277,8 @@ def un_files() -> list[Path]:
 
 def split_sentences(texts, encoder=None, limit: int | None = None) -> list[str]:
     """Sentence passages of plain texts, cut by the project's segmenter (paragraphs, pysbd, model token limit)."""
-    from index.encoder import HashingEncoder
-    from index.segment import Segmenter
+    from index.embed.encoder import HashingEncoder
+    from index.ingest.segment import Segmenter
     from index.textnorm import text_hash
 
     encoder = encoder or HashingEncoder(64, 128)
@@ -307,9 +307,9 @@ def real_vectors(kind: str, n: int, smoke: bool = False) -> tuple[np.ndarray, li
     stem = folder / f"{kind}-{'smoke' if smoke else 'minilm'}-{n}"
     if stem.with_suffix(".npy").exists():
         return np.load(stem.with_suffix(".npy")), json.loads(stem.with_suffix(".json").read_text(encoding="utf-8"))
-    from index.cache import EmbeddingCache
-    from index.embedding import embed_distinct
-    from index.encoder import load_encoder
+    from index.embed.cache import EmbeddingCache
+    from index.embed.embedding import embed_distinct
+    from index.embed.encoder import load_encoder
     from index.textnorm import text_hash
 
     encoder = load_encoder(model)

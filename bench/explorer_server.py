@@ -36,8 +36,7 @@ def start(index: Path | str, log_path: Path | None = None) -> tuple[subprocess.P
     log = open(log_path, "w") if log_path is not None else subprocess.DEVNULL
     try:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--", "--index", str(index)],
+            [sys.executable, "-m", "index", "explore", "--headless", "--port", str(port), "--index", str(index)],
             cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     finally:
         if log_path is not None:

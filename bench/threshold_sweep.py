@@ -16,17 +16,18 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from index.build import BuildSettings, build_index  # noqa: E402
-from index.groundtruth import load_clusters, score  # noqa: E402
-from index.recurring import MiningParams, mine  # noqa: E402
-from index.records import ReadOptions  # noqa: E402
+from index.mining.groundtruth import load_clusters, score  # noqa: E402
+from index.mining.recurring import MiningParams, mine  # noqa: E402
+from index.ingest.records import ReadOptions  # noqa: E402
 from index.search import Searcher  # noqa: E402
+from explorer.logic.sample import GROUND_TRUTH, SAMPLE_CORPUS  # noqa: E402
 
 THRESHOLDS = (0.65, 0.70, 0.75, 0.80, 0.85, 0.90)
 WORK = REPO / "bench" / "work"
 
 
 def sample_table(searcher: Searcher) -> str:
-    truth = REPO / "sample" / "ground_truth.json"
+    truth = GROUND_TRUTH
     names = {d: k.split("/")[-1] for d, k in searcher.db.query("SELECT doc_id, key FROM documents")}
     lines = ["| threshold | " + " | ".join(f"{t:.2f}" for t in THRESHOLDS) + " |", "|---" * (len(THRESHOLDS) + 1) + "|"]
     for level in ("sentence", "paragraph"):
@@ -57,7 +58,7 @@ def main() -> None:
     parser.add_argument("--kcna", metavar="INDEX_DIR", help="a KCNA 2024 index built with the default model")
     args = parser.parse_args()
     out = WORK / "sample-index"
-    build_index([str(REPO / "sample" / "corpus")], out, ReadOptions(),
+    build_index([str(SAMPLE_CORPUS)], out, ReadOptions(),
                 BuildSettings(cache_path=str(WORK / "cache.sqlite"), progress=False))
     print("Sample corpus, precision / recall of planted formulations:\n")
     print(sample_table(Searcher(out)))

@@ -1,4 +1,4 @@
-"""Refrain explorer: `streamlit run explorer/app.py [-- --index DIR]`.
+"""Refrain explorer: `refrain explore [--index DIR]` (or `streamlit run explorer/app.py [-- --index DIR]`).
 
 Opens the bundled sample corpus (building its index on first start) unless --index or REFRAIN_INDEX
 names another index. This file only wires things together; each view draws in explorer/views/.
@@ -8,23 +8,17 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
-_REPO = Path(__file__).resolve().parents[1]
-if str(_REPO) not in sys.path:  # `streamlit run` puts only explorer/ on the path
-    sys.path.insert(0, str(_REPO))
+import streamlit as st
 
-import streamlit as st  # noqa: E402
-
-from index import viewstate  # noqa: E402
-from index.app_config import resolve  # noqa: E402
-from index.errors import RefrainError  # noqa: E402
-from index.highlight import escape_markdown  # noqa: E402
-from index.interactive import use_single_query_threads  # noqa: E402
-
-from explorer import resources, sidebar, state, style  # noqa: E402
-from explorer.context import Context  # noqa: E402
-from explorer.views import BY_SLUG, VIEWS  # noqa: E402
+from explorer.logic import viewstate
+from explorer.logic.config import resolve
+from index.errors import RefrainError
+from explorer.logic.highlight import escape_markdown
+from explorer.logic.threads import use_single_query_threads
+from explorer import resources, sidebar, state, style
+from explorer.context import Context
+from explorer.views import BY_SLUG, VIEWS
 
 SLUGS = tuple(view.slug for view in VIEWS)
 

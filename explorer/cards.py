@@ -6,7 +6,7 @@ import streamlit as st
 
 from index.errors import RefrainError
 from index.export import export_rows, file_name, to_csv, to_json
-from index.highlight import escape_html, highlight_html
+from explorer.logic.highlight import escape_html, highlight_html
 from index.search import Hit
 
 from . import state

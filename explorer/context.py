@@ -6,10 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import cached_property
 
-from index.app_config import AppConfig
+from explorer.logic.config import AppConfig
 from index.search import Filters, Searcher
 from index.textnorm import clip
-from index.viewstate import ViewState
+from explorer.logic.viewstate import ViewState
 
 
 @dataclass

@@ -11,13 +11,13 @@ import threading
 
 import streamlit as st
 
-from index import store
-from index.app_config import AppConfig
-from index.encoder import load_encoder
+from index.store import layout
+from explorer.logic.config import AppConfig
+from index.embed.encoder import load_encoder
 from index.errors import IndexUnavailable, RefrainError
-from index.highlight import escape_markdown
-from index.recurring import MiningParams, recurring
-from index.sample import build_sample_index, has_index
+from explorer.logic.highlight import escape_markdown
+from index.mining.recurring import MiningParams, recurring
+from explorer.logic.sample import build_sample_index, has_index
 from index.search import Searcher
 
 from .context import Corpus
@@ -72,9 +72,9 @@ def ensure_sample(config: AppConfig) -> None:
 
 def open_searcher(config: AppConfig) -> tuple[Searcher, Corpus]:
     """The open index for this rerun (reopened when a new generation was published); RefrainError if unusable."""
-    searcher, corpus = open_index(str(config.index), store.live_generation(config.index).name, config.model)
+    searcher, corpus = open_index(str(config.index), layout.live_generation(config.index).name, config.model)
     if searcher.is_stale():  # published between our check and now: take the new one
-        searcher, corpus = open_index(str(config.index), store.live_generation(config.index).name, config.model)
+        searcher, corpus = open_index(str(config.index), layout.live_generation(config.index).name, config.model)
     with st.spinner("Loading the language model (once per server)…"):
         load_model(searcher.model_name)
         searcher.encoder  # checks the model against the index (dimension); RefrainError if it cannot load

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from index.highlight import escape_html
+from explorer.logic.highlight import escape_html
 from index.search import Searcher
-from index.segment import LEVELS
-from index.viewstate import K_MAX, K_MIN
+from index.levels import LEVELS
+from explorer.logic.viewstate import K_MAX, K_MIN
 
 from . import resources, state
 from .context import Corpus

@@ -10,9 +10,9 @@ from dataclasses import replace
 
 import streamlit as st
 
-from index import viewstate
-from index.recurring import DEFAULT_THRESHOLDS
-from index.viewstate import ViewState
+from explorer.logic import viewstate
+from index.mining.recurring import DEFAULT_THRESHOLDS
+from explorer.logic.viewstate import ViewState
 
 from .context import Corpus
 

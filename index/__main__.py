@@ -1,5 +1,5 @@
 import sys
 
-from .cli import main
+from index.cli.main import main
 
-sys.exit(main())
+sys.exit(main(prog="python -m index"))

@@ -22,16 +22,19 @@ import faiss
 import numpy as np
 from tqdm import tqdm
 
-from . import FORMAT_VERSION, ann, database, derived, store, testhook
-from .boilerplate import DEFAULT_MIN_DOCS, DEFAULT_SHARE, find_boilerplate
-from .cache import EmbeddingCache
-from .documents import Document, merge_duplicates
-from .embedding import embed_distinct, model_dimension
-from .encoder import DEFAULT_BATCH_SIZE, DEFAULT_MODEL, Encoder, load_encoder
-from .errors import IndexUnavailable, RefrainError
-from .records import Problem, ReadOptions, Record, read_sources
-from .segment import DEFAULT_DATELINE, LEVELS, Passage, Segmenter, SentenceSplitter, paragraph_spans, passages_of
-from .textnorm import short_id, text_hash
+from index import FORMAT_VERSION
+from index.store import ann, database, derived, layout
+from index import testhook
+from index.ingest.boilerplate import DEFAULT_MIN_DOCS, DEFAULT_SHARE, find_boilerplate
+from index.embed.cache import EmbeddingCache
+from index.ingest.documents import Document, merge_duplicates
+from index.embed.embedding import embed_distinct, model_dimension
+from index.embed.encoder import DEFAULT_BATCH_SIZE, DEFAULT_MODEL, Encoder, load_encoder
+from index.errors import IndexUnavailable, RefrainError
+from index.ingest.records import Problem, ReadOptions, Record, read_sources
+from index.ingest.segment import DEFAULT_DATELINE, Passage, Segmenter, SentenceSplitter, paragraph_spans, passages_of
+from index.levels import LEVELS
+from index.textnorm import short_id, text_hash
 
 
 @dataclass
@@ -114,9 +117,9 @@ def build_index(
     root = Path(out)
     if not sources:
         raise RefrainError("no sources given")
-    store.check_buildable(root)
+    layout.check_buildable(root)
     timer = StageTimer()
-    with store.BuildLock(root, settings.wait):
+    with layout.BuildLock(root, settings.wait):
         testhook.pause("locked")
         with timer("read"):
             records, problems = _read(sources, read_options, settings.strict)
@@ -126,7 +129,7 @@ def build_index(
         testhook.pause("read")
         with timer("load model"):
             encoder = encoder or load_encoder(settings.model)
-        cache = EmbeddingCache(settings.cache_path or root / store.CACHE)
+        cache = EmbeddingCache(settings.cache_path or root / layout.CACHE)
         try:
             with timer("segment"):
                 dateline = _compile_dateline(settings.dateline_pattern)
@@ -141,7 +144,7 @@ def build_index(
             cache.close()
         with timer("write"):
             content = _content_hash(encoder, documents, passages)
-            generation = store.new_generation(root)
+            generation = layout.new_generation(root)
             testhook.pause("generation-created")
             manifest = _manifest(generation, encoder, dim, sources, read_options, settings, documents, records, problems,
                                  boilerplate, passages, content)
@@ -152,9 +155,9 @@ def build_index(
                 raise RefrainError(f"cannot write the new index in {root}: {exc.strerror or exc}; "
                                    "the previous index is unchanged") from None
             previous = _live_generation_name(root)
-            store.publish(root, generation)
+            layout.publish(root, generation)
             testhook.pause("published")
-            store.collect_garbage(root, keep={generation.name, previous or generation.name})
+            layout.collect_garbage(root, keep={generation.name, previous or generation.name})
             testhook.pause("collected")
             derived.prune(root, content)
     manifest_seconds = {k: round(v, 3) for k, v in timer.seconds.items()}
@@ -253,7 +256,7 @@ def _content_hash(encoder: Encoder, documents: list[Document], passages: dict[st
 
 def _live_generation_name(root: Path) -> str | None:
     try:
-        live = store.current_generation(root)
+        live = layout.current_generation(root)
     except IndexUnavailable:
         return None
     return live.name if live else None
@@ -291,7 +294,7 @@ def _manifest(generation, encoder, dim, sources, read_options, settings, documen
 
 
 def _write_generation(generation: Path, documents, passages, vectors, problems, boilerplate, manifest, dim: int) -> None:
-    conn = database.create(generation / store.DATABASE)
+    conn = database.create(generation / layout.DATABASE)
     database.insert_documents(conn, (doc.row() for doc in documents))
     database.insert_copies(conn, (
         (doc.doc_id, c.source, c.locator, c.title, c.date, json.dumps(c.meta, ensure_ascii=False, sort_keys=True))
@@ -307,15 +310,15 @@ def _write_generation(generation: Path, documents, passages, vectors, problems, 
         matrix = np.zeros((len(passages[level]), dim), dtype=np.float32)
         for row, r in enumerate(passages[level]):
             matrix[row] = vectors[r.hash]
-        np.save(generation / store.vectors_file(level), matrix, allow_pickle=False)
-        np.save(generation / store.doc_rows_file(level), np.array([r.doc.ord for r in passages[level]], dtype=np.int32), allow_pickle=False)
+        np.save(generation / layout.vectors_file(level), matrix, allow_pickle=False)
+        np.save(generation / layout.doc_rows_file(level), np.array([r.doc.ord for r in passages[level]], dtype=np.int32), allow_pickle=False)
         testhook.pause(f"vectors-{level}")
         index = ann.build_faiss(matrix, manifest["levels"][level]["faiss"])
-        faiss.write_index(index, str(generation / store.faiss_file(level)))
+        faiss.write_index(index, str(generation / layout.faiss_file(level)))
         testhook.pause(f"faiss-{level}")
     database.finish(conn, boilerplate, ((p.source, p.locator, p.reason, int(p.skipped)) for p in problems))
     testhook.pause("sqlite-finished")
-    store.write_manifest(generation, manifest)
+    layout.write_manifest(generation, manifest)
     testhook.pause("manifest-written")
 
 
@@ -323,9 +326,9 @@ def _record_timings(generation: Path, manifest: dict, seconds: dict, stats) -> N
     """Timings are known only after publishing; they are informational, so a late rewrite is safe."""
     manifest["build"] = {"seconds": seconds, "distinct_texts": stats.distinct, "embedded": stats.embedded,
                          "cached": stats.cached, "embed_rate": round(stats.rate, 1)}
-    tmp = generation / (store.MANIFEST + ".tmp")
+    tmp = generation / (layout.MANIFEST + ".tmp")
     with open(tmp, "w", encoding="utf-8") as fh:
         fh.write(json.dumps(manifest, indent=2, ensure_ascii=False))
         fh.flush()
         os.fsync(fh.fileno())
-    tmp.replace(generation / store.MANIFEST)
+    tmp.replace(generation / layout.MANIFEST)

@@ -16,13 +16,14 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from . import ann, store
-from .database import PASSAGE_COLUMNS, ReadOnlyDatabase, loads_meta
-from .dates import DateError, normalise_bound
-from .encoder import Encoder, l2_normalise, load_encoder
-from .errors import IndexUnavailable, RefrainError
-from .segment import LEVELS, token_windows
-from .textnorm import normalise_line
+from index.store import ann, layout
+from index.store.database import PASSAGE_COLUMNS, ReadOnlyDatabase, loads_meta
+from index.dates import DateError, normalise_bound
+from index.embed.encoder import Encoder, l2_normalise, load_encoder
+from index.errors import IndexUnavailable, RefrainError
+from index.ingest.segment import token_windows
+from index.levels import LEVELS
+from index.textnorm import normalise_line
 
 MAX_K = 1000
 MAX_QUERY_CHARS = 20_000
@@ -162,7 +163,7 @@ class Searcher:
         self._encoder = encoder
         self._encoder_lock = threading.Lock()
         for attempt in range(3):
-            generation = store.live_generation(self.root)
+            generation = layout.live_generation(self.root)
             try:
                 self._open(generation, encoder.name if encoder is not None else model)
                 break
@@ -177,7 +178,7 @@ class Searcher:
     def _open(self, generation: Path, asked_model: str | None) -> None:
         self.generation = generation.name
         self.path = generation
-        self.manifest = store.read_manifest(generation)
+        self.manifest = layout.read_manifest(generation)
         self.model_name = self.manifest["model"]["name"]
         if asked_model and asked_model != self.model_name:
             raise IndexUnavailable(
@@ -196,7 +197,7 @@ class Searcher:
         return f"rebuild with: python -m index build ... --out {self.root}"
 
     def _open_database(self) -> ReadOnlyDatabase:
-        path = self.path / store.DATABASE
+        path = self.path / layout.DATABASE
         if not path.is_file():
             raise IndexUnavailable(f"the index database {path} is missing; {self._fix()}")
         try:
@@ -207,14 +208,14 @@ class Searcher:
     def _disagreement(self, level: str, rows: int, db_rows: int, doc_rows: np.ndarray) -> str:
         """Name the file that is out of step, so the user knows what broke, not only that counts differ."""
         file_rows = doc_rows.shape[0] if doc_rows.ndim == 1 else None
-        counts = (f"{db_rows} {level} passages in {store.DATABASE}, {rows} in {store.MANIFEST}, "
-                  f"{'?' if file_rows is None else file_rows} in {store.doc_rows_file(level)}")
+        counts = (f"{db_rows} {level} passages in {layout.DATABASE}, {rows} in {layout.MANIFEST}, "
+                  f"{'?' if file_rows is None else file_rows} in {layout.doc_rows_file(level)}")
         if file_rows == rows:
-            culprit = f"the index database {self.path / store.DATABASE} is damaged"
+            culprit = f"the index database {self.path / layout.DATABASE} is damaged"
         elif db_rows == rows:
-            culprit = f"{self.path / store.doc_rows_file(level)} is damaged"
+            culprit = f"{self.path / layout.doc_rows_file(level)} is damaged"
         elif file_rows == db_rows:
-            culprit = f"the manifest {self.path / store.MANIFEST} is damaged"
+            culprit = f"the manifest {self.path / layout.MANIFEST} is damaged"
         else:
             culprit = "the index files are damaged"
         return f"{culprit}: its files disagree ({counts}); {self._fix()}"
@@ -225,20 +226,20 @@ class Searcher:
         if not info:
             raise IndexUnavailable(f"the manifest in {self.path} lists no {level} level; {self._fix()}")
         rows = info["rows"]
-        vectors = self._load_npy(store.vectors_file(level), mmap=True)
+        vectors = self._load_npy(layout.vectors_file(level), mmap=True)
         if vectors.ndim != 2 or vectors.shape != (rows, dim) or vectors.dtype != np.float32:
             raise IndexUnavailable(
-                f"{self.path / store.vectors_file(level)} holds {vectors.shape} {vectors.dtype} vectors but the index "
+                f"{self.path / layout.vectors_file(level)} holds {vectors.shape} {vectors.dtype} vectors but the index "
                 f"has {rows} {level} passages of dimension {dim}; {self._fix()}"
             )
-        doc_rows = np.asarray(self._load_npy(store.doc_rows_file(level), mmap=False))
+        doc_rows = np.asarray(self._load_npy(layout.doc_rows_file(level), mmap=False))
         db_rows = self.db.query("SELECT count(*) FROM passages WHERE level = ?", (level,))[0][0]
         if doc_rows.shape != (rows,) or db_rows != rows:
             raise IndexUnavailable(self._disagreement(level, rows, db_rows, doc_rows))
         if rows and (doc_rows.dtype.kind not in "iu" or doc_rows.min() < 0 or doc_rows.max() >= self.n_documents):
-            raise IndexUnavailable(f"{self.path / store.doc_rows_file(level)} names documents the database does not hold; "
+            raise IndexUnavailable(f"{self.path / layout.doc_rows_file(level)} names documents the database does not hold; "
                                    f"{self._fix()}")
-        path = self.path / store.faiss_file(level)
+        path = self.path / layout.faiss_file(level)
         if not path.is_file():
             raise IndexUnavailable(f"the FAISS index {path} is missing; {self._fix()}")
         try:
@@ -265,7 +266,7 @@ class Searcher:
     def is_stale(self) -> bool:
         """True once a newer build has been published in this directory (or the index vanished)."""
         try:
-            live = store.current_generation(self.root)
+            live = layout.current_generation(self.root)
         except IndexUnavailable:
             return True
         return live is None or live.name != self.generation
@@ -444,7 +445,7 @@ class Searcher:
             "root": str(self.root),
             "generation": self.generation,
             "manifest": self.manifest,
-            "size_bytes": store.disk_size(self.path),
+            "size_bytes": layout.disk_size(self.path),
             "boilerplate": self.db.query("SELECT line, documents FROM boilerplate ORDER BY documents DESC, line"),
             "problems": [
                 {"source": s, "locator": loc, "reason": r, "skipped": bool(sk)}
@@ -455,6 +456,17 @@ class Searcher:
     def vectors(self, level: str) -> np.ndarray:
         """The level's vectors (memory-mapped, read-only), row i being passage row i."""
         return self.levels[level].vectors
+
+    def doc_rows(self, level: str) -> np.ndarray:
+        """The document ord of each passage row of the level (row i is passage row i)."""
+        return self.levels[level].doc_rows
+
+    def level_passages(self, level: str, with_text: bool = False) -> list[tuple]:
+        """(row, passage_id, text_hash[, text]) of every passage of the level, in row order: what mining reads."""
+        _check_level(level)
+        sql = ("SELECT row, passage_id, text_hash, text FROM passages WHERE level = ? ORDER BY row" if with_text
+               else "SELECT row, passage_id, text_hash FROM passages WHERE level = ? ORDER BY row")
+        return self.db.query(sql, (level,))
 
     def rows_to_ids(self, level: str, rows: list[int]) -> list[str]:
         found = dict(self._rows_query(level, rows, "p.row, p.passage_id"))

@@ -11,14 +11,17 @@ if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
 stamp=".venv/.refrain-installed"
-files="requirements.txt"
+files="requirements.txt pyproject.toml"
 [ "$want_test" = 1 ] && files="$files requirements-test.txt"
 digest=$(cat $files | sha256sum | cut -c1-16)-$want_test
 if [ ! -f "$stamp" ] || ! grep -qx "$digest" "$stamp"; then
-    .venv/bin/python -m pip install --quiet --upgrade pip
+    .venv/bin/python -m pip install --quiet --upgrade pip setuptools==84.2.1
     # torch first, alone: the CPU wheel. A plain 'torch' requirement would pull a multi-GB CUDA build.
     .venv/bin/python -m pip install --quiet torch==2.13.0
-    for f in $files; do .venv/bin/python -m pip install --quiet -r "$f"; done
+    .venv/bin/python -m pip install --quiet -r requirements.txt
+    if [ "$want_test" = 1 ]; then .venv/bin/python -m pip install --quiet -r requirements-test.txt; fi
+    # Refrain itself, editable: the `refrain` command, and `index`/`explorer` importable from anywhere
+    .venv/bin/python -m pip install --quiet --no-deps --no-build-isolation -e .
     echo "$digest" > "$stamp"
 fi
 

@@ -12,16 +12,15 @@ from pathlib import Path
 import pytest
 
 from index.build import BuildSettings, build_index
-from index.encoder import HashingEncoder
-from index.records import ReadOptions
+from index.embed.encoder import HashingEncoder
+from index.ingest.records import ReadOptions
+from explorer.logic.sample import GROUND_TRUTH, SAMPLE_CORPUS  # noqa: F401 (tests import them from here)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 KCNA_JSON = SHARED / "corpora" / "kcna-2024" / "headlines_2024-11-11.json"
 UN_DIR = SHARED / "corpora" / "un-general-debate-2020-2024"
 SEED_DIR = SHARED / "seeds"
-SAMPLE_CORPUS = REPO / "sample" / "corpus"
-GROUND_TRUTH = REPO / "sample" / "ground_truth.json"
 KCNA_OPTIONS = ReadOptions(text_field="story_text", title_field="headline", date_field="date_str", meta_fields=("topic",))
 KCNA_CLI_OPTIONS = ["--text-field", "story_text", "--title-field", "headline", "--date-field", "date_str", "--meta-field", "topic"]
 
@@ -74,7 +73,7 @@ def model_cache(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def real_encoder():
-    from index.encoder import load_encoder
+    from index.embed.encoder import load_encoder
 
     return load_encoder()
 

@@ -9,8 +9,8 @@ import json
 from pathlib import Path
 
 from index.build import BuildSettings, build_index
-from index.encoder import HashingEncoder
-from index.records import ReadOptions
+from index.embed.encoder import HashingEncoder
+from index.ingest.records import ReadOptions
 
 HOSTILE = ('Warning: <script>window.__pwned=1</script> and <img src=x onerror="window.__pwned=1"> and a link '
            '[click](javascript:alert(1)) beside the iron bridge :red[alarm] $x^2$.')

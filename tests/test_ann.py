@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from conftest import SAMPLE_CORPUS, quick_build
-from index import ann
-from index.encoder import HashingEncoder
+
+from index.store import ann
+from index.embed.encoder import HashingEncoder
 from index.search import Filters, Searcher
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from index.app_config import resolve
+from explorer.logic.config import resolve
 from index.errors import RefrainError
-from index.sample import DEFAULT_SAMPLE_INDEX
+from explorer.logic.sample import DEFAULT_SAMPLE_INDEX
 
 
 def test_default_is_the_bundled_sample():

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from index import store
+from index.store import layout
 from index.errors import BuildLocked, IndexUnavailable, RefrainError
-from index.records import ReadOptions
+from index.ingest.records import ReadOptions
 from index.search import Filters, Searcher
 from tests.conftest import quick_build, write_corpus
 
@@ -167,7 +167,7 @@ def test_a_failed_build_leaves_the_previous_index_untouched(tmp_path, built, has
 
 def test_one_build_at_a_time(tmp_path, built, corpus, hashing):
     out, _ = built
-    with store.BuildLock(out):
+    with layout.BuildLock(out):
         with pytest.raises(BuildLocked, match="another build is running"):
             quick_build([corpus], out, hashing)
     assert quick_build([corpus], out, hashing).embedded == 0

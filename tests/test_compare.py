@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from index.compare import CHANGED, MOVED, SAME, align, rows_html, side_html
+from explorer.logic.alignment import CHANGED, MOVED, SAME, align, rows_html, side_html
 
 
 def kinds(text: str, spans) -> list[tuple[str, str]]:

@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 import explorer_corpus
 from apptest_support import (APP, card_ids, fresh_caches, html, index_dir, plain, run,  # noqa: F401  (fixtures)
                              searcher, texts)
-from index import store
+from index.store import layout
 from index.search import Searcher
 
 RIVER_QUERY = "our people and our Party flow together like one great river"
@@ -272,7 +272,7 @@ def test_missing_index_is_a_message(app, tmp_path):
 def test_incompatible_index_is_a_message(app, tmp_path, index_dir):
     copy = tmp_path / "index"
     shutil.copytree(index_dir, copy)
-    generation = store.current_generation(copy)
+    generation = layout.current_generation(copy)
     manifest = json.loads((generation / "manifest.json").read_text())
     manifest["format_version"] = 99
     (generation / "manifest.json").write_text(json.dumps(manifest))
@@ -285,7 +285,7 @@ def test_index_built_with_another_model_is_a_message(app, tmp_path, index_dir):
     assert at.error and "was built with model 'builtin:hashing-256'" in plain(at.error[0].value)
     copy = tmp_path / "index"
     shutil.copytree(index_dir, copy)
-    generation = store.current_generation(copy)
+    generation = layout.current_generation(copy)
     manifest = json.loads((generation / "manifest.json").read_text())
     manifest["model"]["name"] = str(tmp_path / "no-such-model")
     (generation / "manifest.json").write_text(json.dumps(manifest))
@@ -323,7 +323,7 @@ def test_first_start_builds_the_sample_and_searches_it(monkeypatch, tmp_path, sa
     monkeypatch.setenv("REFRAIN_SAMPLE_INDEX", str(out))
     monkeypatch.setenv("REFRAIN_CACHE", model_cache)
     at = run(AppTest.from_file(str(APP), default_timeout=300))
-    assert store.current_generation(out) is not None
+    assert layout.current_generation(out) is not None
     assert at.get("progress") and at.get("progress")[0].value == 100
     assert at.status[0].label.startswith("Sample index ready: 48 speeches")
     at.button(key="search-example-0").click()

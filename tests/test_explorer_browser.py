@@ -15,6 +15,7 @@ import pytest
 
 import explorer_corpus
 from bench.explorer_server import CHROMIUM, CHROMIUM_ARGS, REPO, start, stop, wait_healthy
+
 from index.search import Searcher
 
 pytestmark = pytest.mark.browser

@@ -21,9 +21,9 @@ from streamlit.testing.v1 import AppTest
 import explorer_corpus
 from apptest_support import (APP, card_ids, fresh_caches, html, index_dir, plain, run,  # noqa: F401  (fixtures)
                              searcher, texts)
-from index import recurring_view as rv
+from explorer.logic import recurring_rows as rv
 from index.errors import RefrainError
-from index.recurring import MiningParams, recurring
+from index.mining.recurring import MiningParams, recurring
 
 RIVER = explorer_corpus.RIVER
 
@@ -291,11 +291,11 @@ def test_a_mining_error_is_a_message(app, monkeypatch):
 
 
 def test_a_stored_result_opens_without_mining(app, monkeypatch):
-    import index.recurring
+    import index.mining.recurring
 
     app({"mindocs": "2"})  # mined now and stored in DIR/derived
     st.cache_resource.clear()  # a new server process: nothing in memory
-    monkeypatch.setattr(index.recurring, "mine", lambda *a, **k: pytest.fail("mined again"))
+    monkeypatch.setattr(index.mining.recurring, "mine", lambda *a, **k: pytest.fail("mined again"))
     at = app({"mindocs": "2"})
     assert not at.status and list(table(at)["formulation"]) == [RIVER]
 

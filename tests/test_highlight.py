@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from index.highlight import (escape_html, escape_markdown, highlight_html, phrase_spans, shared_spans,
+from explorer.logic.highlight import (escape_html, escape_markdown, highlight_html, phrase_spans, shared_spans,
                              spans_to_html, word_key)
 
 HOSTILE = '<script>window.__pwned=1</script> <img src=x onerror="window.__pwned=1"> [click](javascript:alert(1))'

@@ -5,8 +5,8 @@ import shutil
 
 import pytest
 
-from index.encoder import HashingEncoder
-from index.records import ReadOptions
+from index.embed.encoder import HashingEncoder
+from index.ingest.records import ReadOptions
 from index.search import Filters, Searcher
 from tests.conftest import KCNA_JSON, KCNA_OPTIONS, SEED_DIR, UN_DIR, quick_build, require, write_corpus
 

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from index.errors import RefrainError
-from index.records import Problem, ReadOptions, Record, read_sources
+from index.ingest.records import Problem, ReadOptions, Record, read_sources
 from tests.conftest import write_corpus
 
 

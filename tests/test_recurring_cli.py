@@ -6,7 +6,7 @@ from functools import partial
 
 import pytest
 
-from index.phrases import SentenceTable, find_phrases
+from index.mining.phrases import SentenceTable, find_phrases
 from reliability_support import cli as run_cli
 from tests.conftest import write_corpus
 

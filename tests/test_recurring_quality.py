@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from index.groundtruth import load_clusters, score
-from index.recurring import MiningParams, recurring
+from index.mining.groundtruth import load_clusters, score
+from index.mining.recurring import MiningParams, recurring
 from index.search import Searcher
 from tests.conftest import GROUND_TRUTH, KCNA_JSON, KCNA_OPTIONS, quick_build
 

@@ -5,10 +5,10 @@ import json
 import numpy as np
 import pytest
 
-from index import store
+from index.store import layout
 from index.errors import RefrainError
-from index.pairs import similar_pairs
-from index.recurring import MiningParams, centre_groups, core_wording, recurring, select
+from index.mining.pairs import similar_pairs
+from index.mining.recurring import MiningParams, centre_groups, core_wording, recurring, select
 from index.search import Searcher
 from tests.conftest import quick_build, write_corpus
 
@@ -80,12 +80,12 @@ def test_repeats_inside_one_document_are_not_a_formulation(mined):
 
 def test_results_are_stored_and_reused_until_the_index_changes(tmp_path, mined, hashing):
     searcher, first = mined
-    files = list((searcher.root / store.DERIVED).glob("recurring-*.json"))
+    files = list((searcher.root / layout.DERIVED).glob("recurring-*.json"))
     assert len(files) == 1 and json.loads(files[0].read_text())["computed_at"] == first["computed_at"]
     again = recurring(searcher, MiningParams(level="sentence", threshold=0.8, min_docs=3))
     assert again["computed_at"] == first["computed_at"]
     other = recurring(searcher, MiningParams(level="sentence", threshold=0.9, min_docs=3))
-    assert other["params"]["threshold"] == 0.9 and len(list((searcher.root / store.DERIVED).glob("*.json"))) == 2
+    assert other["params"]["threshold"] == 0.9 and len(list((searcher.root / layout.DERIVED).glob("*.json"))) == 2
 
 
 def test_groups_cannot_drift_along_chains():

@@ -10,12 +10,12 @@ import json
 import pytest
 
 import explorer_corpus
-from index import recurring_view as rv
+from explorer.logic import recurring_rows as rv
 from index.export import (MEMBER_FIELDS, formulation_fields, formulation_rows, member_rows, recurring_json,
                           rows_to_csv)
-from index.recurring import MiningParams, recurring, select
+from index.mining.recurring import MiningParams, recurring, select
 from index.search import Searcher
-from index.viewstate import DEFAULT, ViewState, bound_day, from_params, to_params
+from explorer.logic.viewstate import DEFAULT, ViewState, bound_day, from_params, to_params
 
 RIVER = explorer_corpus.RIVER
 

@@ -20,8 +20,9 @@ from collections import Counter
 import pytest
 
 from conftest import SAMPLE_CORPUS, quick_build
-from index import store
-from index.encoder import load_encoder
+
+from index.store import layout
+from index.embed.encoder import load_encoder
 from index.errors import RefrainError
 from index.search import Filters, Searcher
 from index.testhook import MARKER
@@ -108,7 +109,7 @@ def test_8_threads_1000_queries_each_while_another_process_rebuilds(corpora, tmp
     baseline_new = [_run(alone_new, q) for q in pool]
     differing = sum(a != b for a, b in zip(baseline_old, baseline_new))
     assert differing > 30  # the extra document changes many answers, so a mix would show
-    old_generation = store.current_generation(root).name
+    old_generation = layout.current_generation(root).name
     new_content = alone_new.manifest["content_hash"]
 
     shared = Searcher(root, encoder=ENCODER)  # fresh: its caches fill under contention
@@ -240,6 +241,6 @@ def test_two_builds_at_once_one_waits_or_fails_clearly(corpora, tmp_path):
             outcomes["built" if code == 0 else "refused (locked)"] += 1
         assert any(code == 0 for code, _ in results)
         assert [_run(Searcher(root), q) for q in pool] == expected
-        assert len([p for p in root.iterdir() if p.name.startswith(store.GEN_PREFIX)]) <= 2
+        assert len([p for p in root.iterdir() if p.name.startswith(layout.GEN_PREFIX)]) <= 2
     record("concurrent_builds", held_lock_refusals=2, waited_and_built=1, simultaneous_pairs=races,
            **{k.replace(" ", "_").replace("(", "").replace(")", ""): v for k, v in outcomes.items()}, index_damaged=0)

@@ -18,15 +18,17 @@ import numpy as np
 import pytest
 
 from conftest import SAMPLE_CORPUS, quick_build
-from index import FORMAT_VERSION, store
-from index.encoder import HashingEncoder
+
+from index import FORMAT_VERSION
+from index.store import layout
+from index.embed.encoder import HashingEncoder
 from reliability_support import REPO, assert_clean_user_error, cli, env, record
 
 ENCODER = HashingEncoder(dim=64, max_tokens=40)
 
 
 def _gen(root: Path) -> Path:
-    return store.current_generation(root)
+    return layout.current_generation(root)
 
 
 def _truncate(name: str, keep: float | int):
@@ -45,7 +47,7 @@ def _remove(name: str):
 
 def _edit_manifest(change):
     def damage(root: Path) -> None:
-        path = _gen(root) / store.MANIFEST
+        path = _gen(root) / layout.MANIFEST
         manifest = json.loads(path.read_text(encoding="utf-8"))
         manifest = change(manifest)
         path.write_text(json.dumps(manifest), encoding="utf-8")
@@ -70,7 +72,7 @@ _DELETE = object()
 
 def _replace_vectors(level: str, rows_delta: int = 0, dim_delta: int = 0, dtype=np.float32):
     def damage(root: Path) -> None:
-        path = _gen(root) / store.vectors_file(level)
+        path = _gen(root) / layout.vectors_file(level)
         old = np.load(path)
         new = np.random.default_rng(0).random((old.shape[0] + rows_delta, old.shape[1] + dim_delta)).astype(dtype)
         np.save(path, new, allow_pickle=False)
@@ -79,29 +81,29 @@ def _replace_vectors(level: str, rows_delta: int = 0, dim_delta: int = 0, dtype=
 
 def _replace_faiss(level: str, rows_delta: int = 0, dim_delta: int = 0):
     def damage(root: Path) -> None:
-        vectors = np.load(_gen(root) / store.vectors_file(level))
+        vectors = np.load(_gen(root) / layout.vectors_file(level))
         matrix = np.random.default_rng(0).random((vectors.shape[0] + rows_delta, vectors.shape[1] + dim_delta)).astype("float32")
         index = faiss.IndexFlatIP(matrix.shape[1])
         index.add(matrix)
-        faiss.write_index(index, str(_gen(root) / store.faiss_file(level)))
+        faiss.write_index(index, str(_gen(root) / layout.faiss_file(level)))
     return damage
 
 
 def _docrows_out_of_range(root: Path) -> None:
-    path = _gen(root) / store.doc_rows_file("sentence")
+    path = _gen(root) / layout.doc_rows_file("sentence")
     rows = np.load(path)
     rows[-1] = 10_000
     np.save(path, rows, allow_pickle=False)
 
 
 def _pickled_docrows(root: Path) -> None:
-    path = _gen(root) / store.doc_rows_file("paragraph")
+    path = _gen(root) / layout.doc_rows_file("paragraph")
     np.save(path, np.array([{"payload": "os.system"}], dtype=object), allow_pickle=True)
 
 
 def _scribble_sqlite(root: Path) -> None:
     """Overwrite the middle of the database with garbage (same size: not a truncation)."""
-    path = _gen(root) / store.DATABASE
+    path = _gen(root) / layout.DATABASE
     data = bytearray(path.read_bytes())
     page = 4096
     for start in range(page * 2, len(data) - page, page * 3):
@@ -113,53 +115,53 @@ def _drop_passage_rows(root: Path) -> None:
     """A database that still opens but has lost rows: only the counts can tell."""
     import sqlite3
 
-    with sqlite3.connect(_gen(root) / store.DATABASE) as connection:
+    with sqlite3.connect(_gen(root) / layout.DATABASE) as connection:
         connection.execute("DELETE FROM passages WHERE rowid IN (SELECT rowid FROM passages WHERE level = 'paragraph' LIMIT 4)")
 
 
 def _current(text: str):
     def damage(root: Path) -> None:
-        (root / store.CURRENT).write_text(text, encoding="utf-8")
+        (root / layout.CURRENT).write_text(text, encoding="utf-8")
     return damage
 
 
 def _only_cache(root: Path) -> None:
     for child in root.iterdir():
-        if child.name.startswith(store.GEN_PREFIX):
+        if child.name.startswith(layout.GEN_PREFIX):
             shutil.rmtree(child)
-    (root / store.CURRENT).unlink()
+    (root / layout.CURRENT).unlink()
 
 
 REBUILD = "rebuild with: python -m index build"
 
 # name: (damage, words the message must contain, model to ask for)
 CASES = {
-    "faiss truncated to 0 bytes": (_truncate(store.faiss_file("paragraph"), 0), ["faiss-paragraph.index", "damaged", REBUILD], None),
-    "faiss truncated in its header": (_truncate(store.faiss_file("paragraph"), 20), ["faiss-paragraph.index", REBUILD], None),
-    "faiss truncated by half": (_truncate(store.faiss_file("sentence"), 0.5), ["faiss-sentence.index", REBUILD], None),
-    "faiss short by one byte": (_truncate(store.faiss_file("sentence"), -1), ["faiss-sentence.index", REBUILD], None),
-    "faiss missing": (_remove(store.faiss_file("paragraph")), ["faiss-paragraph.index", "missing", REBUILD], None),
+    "faiss truncated to 0 bytes": (_truncate(layout.faiss_file("paragraph"), 0), ["faiss-paragraph.index", "damaged", REBUILD], None),
+    "faiss truncated in its header": (_truncate(layout.faiss_file("paragraph"), 20), ["faiss-paragraph.index", REBUILD], None),
+    "faiss truncated by half": (_truncate(layout.faiss_file("sentence"), 0.5), ["faiss-sentence.index", REBUILD], None),
+    "faiss short by one byte": (_truncate(layout.faiss_file("sentence"), -1), ["faiss-sentence.index", REBUILD], None),
+    "faiss missing": (_remove(layout.faiss_file("paragraph")), ["faiss-paragraph.index", "missing", REBUILD], None),
     "faiss with other vectors": (_replace_faiss("paragraph", rows_delta=-3), ["faiss-paragraph.index", "expected", REBUILD], None),
     "faiss of another dimension": (_replace_faiss("sentence", dim_delta=5), ["faiss-sentence.index", "dimension", REBUILD], None),
-    "vectors truncated in header": (_truncate(store.vectors_file("paragraph"), 30), ["vectors-paragraph.npy", "damaged", REBUILD], None),
-    "vectors truncated by half": (_truncate(store.vectors_file("paragraph"), 0.5), ["vectors-paragraph.npy", REBUILD], None),
-    "vectors missing": (_remove(store.vectors_file("sentence")), ["vectors-sentence.npy", "missing", REBUILD], None),
+    "vectors truncated in header": (_truncate(layout.vectors_file("paragraph"), 30), ["vectors-paragraph.npy", "damaged", REBUILD], None),
+    "vectors truncated by half": (_truncate(layout.vectors_file("paragraph"), 0.5), ["vectors-paragraph.npy", REBUILD], None),
+    "vectors missing": (_remove(layout.vectors_file("sentence")), ["vectors-sentence.npy", "missing", REBUILD], None),
     "vectors count disagrees": (_replace_vectors("paragraph", rows_delta=1), ["vectors-paragraph.npy", "passages", REBUILD], None),
     "vectors dimension disagrees": (_replace_vectors("sentence", dim_delta=-1), ["vectors-sentence.npy", "dimension", REBUILD], None),
     "vectors of another type": (_replace_vectors("sentence", dtype=np.float64), ["vectors-sentence.npy", REBUILD], None),
-    "document rows truncated": (_truncate(store.doc_rows_file("sentence"), 0.5), ["docrows-sentence.npy", REBUILD], None),
-    "document rows missing": (_remove(store.doc_rows_file("paragraph")), ["docrows-paragraph.npy", "missing", REBUILD], None),
+    "document rows truncated": (_truncate(layout.doc_rows_file("sentence"), 0.5), ["docrows-sentence.npy", REBUILD], None),
+    "document rows missing": (_remove(layout.doc_rows_file("paragraph")), ["docrows-paragraph.npy", "missing", REBUILD], None),
     "document rows out of range": (_docrows_out_of_range, ["docrows-sentence.npy", REBUILD], None),
     "document rows pickled": (_pickled_docrows, ["docrows-paragraph.npy", "not a plain numeric array", REBUILD], None),
-    "database truncated to 0 bytes": (_truncate(store.DATABASE, 0), ["index.sqlite", "damaged", REBUILD], None),
-    "database truncated in its header": (_truncate(store.DATABASE, 60), ["index.sqlite", REBUILD], None),
-    "database truncated by half": (_truncate(store.DATABASE, 0.5), ["index.sqlite", "truncated", REBUILD], None),
-    "database short by one byte": (_truncate(store.DATABASE, -1), ["index.sqlite", "truncated", REBUILD], None),
+    "database truncated to 0 bytes": (_truncate(layout.DATABASE, 0), ["index.sqlite", "damaged", REBUILD], None),
+    "database truncated in its header": (_truncate(layout.DATABASE, 60), ["index.sqlite", REBUILD], None),
+    "database truncated by half": (_truncate(layout.DATABASE, 0.5), ["index.sqlite", "truncated", REBUILD], None),
+    "database short by one byte": (_truncate(layout.DATABASE, -1), ["index.sqlite", "truncated", REBUILD], None),
     "database scribbled over": (_scribble_sqlite, ["index.sqlite", "damaged", REBUILD], None),
     "database lost passages": (_drop_passage_rows, ["index.sqlite", "damaged", "paragraph", REBUILD], None),
-    "database missing": (_remove(store.DATABASE), ["index.sqlite", "missing", REBUILD], None),
-    "manifest truncated": (_truncate(store.MANIFEST, 0.5), ["manifest.json", "damaged", REBUILD], None),
-    "manifest missing": (_remove(store.MANIFEST), ["manifest.json", "missing", REBUILD], None),
+    "database missing": (_remove(layout.DATABASE), ["index.sqlite", "missing", REBUILD], None),
+    "manifest truncated": (_truncate(layout.MANIFEST, 0.5), ["manifest.json", "damaged", REBUILD], None),
+    "manifest missing": (_remove(layout.MANIFEST), ["manifest.json", "missing", REBUILD], None),
     "manifest not an object": (_edit_manifest(lambda m: [m]), ["manifest.json", REBUILD], None),
     "manifest from a newer format": (_edit_manifest(_set(("format_version",), FORMAT_VERSION + 1)),
                                      ["newer", str(FORMAT_VERSION + 1), "upgrade Refrain or rebuild"], None),
@@ -187,9 +189,10 @@ WORKS_WITHOUT_MODEL = {
 
 PROBE = r'''
 import contextlib, io, json, sys, traceback
+
 from index.search import Searcher, Filters
 from index.errors import RefrainError
-from index.cli import main
+from index.cli.main import main
 
 cases = json.loads(sys.argv[1])
 out = {}
@@ -340,7 +343,7 @@ def test_a_damaged_embedding_cache_stops_the_build_clearly_and_keeps_the_index(d
     from index.search import Searcher
 
     before = [h.passage_id for h in Searcher(root).search("harvest festival", k=5)]
-    cache = root / store.CACHE
+    cache = root / layout.CACHE
     if damage == "scribbled":
         _scribble(cache)
     else:

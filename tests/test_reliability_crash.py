@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 
 from conftest import quick_build
-from index import store
-from index.encoder import load_encoder
+
+from index.store import layout
+from index.embed.encoder import load_encoder
 from index.search import Filters, Searcher
 from index.testhook import MARKER, STAGES
 from reliability_support import hits_key, record, start_cli, words_corpus
@@ -49,7 +50,7 @@ def _hashes(index: Path) -> set[str]:
 
 
 def _cached(index: Path, model_key: str) -> set[str]:
-    conn = sqlite3.connect(index / store.CACHE)
+    conn = sqlite3.connect(index / layout.CACHE)
     try:
         return {h for (h,) in conn.execute("SELECT hash FROM embeddings WHERE model = ?", (model_key,))}
     finally:
@@ -163,7 +164,7 @@ def test_sigkill_at_20_moments_loses_nothing(setup):
         assert report.embedded == len(s["hashes_b"] - cached_before) == new_texts - saved, stage
         assert _queries(Searcher(work), s["probe"]) == s["baseline_b"], stage
         assert _queries(reader, s["probe"]) == s["baseline_a"], stage  # its generation may be deleted by now
-        generations = [p for p in work.iterdir() if p.name.startswith(store.GEN_PREFIX)]
+        generations = [p for p in work.iterdir() if p.name.startswith(layout.GEN_PREFIX)]
         assert len(generations) <= 2, generations
         reader.db.close()
         log.append({"moment": stage if offset is None else f"+{offset:.2f}s", "published_before_kill": published,

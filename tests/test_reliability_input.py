@@ -22,12 +22,14 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from conftest import SAMPLE_CORPUS, quick_build, write_corpus
+
 from index.dates import DateError, parse_date
-from index.encoder import HashingEncoder
+from index.embed.encoder import HashingEncoder
 from index.errors import RefrainError
-from index.records import decode_bytes
+from index.ingest.records import decode_bytes
 from index.search import MAX_K, Filters, Searcher
-from index.segment import LEVELS, Segmenter
+from index.ingest.segment import Segmenter
+from index.levels import LEVELS
 from index.textnorm import normalise
 from reliability_support import assert_clean_user_error, cli, record
 

@@ -7,8 +7,8 @@ import shutil
 import numpy as np
 import pytest
 
-from index.encoder import HashingEncoder
-from index.sample import SAMPLE_CORPUS, ReportingEncoder, build_sample_index, estimate_passages, has_index
+from index.embed.encoder import HashingEncoder
+from explorer.logic.sample import SAMPLE_CORPUS, ReportingEncoder, build_sample_index, estimate_passages, has_index
 from index.search import Searcher
 
 

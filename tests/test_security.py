@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 import explorer_corpus
-from index import store
+from index.store import layout
 from index.errors import IndexUnavailable, RefrainError
 from index.search import Filters, Searcher
 from reliability_support import REPO, env, record
@@ -53,10 +53,10 @@ class _Payload:
 
 def test_pickled_index_files_are_refused_and_never_unpickled(index_dir, tmp_path):
     marker = tmp_path / "UNPICKLED"
-    for name in (store.vectors_file("paragraph"), store.doc_rows_file("sentence")):
+    for name in (layout.vectors_file("paragraph"), layout.doc_rows_file("sentence")):
         root = tmp_path / name / "index"
         shutil.copytree(index_dir, root)
-        path = store.current_generation(root) / name
+        path = layout.current_generation(root) / name
         np.save(path, np.array([_Payload(marker)], dtype=object), allow_pickle=True)
         assert pickle.loads(pickle.dumps(_Payload(tmp_path / "self-test"))) and (tmp_path / "self-test").exists()
         with pytest.raises(IndexUnavailable, match="damaged.*rebuild"):
@@ -190,7 +190,7 @@ def test_url_parameters_cannot_choose_the_index(index_dir, tmp_path, monkeypatch
     shown = "\n".join([h.value for h in at.html] + [m.value for m in at.markdown] + [e.value for e in at.error])
     assert "EVILINDEX" not in shown
     assert f'title="{index_dir}"' in shown  # the sidebar names the index it opened: the configured one
-    from index import viewstate
+    from explorer.logic import viewstate
 
     fields = set(viewstate.ViewState.__dataclass_fields__)
     assert not fields & {"index", "root", "dir", "path", "db"}, fields
@@ -198,7 +198,7 @@ def test_url_parameters_cannot_choose_the_index(index_dir, tmp_path, monkeypatch
 
 # ------------------------------------------------------------------ the server binds to 127.0.0.1
 
-CONFIG = REPO / ".streamlit" / "config.toml"
+CONFIG = REPO / "explorer" / ".streamlit" / "config.toml"
 
 
 def test_streamlit_config_binds_to_localhost():
@@ -206,10 +206,15 @@ def test_streamlit_config_binds_to_localhost():
         pytest.skip(".streamlit/config.toml does not exist yet")
     config = tomllib.loads(CONFIG.read_text(encoding="utf-8"))
     assert config.get("server", {}).get("address") == "127.0.0.1"
+    from index.cli.explore import DEFAULT_ADDRESS
+
+    assert DEFAULT_ADDRESS == "127.0.0.1"  # `refrain explore` passes it to Streamlit unless told otherwise
     launchers = [REPO / "scripts" / "explore.sh", *_python_files()]
     for path in launchers:
         text = path.read_text(encoding="utf-8")
-        assert "server.address" not in text and "0.0.0.0" not in text, path
+        assert "0.0.0.0" not in text, path
+        if path.name != "explore.py":
+            assert "server.address" not in text, path
 
 
 def _listening(port: int) -> list[str]:
@@ -234,8 +239,7 @@ def test_the_running_explorer_listens_on_127_0_0_1_only(index_dir):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "explorer/app.py", "--server.headless", "true",
-                             "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+    proc = subprocess.Popen([sys.executable, "-m", "index", "explore", "--headless", "--port", str(port)],
                             cwd=REPO, env=env(REFRAIN_INDEX=index_dir), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60

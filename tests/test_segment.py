@@ -1,7 +1,7 @@
 import re
 
-from index.encoder import HashingEncoder
-from index.segment import DEFAULT_DATELINE, Segmenter, paragraph_spans, passages_of, token_windows
+from index.embed.encoder import HashingEncoder
+from index.ingest.segment import DEFAULT_DATELINE, Segmenter, paragraph_spans, passages_of, token_windows
 from index.textnorm import normalise
 
 

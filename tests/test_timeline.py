@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from index.timeline import count_by_period, in_period, period_of, periods_between
+from explorer.logic.timeline import count_by_period, in_period, period_of, periods_between
 
 
 def test_period_of_respects_the_date_precision():

@@ -7,7 +7,7 @@ import datetime as dt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.viewstate import DEFAULT, ViewState, date_range, dates_from_range, from_params, restricted, to_params
+from explorer.logic.viewstate import DEFAULT, ViewState, date_range, dates_from_range, from_params, restricted, to_params
 
 
 def test_defaults_make_an_empty_url():

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from index.compare import align, rows_html, side_html
+from explorer.logic.alignment import align, rows_html, side_html
 from index.errors import RefrainError
-from index.highlight import escape_markdown
+from explorer.logic.highlight import escape_markdown
 from index.textnorm import clip
 
 from .. import cards, state

@@ -7,8 +7,8 @@ from functools import partial
 import streamlit as st
 
 from index.errors import RefrainError
-from index.highlight import escape_html, escape_markdown
-from index.viewstate import SORTS
+from explorer.logic.highlight import escape_html, escape_markdown
+from explorer.logic.viewstate import SORTS
 
 from .. import cards, state
 from ..context import Context

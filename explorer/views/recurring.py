@@ -15,15 +15,15 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from index import recurring_view as rv
+from explorer.logic import recurring_rows as rv
 from index.errors import RefrainError
 from index.export import (MEMBER_FIELDS, file_name, formulation_fields, formulation_rows, member_rows, recurring_json,
                           rows_to_csv)
-from index.highlight import escape_html, escape_markdown
-from index.recurring import DEFAULT_THRESHOLDS, MINING_LEVELS, SORTS, is_mined, select
+from explorer.logic.highlight import escape_html, escape_markdown
+from index.mining.recurring import DEFAULT_THRESHOLDS, MINING_LEVELS, SORTS, is_mined, select
 from index.search import Hit
-from index.timeline import GRANULARITIES
-from index.viewstate import MIN_DOCS_MAX, MIN_DOCS_MIN, THRESHOLD_MAX, THRESHOLD_MIN
+from explorer.logic.timeline import GRANULARITIES
+from explorer.logic.viewstate import MIN_DOCS_MAX, MIN_DOCS_MIN, THRESHOLD_MAX, THRESHOLD_MIN
 
 from .. import cards, resources, state
 from ..context import Context

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from index.errors import RefrainError
-from index.highlight import escape_markdown
-from index.sample import SAMPLE_QUERIES
+from explorer.logic.highlight import escape_markdown
+from explorer.logic.sample import SAMPLE_QUERIES
 
 from .. import cards, state
 from ..context import Context

@@ -7,9 +7,9 @@ import pandas as pd
 import streamlit as st
 
 from index.errors import RefrainError
-from index.highlight import escape_html, escape_markdown
+from explorer.logic.highlight import escape_html, escape_markdown
 from index.search import MAX_K, MAX_MATCHES
-from index.timeline import GRANULARITIES, count_by_period, in_period
+from explorer.logic.timeline import GRANULARITIES, count_by_period, in_period
 
 from .. import cards, state
 from ..context import Context

@@ -1,0 +1,51 @@
+"""Where the explorer finds its index, and which model it insists on: command line, then environment.
+
+    streamlit run explorer/app.py -- --index DIR [--model NAME]
+    REFRAIN_INDEX=DIR             the same, for deployments
+    REFRAIN_MODEL=NAME            refuse an index built with another model
+    REFRAIN_SAMPLE_INDEX=DIR      where the sample index is built on first start (default .indexes/sample)
+    REFRAIN_CACHE=FILE            embedding cache for that first-start build (share it between checkouts)
+
+Without --index or REFRAIN_INDEX the explorer opens the bundled sample, building it when missing. The
+location never comes from URL parameters: a shared link must not point a server at another folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from index.errors import RefrainError
+from explorer.logic.sample import DEFAULT_SAMPLE_INDEX
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    index: Path
+    is_sample: bool  # the bundled sample: built on first start when missing
+    model: str | None = None
+    cache: str | None = None
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise RefrainError(f"explorer arguments: {message} (usage: streamlit run explorer/app.py -- [--index DIR] [--model NAME])")
+
+
+def resolve(argv: Sequence[str], environ: Mapping[str, str]) -> AppConfig:
+    """The explorer's configuration from its arguments (after `--`) and environment; unknown arguments are ignored."""
+    parser = _Parser(prog="explorer", add_help=False)
+    parser.add_argument("--index", metavar="DIR")
+    parser.add_argument("--model", metavar="NAME")
+    args, _unknown = parser.parse_known_args(list(argv))
+    model = args.model or environ.get("REFRAIN_MODEL") or None
+    cache = environ.get("REFRAIN_CACHE") or None
+    chosen = args.index or environ.get("REFRAIN_INDEX")
+    if chosen is not None and not str(chosen).strip():
+        raise RefrainError("--index needs a folder")
+    if chosen:
+        return AppConfig(Path(chosen).expanduser().resolve(), False, model, cache)
+    sample = environ.get("REFRAIN_SAMPLE_INDEX") or DEFAULT_SAMPLE_INDEX
+    return AppConfig(Path(sample).expanduser().resolve(), True, model, cache)

@@ -1,0 +1,147 @@
+"""What the explorer's Recurring view shows, as plain data: table rows with a trend, chart rows, member cards.
+
+The view (explorer/views/recurring.py) only draws what these functions return. Every figure comes from a
+mined result (index.recurring): counts, dates and shares are read from a formulation's own fields, which
+are computed from its listed members, so nothing shown here is invented or re-estimated.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from index.export import seen_date
+from index.mining.recurring import MiningParams
+from index.textnorm import clip
+from explorer.logic.timeline import periods_between
+
+MEMBER_LIMIT = 50  # member cards drawn before "show all"; exports always hold every member
+YEARS_FOR_YEARLY_TREND = 4  # a mined corpus spanning fewer years is charted per month
+SORT_LABELS = {"docs": "Most documents", "first": "Newest", "last": "Longest unseen", "rising": "Rising"}
+
+
+def mining_params(state) -> MiningParams:
+    """The mining parameters a view state asks for: its level, threshold and minimum documents, mined over
+    the documents the sidebar's date and metadata filters allow (the Documents filter does not apply)."""
+    return MiningParams(state.mine, state.threshold, state.min_docs, state.date_from, state.date_to, state.meta).check()
+
+
+def auto_granularity(period_totals: dict) -> str:
+    """'year' when the mined documents span at least YEARS_FOR_YEARLY_TREND years, else 'month'."""
+    years = sorted(period_totals.get("years") or {})
+    if not years or not period_totals.get("months"):
+        return "year"
+    return "year" if int(years[-1]) - int(years[0]) + 1 >= YEARS_FOR_YEARLY_TREND else "month"
+
+
+def periods(period_totals: dict, by: str) -> list[str]:
+    """Every year (or month) from the first to the last dated document mined, empty ones included."""
+    known = sorted(period_totals.get("years" if by == "year" else "months") or {})
+    return periods_between(known[0], known[-1], by) if known else []
+
+
+def _counts(formulation: dict, by: str) -> dict:
+    return formulation["per_year"] if by == "year" else formulation["per_month"]
+
+
+def trend(formulation: dict, spans: list[str], by: str, share: bool = False) -> list[float]:
+    """Documents (or share of the period's documents) using the formulation, per period; 0 where none."""
+    counts = _counts(formulation, by)
+    key = "share" if share else "documents"
+    return [counts.get(p, {}).get(key, 0) for p in spans]
+
+
+def table_rows(formulations: Iterable[dict], period_totals: dict, by: str, share: bool = False) -> list[dict]:
+    """One row per formulation for the table, its trend over every period of the mined corpus."""
+    spans = periods(period_totals, by)
+    return [
+        {
+            "id": f["id"],
+            "formulation": f["centre"]["text"],
+            "documents": f["n_documents"],
+            "passages": f["n_passages"],
+            "variants": f["n_variants"],
+            "first_seen": seen_date(f["first_seen"]),
+            "last_seen": seen_date(f["last_seen"]),
+            "rise": rise(f),
+            "trend": trend(f, spans, by, share),
+        }
+        for f in formulations
+    ]
+
+
+def rise(formulation: dict) -> float:
+    """The rise to two decimals, rounded here once so the table and the detail show the same figure."""
+    return round(float(formulation["rise"]), 2)
+
+
+def chart_rows(formulation: dict, period_totals: dict, by: str) -> list[dict]:
+    """Per period of the mined corpus: documents and passages using the formulation, and the period's documents."""
+    counts = _counts(formulation, by)
+    totals = period_totals["years" if by == "year" else "months"]
+    rows = []
+    for period in periods(period_totals, by):
+        c = counts.get(period, {})
+        rows.append({
+            "period": period,
+            "start": period + ("-01-01" if by == "year" else "-01"),
+            "documents": c.get("documents", 0),
+            "passages": c.get("passages", 0),
+            "total": totals.get(period, 0),
+            "share": c.get("share", 0.0),
+        })
+    return rows
+
+
+def uncharted_documents(formulation: dict, by: str) -> int:
+    """Documents using the formulation whose date is not precise enough for the chart (undated, or year-only
+    in a monthly chart): counted, never guessed into a period."""
+    width = 4 if by == "year" else 7
+    placed = {m["doc_id"] for m in formulation["members"] if m["date"] and len(m["date"]) >= width}
+    return formulation["n_documents"] - len(placed)
+
+
+def variant_rows(formulation: dict) -> list[dict]:
+    return [
+        {"wording": v["text"], "passages": v["passages"], "documents": v["documents"],
+         "first_seen": v["first_seen"] or "", "last_seen": v["last_seen"] or "", "similarity": v["similarity"]}
+        for v in formulation["variants"]
+    ]
+
+
+def centre_passage(formulation: dict) -> str | None:
+    """The first passage (by date) whose text is the centre's: what "Compare with centre" compares against."""
+    centre = formulation["centre"]["text_hash"]
+    return next((m["passage_id"] for m in formulation["members"] if m["text_hash"] == centre), None)
+
+
+def member_variant(formulation: dict, member: dict) -> str | None:
+    """The variant a member passage holds (at phrase level: the phrase inside the sentence)."""
+    return next((v["text"] for v in formulation["variants"] if v["text_hash"] == member["text_hash"]), None)
+
+
+def shown_members(formulation: dict, show_all: bool, limit: int = MEMBER_LIMIT) -> list[dict]:
+    """The members to draw as cards, in date order (as mined): the first `limit` unless show_all."""
+    members = formulation["members"]
+    return list(members) if show_all else list(members[:limit])
+
+
+def option_label(formulation: dict, width: int = 110) -> str:
+    text = clip(formulation["centre"]["text"], width)
+    docs = formulation["n_documents"]
+    return f"{docs} document{'s' if docs != 1 else ''} · {text}"
+
+
+def describe_params(params: dict) -> str:
+    """'sentences, similarity ≥ 0.80 to the centre, in ≥ 3 documents' (+ the mined date range and metadata)."""
+    text = (f"{params['level']}s, similarity ≥ {params['threshold']:.2f} to the centre, "
+            f"in ≥ {params['min_docs']} documents")
+    if params.get("date_from") or params.get("date_to"):
+        text += f", documents dated {params.get('date_from') or '…'} to {params.get('date_to') or '…'}"
+    for name, values in sorted((params.get("meta") or {}).items()):
+        text += f", {name} = {' or '.join(values)}"
+    return text
+
+
+def selection(sort: str, since: str | None, until: str | None, contains: str) -> dict:
+    """The ranking and filters applied to a result, as recorded in an export."""
+    return {"sort": sort, "since": since, "until": until, "contains": contains or None}

@@ -1,0 +1,57 @@
+"""Argument parsing shared by every command: one parser class, the filter options, --meta."""
+
+from __future__ import annotations
+
+import argparse
+
+from index.errors import RefrainError
+from index.levels import DEFAULT_LEVEL, LEVELS
+
+
+class Parser(argparse.ArgumentParser):
+    """Usage errors print one line and exit 2, like every other user error."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def add_filters(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("filters")
+    g.add_argument("--from", dest="date_from", metavar="DATE", help="only documents dated on or after DATE (YYYY, YYYY-MM or YYYY-MM-DD)")
+    g.add_argument("--to", dest="date_to", metavar="DATE", help="only documents dated on or before DATE")
+    g.add_argument("--doc", dest="doc_ids", action="append", default=[], metavar="DOC_ID", help="only this document (repeatable)")
+    g.add_argument("--meta", action="append", default=[], metavar="FIELD=VALUE",
+                   help="only documents whose metadata FIELD has VALUE (repeatable; values of one field are alternatives)")
+
+
+def add_level(p: argparse.ArgumentParser, default: str | None = None) -> None:
+    p.add_argument("--level", choices=LEVELS, default=default, help=f"{' or '.join(LEVELS)} (default {DEFAULT_LEVEL})")
+
+
+def add_query_common(p: argparse.ArgumentParser, default_k: int = 10) -> None:
+    p.add_argument("-k", type=int, default=default_k, help=f"number of results (default {default_k})")
+    add_level(p)
+    p.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+
+def parse_meta(items: list[str]) -> dict[str, list[str]]:
+    """Repeated --meta FIELD=VALUE options as {field: [values]}."""
+    meta: dict[str, list[str]] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise RefrainError(f"--meta takes FIELD=VALUE, got {item!r}")
+        meta.setdefault(name.strip(), []).append(value.strip())
+    return meta
+
+
+def meta_pairs(items: list[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """--meta as the hashable, sorted (field, values) pairs that Filters and mining parameters hold."""
+    return tuple(sorted((k, tuple(sorted(v))) for k, v in parse_meta(items).items()))
+
+
+def filters_of(args):
+    """The Filters a query command's filter options ask for."""
+    from index.search import Filters
+
+    return Filters.make(args.date_from, args.date_to, args.doc_ids, parse_meta(args.meta))

