@@ -1,9 +1,9 @@
 """Where the explorer finds its index, and which model it insists on: command line, then environment.
 
-    streamlit run explorer/app.py -- --index DIR [--model NAME]
+    refrain explore --index DIR [--model NAME]   (or: streamlit run explorer/app.py -- --index DIR)
     REFRAIN_INDEX=DIR             the same, for deployments
     REFRAIN_MODEL=NAME            refuse an index built with another model
-    REFRAIN_SAMPLE_INDEX=DIR      where the sample index is built on first start (default .indexes/sample)
+    REFRAIN_SAMPLE_INDEX=DIR      where the sample index is built on first start (default ~/.cache/refrain/sample-index)
     REFRAIN_CACHE=FILE            embedding cache for that first-start build (share it between checkouts)
 
 Without --index or REFRAIN_INDEX the explorer opens the bundled sample, building it when missing. The
@@ -29,17 +29,18 @@ class AppConfig:
     cache: str | None = None
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        raise RefrainError(f"explorer arguments: {message} (usage: streamlit run explorer/app.py -- [--index DIR] [--model NAME])")
+USAGE = "refrain explore [--index DIR] [--model NAME]"
 
 
 def resolve(argv: Sequence[str], environ: Mapping[str, str]) -> AppConfig:
     """The explorer's configuration from its arguments (after `--`) and environment; unknown arguments are ignored."""
-    parser = _Parser(prog="explorer", add_help=False)
+    parser = argparse.ArgumentParser(prog="explorer", add_help=False, exit_on_error=False)
     parser.add_argument("--index", metavar="DIR")
     parser.add_argument("--model", metavar="NAME")
-    args, _unknown = parser.parse_known_args(list(argv))
+    try:
+        args, _unknown = parser.parse_known_args(list(argv))
+    except argparse.ArgumentError as exc:
+        raise RefrainError(f"explorer arguments: {exc} (usage: {USAGE})") from None
     model = args.model or environ.get("REFRAIN_MODEL") or None
     cache = environ.get("REFRAIN_CACHE") or None
     chosen = args.index or environ.get("REFRAIN_INDEX")
