@@ -4,6 +4,9 @@ the corpora and their read options, real embeddings cached in the work folder, a
 Each benchmark owns one section of bench/RESULTS.md, between `<!-- bench:NAME -->` markers, and replaces
 only that section, so benchmarks run separately. Its raw figures go to WORK/figures/NAME.json.
 
+One module, a little over 400 lines, on purpose: every benchmark imports the same few measuring and reporting
+helpers, and splitting them would scatter what a reader of one benchmark needs to check how it measures.
+
 Environment:
     REFRAIN_BENCH_RESULTS  the RESULTS.md to update (default bench/RESULTS.md; the smoke test points it elsewhere)
     REFRAIN_BENCH_WORK     the work folder for caches and indexes (default bench/work, gitignored)
