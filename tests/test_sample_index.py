@@ -57,7 +57,7 @@ def test_first_start_progress_is_the_builds_own_events_with_exact_counts(tmp_pat
     assert 0 < fractions[0] and fractions == sorted(fractions) and fractions[-1] == 1.0
     messages = [m for _, m in bar]
     assert f"Embedding passages… {report.embedded:,} of {report.embedded:,}" in messages
-    assert f"Cutting speeches into paragraphs and sentences… 6 of 6" in messages
+    assert "Cutting speeches into paragraphs and sentences… 6 of 6" in messages
     assert f"{n_passages:,} passages; embedding them…" in messages
 
     assert has_index(out) and report.documents == 6
