@@ -55,7 +55,7 @@ def overhead_ab(encoder, encode, texts: list[str], work: Path, batch: int, n: in
         for g, start in enumerate(range(0, len(sample), group)):
             chunk = sample[start:start + group]
             runs = {"raw": lambda: encode(chunk),
-                    "ours": lambda: embed_distinct(encoder, {text_hash(t): t for t in chunk}, cache, batch, progress=False)}
+                    "ours": lambda: embed_distinct(encoder, {text_hash(t): t for t in chunk}, cache, batch)}
             this = {}
             for name in (("raw", "ours") if g % 2 == 0 else ("ours", "raw")):
                 wall, cpu, _ = cpu_timed(runs[name])
@@ -94,6 +94,7 @@ def main(argv=None) -> dict:
     from index.embed.encoder import DEFAULT_BATCH_SIZE, load_encoder
     from index.ingest.records import ReadOptions, read_sources
     from index.ingest.segment import Segmenter
+    from index.progress import ProgressBars
 
     model = common.model_for(smoke)
     sources = [str(common.SAMPLE_CORPUS)] if smoke else [str(common.KCNA_JSON)]
@@ -116,8 +117,9 @@ def main(argv=None) -> dict:
     print(f"model loaded in {load_s:.2f} s, warm-up batch {warm_s:.2f} s", flush=True)
 
     # ---- ours: a cold full build
-    settings = BuildSettings(model=model, batch_size=batch, cache_path=str(cache), progress=not smoke)
-    ours_s, ours_cpu, report = cpu_timed(lambda: build_index(sources, out, options, settings, encoder=encoder))
+    settings = BuildSettings(model=model, batch_size=batch, cache_path=str(cache))
+    bars = None if smoke else ProgressBars()
+    ours_s, ours_cpu, report = cpu_timed(lambda: build_index(sources, out, options, settings, encoder=encoder, on_progress=bars))
     print(f"ours: {ours_s:.1f} s, {report.embedded} embedded, stages {report.seconds}", flush=True)
 
     # ---- raw encode over exactly the distinct texts our build embedded
@@ -230,8 +232,8 @@ def rebuilds(encoder, model: str, sources: list[str], options, out: Path, cache:
     from index.build import BuildSettings, build_index
 
     def build(srcs):
-        return build_index(srcs, out, options, BuildSettings(model=model, batch_size=batch, cache_path=str(cache),
-                                                             progress=False), encoder=encoder)
+        return build_index(srcs, out, options, BuildSettings(model=model, batch_size=batch, cache_path=str(cache)),
+                           encoder=encoder)
 
     build(sources)  # the index as the corpus alone, everything cached
     unchanged = Stats([])

@@ -54,7 +54,7 @@ def main(argv=None) -> dict:
     encoder.encode(["warm up the model"] * 8)
 
     ours_s, report = timed(lambda: build_index(sources, work / "ours", options,
-                                               BuildSettings(model=model, cache_path=str(work / "cache.sqlite"), progress=False),
+                                               BuildSettings(model=model, cache_path=str(work / "cache.sqlite")),
                                                encoder=encoder))
     gen = layout.current_generation(work / "ours")
     with sqlite3.connect(gen / layout.DATABASE) as conn:

@@ -33,11 +33,13 @@ def kcna_index(smoke: bool):
         return out
     from index.build import BuildSettings, build_index
     from index.ingest.records import ReadOptions
+    from index.progress import ProgressBars
 
     model = common.model_for(smoke)
     sources = [str(common.SAMPLE_CORPUS)] if smoke else [str(common.KCNA_JSON)]
     options = ReadOptions() if smoke else common.kcna_options()
-    build_index(sources, out, options, BuildSettings(model=model, cache_path=str(work / "cache.sqlite"), progress=not smoke))
+    build_index(sources, out, options, BuildSettings(model=model, cache_path=str(work / "cache.sqlite")),
+                on_progress=None if smoke else ProgressBars())
     return out
 
 

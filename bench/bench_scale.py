@@ -14,9 +14,9 @@ base of the perturbed set), so their true neighbours are near copies of *other* 
    on a 50k slice, HNSW — recall@10 against exact search, p50/p95, build
    time, memory.
 2. The library's automatic choice (index.ann.choose_spec) builds a real index generation of 1M paragraph
-   passages (+100k sentences) through a bench-only writer (build_index would have to embed 1M texts), and a
-   fresh process measures the real Searcher: search p50/p95 with query embedding, recall@10, similar,
-   filtered search, and resident memory with the model loaded.
+   passages (+100k sentences) from the vectors above through the library's generation writer (build_index
+   would have to embed 1M texts), and a fresh process measures the real Searcher: search p50/p95 with query
+   embedding, recall@10, similar, filtered search, and resident memory with the model loaded.
 """
 
 from __future__ import annotations
@@ -139,22 +139,20 @@ def sweep(matrix: np.ndarray, queries: np.ndarray, truth: np.ndarray, smoke: boo
 def write_generation(root: Path, para: np.ndarray, para_base: np.ndarray, sent: np.ndarray, sent_base: np.ndarray,
                      texts: list[str], model: str, kind: str = "auto", per_doc: int = 50,
                      reuse: dict | None = None) -> dict:
-    """Bench-only writer of a valid index generation from given vectors (no embedding), through the store,
-    database and ann helpers the build uses; passage ids are p<row> and s<row>."""
+    """A valid index generation from given vectors (no embedding), written by the library's own writer
+    (index/store/writer.py), as a build writes one; passage ids are p<row> and s<row>."""
     import datetime as dt
-    from index import FORMAT_VERSION
-    from index.store import ann, database, layout
+    import shutil
+
+    from index.store import ann
+    from index.store.writer import GenerationWriter
 
     reuse = reuse or {}
     if root.exists():
-        import shutil
-
         shutil.rmtree(root)
     root.mkdir(parents=True)
-    generation = layout.new_generation(root)
     n_docs = (len(para) + per_doc - 1) // per_doc
     topics = ["economy", "diplomacy", "defence", "culture", "agriculture", "science", "health", "sport"]
-    conn = database.create(generation / layout.DATABASE)
     start = dt.date(2000, 1, 1)
     docs = []
     for d in range(n_docs):
@@ -162,46 +160,34 @@ def write_generation(root: Path, para: np.ndarray, para_base: np.ndarray, sent: 
         meta = {"topic": [topics[d % len(topics)]]}
         docs.append((f"d{d}", d, f"bench/{d}", f"Synthetic document {d}", date, date, date, "", f"h{d}",
                      json.dumps(meta, sort_keys=True), 1))
-    database.insert_documents(conn, docs)
-    database.insert_copies(conn, ((f"d{d}", "bench", f"record {d}", f"Synthetic document {d}", docs[d][4], docs[d][9])
-                                  for d in range(n_docs)))
-    database.insert_doc_meta(conn, (("topic", json.loads(docs[d][9])["topic"][0], f"d{d}") for d in range(n_docs)))
     seconds = {}
-    levels = {}
-    for level, vectors, base, prefix in (("paragraph", para, para_base, "p"), ("sentence", sent, sent_base, "s")):
-        doc_of = (np.arange(len(vectors)) * n_docs // len(vectors)).astype(np.int32)
-        database.insert_passages(conn, (
-            (f"{prefix}{row}", f"d{int(doc_of[row])}", level, row, row, 0, len(texts[base[row]]), texts[base[row]], f"t{base[row]}")
-            for row in range(len(vectors))))
-        np.save(generation / layout.vectors_file(level), vectors, allow_pickle=False)
-        np.save(generation / layout.doc_rows_file(level), doc_of, allow_pickle=False)
-        spec = ann.choose_spec(len(vectors), kind if level == "paragraph" else "auto")
-        swept = root.parent / f"sweep-{spec['kind']}-{spec.get('nlist')}.index"
-        if level == "paragraph" and spec["kind"] != "flat" and swept.exists() and reuse:
-            import shutil
-
-            shutil.copyfile(swept, generation / layout.faiss_file(level))  # built by ann.build_faiss in the sweep
-            seconds[f"faiss {level}"] = reuse.get((spec["kind"], spec.get("nlist")), float("nan"))
-        else:
-            t0 = time.perf_counter()
-            index = ann.build_faiss(vectors, spec)
-            seconds[f"faiss {level}"] = time.perf_counter() - t0
-            faiss.write_index(index, str(generation / layout.faiss_file(level)))
+    with GenerationWriter(root) as writer:
+        writer.add_documents(docs, ((f"d{d}", "bench", f"record {d}", f"Synthetic document {d}", docs[d][4], docs[d][9])
+                                    for d in range(n_docs)),
+                             (("topic", json.loads(docs[d][9])["topic"][0], f"d{d}") for d in range(n_docs)))
+        for level, vectors, base, prefix in (("paragraph", para, para_base, "p"), ("sentence", sent, sent_base, "s")):
+            doc_of = (np.arange(len(vectors)) * n_docs // len(vectors)).astype(np.int32)
+            spec = ann.choose_spec(len(vectors), kind if level == "paragraph" else "auto")
+            swept = root.parent / f"sweep-{spec['kind']}-{spec.get('nlist')}.index"
+            if level == "paragraph" and spec["kind"] != "flat" and swept.exists() and reuse:
+                index = faiss.read_index(str(swept))  # built by ann.build_faiss over these vectors in the sweep
+                seconds[f"faiss {level}"] = reuse.get((spec["kind"], spec.get("nlist")), float("nan"))
+            else:
+                t0 = time.perf_counter()
+                index = ann.build_faiss(vectors, spec)
+                seconds[f"faiss {level}"] = time.perf_counter() - t0
+            passages = ((f"{prefix}{row}", f"d{int(doc_of[row])}", level, row, row, 0, len(texts[base[row]]),
+                         texts[base[row]], f"t{base[row]}") for row in range(len(vectors)))
+            writer.add_level(level, passages, vectors, doc_of, spec, index=index)
             del index
-        levels[level] = {"rows": len(vectors), "faiss": spec}
-    t0 = time.perf_counter()
-    database.finish(conn, [], [])
-    seconds["sqlite finish (FTS, ANALYZE)"] = time.perf_counter() - t0
-    manifest = {
-        "format_version": FORMAT_VERSION, "generation": generation.name, "created_at": dt.datetime.now().isoformat(),
-        "model": {"name": model, "dimension": int(para.shape[1]), "max_tokens": 254, "precision": "fp32"},
-        "content_hash": f"bench-{len(para)}", "counts": {"documents": n_docs, "paragraph": len(para), "sentence": len(sent)},
-        "levels": levels, "sources": [], "settings": {},
-    }
-    layout.write_manifest(generation, manifest)
-    layout.publish(root, generation)
-    return {"seconds": seconds, "levels": levels, "documents": n_docs,
-            "disk_mb": {p.name: p.stat().st_size / 2**20 for p in generation.iterdir()}}
+        t0 = time.perf_counter()
+        writer.finish(model={"name": model, "dimension": int(para.shape[1]), "max_tokens": 254, "precision": "fp32"},
+                      content_hash=f"bench-{len(para)}",
+                      counts={"documents": n_docs, "paragraph": len(para), "sentence": len(sent)}, sources=[], settings={})
+        seconds["sqlite finish (FTS, ANALYZE)"] = time.perf_counter() - t0
+    writer.publish()
+    return {"seconds": seconds, "levels": writer.manifest["levels"], "documents": n_docs,
+            "disk_mb": {p.name: p.stat().st_size / 2**20 for p in writer.path.iterdir()}}
 
 
 def child(spec: str) -> dict:
@@ -247,6 +233,7 @@ def same_index(root: Path, spec: dict) -> bool:
     """True when the stored paragraph index was built as spec asks (kind, nlist); then its search-time
     parameters are rewritten into the manifest and the generation is kept."""
     from index.store import layout
+    from index.store.writer import rewrite_manifest
 
     generation = layout.current_generation(root) if root.is_dir() else None
     if generation is None:
@@ -256,7 +243,7 @@ def same_index(root: Path, spec: dict) -> bool:
     if (stored.get("kind"), stored.get("nlist")) != (spec.get("kind"), spec.get("nlist")):
         return False
     manifest["levels"]["paragraph"]["faiss"] = spec
-    (generation / layout.MANIFEST).write_text(json.dumps(manifest, indent=2))
+    rewrite_manifest(generation, manifest)  # search-time parameters only: the files stay as they are
     return True
 
 

@@ -313,6 +313,7 @@ def real_vectors(kind: str, n: int, smoke: bool = False) -> tuple[np.ndarray, li
     from index.embed.cache import EmbeddingCache
     from index.embed.embedding import embed_distinct
     from index.embed.encoder import load_encoder
+    from index.progress import ProgressBars
     from index.textnorm import text_hash
 
     encoder = load_encoder(model)
@@ -337,7 +338,8 @@ def real_vectors(kind: str, n: int, smoke: bool = False) -> tuple[np.ndarray, li
     # the KCNA build's cache (bench_build) saves embedding those sentences again
     cache = EmbeddingCache(folder / "embeddings.sqlite")
     try:
-        found, stats = embed_distinct(encoder, {text_hash(t): t for t in texts}, cache, progress=not smoke)
+        found, stats = embed_distinct(encoder, {text_hash(t): t for t in texts}, cache,
+                                      on_progress=None if smoke else ProgressBars())
     finally:
         cache.close()
     vectors = np.stack([found[text_hash(t)] for t in texts]).astype(np.float32)

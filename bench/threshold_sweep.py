@@ -59,7 +59,7 @@ def main() -> None:
     args = parser.parse_args()
     out = WORK / "sample-index"
     build_index([str(SAMPLE_CORPUS)], out, ReadOptions(),
-                BuildSettings(cache_path=str(WORK / "cache.sqlite"), progress=False))
+                BuildSettings(cache_path=str(WORK / "cache.sqlite")))
     print("Sample corpus, precision / recall of planted formulations:\n")
     print(sample_table(Searcher(out)))
     if args.kcna:

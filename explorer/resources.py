@@ -17,7 +17,7 @@ from index.embed.encoder import load_encoder
 from index.errors import IndexUnavailable, RefrainError
 from explorer.logic.highlight import escape_markdown
 from index.mining.recurring import MiningParams, recurring
-from explorer.logic.sample import build_sample_index, has_index
+from explorer.logic.sample import build_sample_index, first_start_bar, has_index
 from index.search import Searcher
 
 from .context import Corpus
@@ -54,10 +54,11 @@ def ensure_sample(config: AppConfig) -> None:
             return
         with st.status("First start: building the sample index…", expanded=True) as status:
             st.caption(f"48 invented speeches → {config.index}. This happens once; later starts open it at once.")
-            bar = st.progress(0.0, text="Starting…")
+            bar = st.progress(0.0, text="Loading the language model…")
 
-            def on_progress(fraction: float, message: str) -> None:
-                bar.progress(min(max(fraction, 0.0), 1.0), text=message)
+            def on_progress(event) -> None:
+                fraction, message = first_start_bar(event)
+                bar.progress(fraction, text=message)
 
             try:
                 report = build_sample_index(config.index, cache_path=config.cache, on_progress=on_progress)

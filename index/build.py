@@ -1,54 +1,50 @@
 """The build: read, deduplicate, drop boilerplate, segment, embed (cache first), write, publish.
 
-Nothing touches the live index until the new generation is complete on disk; then one rename
-publishes it. A failed or killed build leaves the previous index exactly as it was.
+Nothing touches the live index until the new generation is complete on disk (index/store/writer.py);
+then one rename publishes it. A failed or killed build leaves the previous index exactly as it was.
+The build reports every stage, with exact counts, to one callback (`on_progress`, index/progress.py).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
-import os
 import re
-import shutil
 import time
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import faiss
 import numpy as np
-from tqdm import tqdm
 
-from index import FORMAT_VERSION
-from index.store import ann, database, derived, layout
-from index import testhook
-from index.ingest.boilerplate import DEFAULT_MIN_DOCS, DEFAULT_SHARE, find_boilerplate
 from index.embed.cache import EmbeddingCache
-from index.ingest.documents import Document, merge_duplicates
-from index.embed.embedding import embed_distinct, model_dimension
+from index.embed.embedding import CHUNK, embed_distinct, model_dimension
 from index.embed.encoder import DEFAULT_BATCH_SIZE, DEFAULT_MODEL, Encoder, load_encoder
-from index.errors import IndexUnavailable, RefrainError
+from index.errors import RefrainError
+from index.ingest.boilerplate import DEFAULT_MIN_DOCS, DEFAULT_SHARE, find_boilerplate
+from index.ingest.documents import Document, merge_duplicates
 from index.ingest.records import Problem, ReadOptions, Record, read_sources
 from index.ingest.segment import DEFAULT_DATELINE, Passage, Segmenter, SentenceSplitter, paragraph_spans, passages_of
 from index.levels import LEVELS
+from index.progress import BuildProgress, Progress, ignore
+from index.store import ann, derived, layout
+from index.store.writer import GenerationWriter
 from index.textnorm import short_id, text_hash
 
 
 @dataclass
 class BuildSettings:
     model: str = DEFAULT_MODEL
-    batch_size: int = DEFAULT_BATCH_SIZE
+    batch_size: int = DEFAULT_BATCH_SIZE  # texts per model call
+    embed_chunk: int = CHUNK  # commit new vectors to the embedding cache every N texts: a killed build loses at most N
     boilerplate_share: float = DEFAULT_SHARE
     boilerplate_min_docs: int = DEFAULT_MIN_DOCS
     index_kind: str = "auto"
     dateline_pattern: str = DEFAULT_DATELINE
     cache_path: str | None = None
     strict: bool = False
-    wait: float = 0.0
-    progress: bool = True
+    wait: float = 0.0  # seconds to wait for another build of the same folder to finish
 
 
 @dataclass
@@ -110,61 +106,64 @@ def build_index(
     read_options: ReadOptions | None = None,
     settings: BuildSettings | None = None,
     encoder: Encoder | None = None,
+    on_progress: Progress | None = None,
 ) -> BuildReport:
-    """Build (or rebuild) the index in `out` from the sources; returns what was done, with timings."""
+    """Build (or rebuild) the index in `out` from the sources; returns what was done, with timings.
+
+    on_progress hears every stage with exact counts (index/progress.py)."""
     read_options = read_options or ReadOptions()
     settings = settings or BuildSettings()
+    report = on_progress or ignore
     root = Path(out)
     if not sources:
         raise RefrainError("no sources given")
+    if settings.embed_chunk < 1 or settings.batch_size < 1:
+        raise RefrainError("the embedding batch size and chunk must be at least 1 text")
     layout.check_buildable(root)
     timer = StageTimer()
     with layout.BuildLock(root, settings.wait):
-        testhook.pause("locked")
+        report(BuildProgress("locked", 1, 1))
         with timer("read"):
             records, problems = _read(sources, read_options, settings.strict)
             documents, id_problems = merge_duplicates(records)
             problems += id_problems
             boilerplate = find_boilerplate(documents, settings.boilerplate_share, settings.boilerplate_min_docs)
-        testhook.pause("read")
+        report(BuildProgress("read", len(records), len(records)))
         with timer("load model"):
             encoder = encoder or load_encoder(settings.model)
         cache = EmbeddingCache(settings.cache_path or root / layout.CACHE)
         try:
             with timer("segment"):
                 dateline = _compile_dateline(settings.dateline_pattern)
-                passages = _segment(documents, {line for line, _ in boilerplate}, encoder, cache, settings.progress, dateline)
-            testhook.pause("segmented")
+                passages = _segment(documents, {line for line, _ in boilerplate}, encoder, cache, report, dateline)
+            n_passages = sum(len(rows) for rows in passages.values())
+            report(BuildProgress("segmented", n_passages, n_passages))
             with timer("embed"):
                 texts = {row.hash: row.passage.text for level in LEVELS for row in passages[level]}
-                vectors, stats = embed_distinct(encoder, texts, cache, settings.batch_size, settings.progress)
+                vectors, stats = embed_distinct(encoder, texts, cache, settings.batch_size, report, settings.embed_chunk)
                 dim = model_dimension(encoder, cache)
-            testhook.pause("embedded")
+            report(BuildProgress("embedded", len(texts), len(texts)))
         finally:
             cache.close()
         with timer("write"):
             content = _content_hash(encoder, documents, passages)
-            generation = layout.new_generation(root)
-            testhook.pause("generation-created")
-            manifest = _manifest(generation, encoder, dim, sources, read_options, settings, documents, records, problems,
-                                 boilerplate, passages, content)
-            try:
-                _write_generation(generation, documents, passages, vectors, problems, boilerplate, manifest, dim)
-            except OSError as exc:  # a full disk, a vanished folder: the live index is untouched, say so
-                shutil.rmtree(generation, ignore_errors=True)
-                raise RefrainError(f"cannot write the new index in {root}: {exc.strerror or exc}; "
-                                   "the previous index is unchanged") from None
-            previous = _live_generation_name(root)
-            layout.publish(root, generation)
-            testhook.pause("published")
-            layout.collect_garbage(root, keep={generation.name, previous or generation.name})
-            testhook.pause("collected")
+            with GenerationWriter(root, report) as writer:
+                _write(writer, documents, passages, vectors, dim, settings.index_kind)
+                writer.finish(model=encoder.describe(dim), content_hash=content,
+                              counts=_counts(records, documents, problems, boilerplate, passages),
+                              sources=[str(Path(s).resolve()) for s in sources],
+                              settings=_settings(read_options, settings),
+                              boilerplate=boilerplate,
+                              problems=((p.source, p.locator, p.reason, int(p.skipped)) for p in problems))
+            writer.publish()
             derived.prune(root, content)
-    manifest_seconds = {k: round(v, 3) for k, v in timer.seconds.items()}
-    _record_timings(generation, manifest, manifest_seconds, stats)
+    seconds = {k: round(v, 3) for k, v in timer.seconds.items()}
+    # known only after publishing; informational, so a late rewrite of the manifest is safe
+    writer.record_build({"seconds": seconds, "distinct_texts": stats.distinct, "embedded": stats.embedded,
+                         "cached": stats.cached, "embed_rate": round(stats.rate, 1)})
     return BuildReport(
         out=str(root),
-        generation=generation.name,
+        generation=writer.path.name,
         records=len(records),
         documents=len(documents),
         duplicate_records=len(records) - len(documents),
@@ -175,7 +174,7 @@ def build_index(
         embed_rate=stats.rate,
         boilerplate=boilerplate,
         problems=problems,
-        seconds=manifest_seconds,
+        seconds=seconds,
         content_hash=content,
         model=encoder.name,
     )
@@ -206,9 +205,10 @@ def _compile_dateline(pattern: str | None) -> re.Pattern | None:
         raise RefrainError(f"invalid --dateline-pattern: {exc}") from None
 
 
-def _segment(documents: list[Document], skip: set[str], encoder: Encoder, cache: EmbeddingCache, progress: bool,
+def _segment(documents: list[Document], skip: set[str], encoder: Encoder, cache: EmbeddingCache, report: Progress,
              dateline: re.Pattern | None = None):
-    """Passages of every document; segmentations of unchanged documents come from the cache."""
+    """Passages of every document; segmentations of unchanged documents come from the cache, the others are
+    reported as ("segmenting", documents done, documents to segment)."""
     splitter = SentenceSplitter(cache)
     segmenter = Segmenter(encoder.token_spans, encoder.max_tokens, splitter)
     pattern = dateline.pattern if dateline else ""
@@ -218,9 +218,12 @@ def _segment(documents: list[Document], skip: set[str], encoder: Encoder, cache:
     todo = [doc for doc, key in zip(documents, keys) if key not in cached]
     splitter.prefetch(doc.text[a:b] for doc in todo for a, b in paragraph_spans(doc.text, skip, doc.title_in_text, dateline))
     fresh = {}
-    for doc, key in tqdm(list(zip(documents, keys)), desc="segmenting", unit="docs", disable=not progress or not todo):
+    if todo:
+        report(BuildProgress("segmenting", 0, len(todo)))
+    for doc, key in zip(documents, keys):
         if key not in cached:
             fresh[key] = cached[key] = segmenter.segment(doc.text, skip, doc.title_in_text, dateline)
+            report(BuildProgress("segmenting", len(fresh), len(todo)))
     splitter.flush()
     if fresh:
         cache.put_segments(fresh)
@@ -254,81 +257,50 @@ def _content_hash(encoder: Encoder, documents: list[Document], passages: dict[st
     return h.hexdigest()
 
 
-def _live_generation_name(root: Path) -> str | None:
-    try:
-        live = layout.current_generation(root)
-    except IndexUnavailable:
-        return None
-    return live.name if live else None
-
-
-def _manifest(generation, encoder, dim, sources, read_options, settings, documents, records, problems, boilerplate, passages, content) -> dict:
-    levels = {level: {"rows": len(passages[level]), "faiss": ann.choose_spec(len(passages[level]), settings.index_kind)}
-              for level in LEVELS}
+def _counts(records, documents, problems, boilerplate, passages) -> dict:
     return {
-        "format_version": FORMAT_VERSION,
-        "generation": generation.name,
-        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "model": encoder.describe(dim),
-        "content_hash": content,
-        "counts": {
-            "records": len(records),
-            "documents": len(documents),
-            "duplicate_records": len(records) - len(documents),
-            "records_skipped": sum(p.skipped for p in problems),
-            "warnings": sum(not p.skipped for p in problems),
-            "boilerplate_lines": len(boilerplate),
-            **{level: len(passages[level]) for level in LEVELS},
-        },
-        "levels": levels,
-        "sources": [str(Path(s).resolve()) for s in sources],
-        "settings": {
-            "read": asdict(read_options),
-            "boilerplate": {"share": settings.boilerplate_share, "min_docs": settings.boilerplate_min_docs},
-            "batch_size": settings.batch_size,
-            "index_kind": settings.index_kind,
-            "dateline_pattern": settings.dateline_pattern,
-            "cache_path": str(Path(settings.cache_path).resolve()) if settings.cache_path else None,
-        },
+        "records": len(records),
+        "documents": len(documents),
+        "duplicate_records": len(records) - len(documents),
+        "records_skipped": sum(p.skipped for p in problems),
+        "warnings": sum(not p.skipped for p in problems),
+        "boilerplate_lines": len(boilerplate),
+        **{level: len(passages[level]) for level in LEVELS},
     }
 
 
-def _write_generation(generation: Path, documents, passages, vectors, problems, boilerplate, manifest, dim: int) -> None:
-    conn = database.create(generation / layout.DATABASE)
-    database.insert_documents(conn, (doc.row() for doc in documents))
-    database.insert_copies(conn, (
-        (doc.doc_id, c.source, c.locator, c.title, c.date, json.dumps(c.meta, ensure_ascii=False, sort_keys=True))
-        for doc in documents for c in doc.copies
-    ))
-    database.insert_doc_meta(conn, ((name, value, doc.doc_id) for doc in documents for name, values in doc.meta.items() for value in values))
-    testhook.pause("sqlite-rows")
+def _settings(read_options: ReadOptions, settings: BuildSettings) -> dict:
+    """What the manifest records of how the index was built."""
+    return {
+        "read": asdict(read_options),
+        "boilerplate": {"share": settings.boilerplate_share, "min_docs": settings.boilerplate_min_docs},
+        "batch_size": settings.batch_size,
+        "index_kind": settings.index_kind,
+        "dateline_pattern": settings.dateline_pattern,
+        "cache_path": str(Path(settings.cache_path).resolve()) if settings.cache_path else None,
+    }
+
+
+def _write(writer: GenerationWriter, documents: list[Document], passages: dict[str, list[PassageRow]],
+           vectors: dict[str, np.ndarray], dim: int, index_kind: str) -> None:
+    """Documents, then each level's passages, vectors (one level's matrix in memory at a time) and FAISS index."""
+    writer.add_documents(
+        [doc.row() for doc in documents],
+        ((doc.doc_id, c.source, c.locator, c.title, c.date, json.dumps(c.meta, ensure_ascii=False, sort_keys=True))
+         for doc in documents for c in doc.copies),
+        ((name, value, doc.doc_id) for doc in documents for name, values in doc.meta.items() for value in values),
+    )
     for level in LEVELS:
-        database.insert_passages(conn, (
-            (r.passage_id, r.doc.doc_id, level, r.passage.ordinal, row, r.passage.start, r.passage.end, r.passage.text, r.hash)
-            for row, r in enumerate(passages[level])
-        ))
-        matrix = np.zeros((len(passages[level]), dim), dtype=np.float32)
-        for row, r in enumerate(passages[level]):
-            matrix[row] = vectors[r.hash]
-        np.save(generation / layout.vectors_file(level), matrix, allow_pickle=False)
-        np.save(generation / layout.doc_rows_file(level), np.array([r.doc.ord for r in passages[level]], dtype=np.int32), allow_pickle=False)
-        testhook.pause(f"vectors-{level}")
-        index = ann.build_faiss(matrix, manifest["levels"][level]["faiss"])
-        faiss.write_index(index, str(generation / layout.faiss_file(level)))
-        testhook.pause(f"faiss-{level}")
-    database.finish(conn, boilerplate, ((p.source, p.locator, p.reason, int(p.skipped)) for p in problems))
-    testhook.pause("sqlite-finished")
-    layout.write_manifest(generation, manifest)
-    testhook.pause("manifest-written")
-
-
-def _record_timings(generation: Path, manifest: dict, seconds: dict, stats) -> None:
-    """Timings are known only after publishing; they are informational, so a late rewrite is safe."""
-    manifest["build"] = {"seconds": seconds, "distinct_texts": stats.distinct, "embedded": stats.embedded,
-                         "cached": stats.cached, "embed_rate": round(stats.rate, 1)}
-    tmp = generation / (layout.MANIFEST + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(json.dumps(manifest, indent=2, ensure_ascii=False))
-        fh.flush()
-        os.fsync(fh.fileno())
-    tmp.replace(generation / layout.MANIFEST)
+        rows = passages[level]
+        matrix = np.zeros((len(rows), dim), dtype=np.float32)
+        for i, r in enumerate(rows):
+            matrix[i] = vectors[r.hash]
+        writer.add_level(
+            level,
+            ((r.passage_id, r.doc.doc_id, level, r.passage.ordinal, i, r.passage.start, r.passage.end, r.passage.text, r.hash)
+             for i, r in enumerate(rows)),
+            matrix,
+            np.array([r.doc.ord for r in rows], dtype=np.int32),
+            ann.choose_spec(len(rows), index_kind),
+        )
+        del matrix

@@ -1,28 +1,30 @@
-"""The Searcher: one opened index generation, answering semantic, more-like-this and phrase queries.
+"""The Searcher: semantic, more-like-this and phrase queries over one opened index generation.
 
-Open it once and share it: every method is safe to call from many threads at once. It never changes;
-when a rebuild publishes a new generation, `is_stale()` turns true and callers open a new Searcher.
+Opening and checking the generation's files is the reader's job (index/store/reader.py); this module
+turns queries into FAISS searches, exact scans and SQL lookups over it. Open a Searcher once and share
+it: every method is safe to call from many threads at once. It never changes; when a rebuild publishes
+a new generation, `is_stale()` turns true and callers open a new Searcher. (A little over 400 lines: one
+class, the whole query API, whose methods share the opened reader and the query and filter caches.)
 """
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import faiss
 import numpy as np
 
-from index.store import ann, layout
-from index.store.database import PASSAGE_COLUMNS, ReadOnlyDatabase, loads_meta
-from index.dates import DateError, normalise_bound
 from index.embed.encoder import Encoder, l2_normalise, load_encoder
-from index.errors import IndexUnavailable, RefrainError
+from index.errors import RefrainError
+from index.filters import Filters  # re-exported: every query takes them
 from index.ingest.segment import token_windows
 from index.levels import LEVELS
+from index.store import ann
+from index.store.database import PASSAGE_COLUMNS, ReadOnlyDatabase, loads_meta
+from index.store.reader import GenerationReader, Level
 from index.textnorm import normalise_line
 
 MAX_K = 1000
@@ -49,28 +51,6 @@ class Hit:
         return asdict(self)
 
 
-@dataclass(frozen=True)
-class Filters:
-    """Restrict results: a date range (inclusive, any precision), documents, and metadata values.
-
-    Values of one metadata field are alternatives (topic A or B); different fields must all match.
-    """
-
-    date_from: str | None = None
-    date_to: str | None = None
-    doc_ids: tuple[str, ...] = ()
-    meta: tuple[tuple[str, tuple[str, ...]], ...] = ()
-
-    @classmethod
-    def make(cls, date_from=None, date_to=None, doc_ids=(), meta: dict | None = None) -> "Filters":
-        items = tuple(sorted((k, tuple(sorted(set(v)))) for k, v in (meta or {}).items() if v))
-        return cls(date_from or None, date_to or None, tuple(sorted(set(doc_ids or ()))), items)
-
-    @property
-    def empty(self) -> bool:
-        return not (self.date_from or self.date_to or self.doc_ids or self.meta)
-
-
 @dataclass
 class Document:
     doc_id: str
@@ -82,203 +62,42 @@ class Document:
     passages: dict[str, list[Hit]] = field(default_factory=dict)
 
 
-SCAN_CHUNK = 65_536  # rows per step of an exact scan (100 MB of 384-d vectors)
-
-
-@dataclass
-class _Level:
-    vectors: np.ndarray  # memory-mapped, read-only
-    doc_rows: np.ndarray  # document ord of each row
-    index: faiss.Index
-    spec: dict
-
-    def rows(self, rows) -> np.ndarray:
-        """Vectors of the given rows (any order), read with pread (one call per run of consecutive rows) rather
-        than through the memory map.
-
-        A page fault on the map brings a whole large folio (up to 2 MB) of the file into this process's
-        resident set, so scattered single-row lookups (re-ranking, more-like-this) on a 1M-row level would
-        grow it by gigabytes; pread copies just the rows (see bench/RESULTS.md, "Scale").
-        """
-        rows = np.asarray(rows, dtype=np.int64).reshape(-1)
-        dim = self.vectors.shape[1]
-        out = np.empty((len(rows), dim), dtype=np.float32)
-        fd = self._file()
-        offset = getattr(self.vectors, "offset", None)
-        filename = getattr(self.vectors, "filename", None)
-        if fd is None or offset is None:
-            out[:] = self.vectors[rows]
-            return out
-        size = dim * 4
-        order = np.argsort(rows, kind="stable")
-        ordered = rows[order]
-        breaks = np.flatnonzero(np.diff(ordered) != 1) + 1  # one read per run of consecutive rows
-        sorted_out = np.empty_like(out)
-        for a, b in zip([0, *breaks.tolist()], [*breaks.tolist(), len(rows)]):
-            data = os.pread(fd, (b - a) * size, offset + int(ordered[a]) * size)
-            if len(data) != (b - a) * size:
-                raise IndexUnavailable(f"{filename} is shorter than its header says; rebuild the index")
-            sorted_out[a:b] = np.frombuffer(data, dtype=np.float32).reshape(b - a, dim)
-        out[order] = sorted_out
-        return out
-
-    def scan(self, rows: np.ndarray, query: np.ndarray, chunk: int = SCAN_CHUNK):
-        """(rows, scores against query) in chunks, so an exact scan never holds the whole level in memory."""
-        for i in range(0, len(rows), chunk):
-            part = rows[i:i + chunk]
-            yield part, self.rows(part) @ query
-
-    def _file(self) -> int | None:
-        fd = getattr(self, "_fd", None)
-        filename = getattr(self.vectors, "filename", None)
-        if fd is None and filename:
-            try:
-                fd = self._fd = os.open(filename, os.O_RDONLY)
-            except OSError:
-                return None
-        return fd
-
-    def __del__(self) -> None:
-        fd = getattr(self, "_fd", None)
-        if fd is not None:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-
-    def prefetch(self) -> None:
-        """Ask the OS to read the vectors file into its page cache (asynchronously; not this process's memory),
-        so the first re-ranked searches do not wait on the disk for their scattered rows."""
-        fd = self._file() if self.spec.get("rerank") else None
-        if fd is not None and hasattr(os, "posix_fadvise"):
-            try:
-                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
-            except OSError:
-                pass
-
-
 class Searcher:
+    """Queries over one opened generation of the index in `root` (the live one when opened)."""
+
     def __init__(self, root: str | Path, model: str | None = None, encoder: Encoder | None = None):
         self.root = Path(root)
+        self.reader = GenerationReader.open_live(self.root, encoder.name if encoder is not None else model)
+        self.generation = self.reader.generation
+        self.manifest = self.reader.manifest
+        self.model_name = self.reader.model_name
+        self.n_documents = self.reader.n_documents
         self._encoder = encoder
         self._encoder_lock = threading.Lock()
-        for attempt in range(3):
-            generation = layout.live_generation(self.root)
-            try:
-                self._open(generation, encoder.name if encoder is not None else model)
-                break
-            except IndexUnavailable:
-                # Two rebuilds published while we were opening, and the second removed this generation:
-                # open the live one instead. A generation that is still live and broken is a real error.
-                if attempt == 2 or not self.is_stale():
-                    raise
         self._embed_cached = lru_cache(maxsize=2048)(self._embed_uncached)
         self._mask_cached = lru_cache(maxsize=256)(self._mask_uncached)
 
-    def _open(self, generation: Path, asked_model: str | None) -> None:
-        self.generation = generation.name
-        self.path = generation
-        self.manifest = layout.read_manifest(generation)
-        self.model_name = self.manifest["model"]["name"]
-        if asked_model and asked_model != self.model_name:
-            raise IndexUnavailable(
-                f"the index in {self.root} was built with model {self.model_name!r}, not {asked_model!r}; "
-                f"query without --model, or rebuild with: python -m index build ... --model {asked_model} --out {self.root}"
-            )
-        self.db = self._open_database()
-        self.n_documents = self.db.query("SELECT count(*) FROM documents")[0][0]
-        self.levels = {level: self._open_level(level) for level in LEVELS}
-        for opened in self.levels.values():
-            opened.prefetch()
+    @property
+    def db(self) -> ReadOnlyDatabase:
+        """The generation's database, read-only (parameterised SQL for scripts and tests)."""
+        return self.reader.db
 
-    # ---------------------------------------------------------------- opening
-
-    def _fix(self) -> str:
-        return f"rebuild with: python -m index build ... --out {self.root}"
-
-    def _open_database(self) -> ReadOnlyDatabase:
-        path = self.path / layout.DATABASE
-        if not path.is_file():
-            raise IndexUnavailable(f"the index database {path} is missing; {self._fix()}")
-        try:
-            return ReadOnlyDatabase(path)
-        except sqlite3.DatabaseError as exc:
-            raise IndexUnavailable(f"the index database {path} is damaged ({exc}); {self._fix()}") from None
-
-    def _disagreement(self, level: str, rows: int, db_rows: int, doc_rows: np.ndarray) -> str:
-        """Name the file that is out of step, so the user knows what broke, not only that counts differ."""
-        file_rows = doc_rows.shape[0] if doc_rows.ndim == 1 else None
-        counts = (f"{db_rows} {level} passages in {layout.DATABASE}, {rows} in {layout.MANIFEST}, "
-                  f"{'?' if file_rows is None else file_rows} in {layout.doc_rows_file(level)}")
-        if file_rows == rows:
-            culprit = f"the index database {self.path / layout.DATABASE} is damaged"
-        elif db_rows == rows:
-            culprit = f"{self.path / layout.doc_rows_file(level)} is damaged"
-        elif file_rows == db_rows:
-            culprit = f"the manifest {self.path / layout.MANIFEST} is damaged"
-        else:
-            culprit = "the index files are damaged"
-        return f"{culprit}: its files disagree ({counts}); {self._fix()}"
-
-    def _open_level(self, level: str) -> _Level:
-        info = self.manifest.get("levels", {}).get(level)
-        dim = self.manifest["model"]["dimension"]
-        if not info:
-            raise IndexUnavailable(f"the manifest in {self.path} lists no {level} level; {self._fix()}")
-        rows = info["rows"]
-        vectors = self._load_npy(layout.vectors_file(level), mmap=True)
-        if vectors.ndim != 2 or vectors.shape != (rows, dim) or vectors.dtype != np.float32:
-            raise IndexUnavailable(
-                f"{self.path / layout.vectors_file(level)} holds {vectors.shape} {vectors.dtype} vectors but the index "
-                f"has {rows} {level} passages of dimension {dim}; {self._fix()}"
-            )
-        doc_rows = np.asarray(self._load_npy(layout.doc_rows_file(level), mmap=False))
-        db_rows = self.db.query("SELECT count(*) FROM passages WHERE level = ?", (level,))[0][0]
-        if doc_rows.shape != (rows,) or db_rows != rows:
-            raise IndexUnavailable(self._disagreement(level, rows, db_rows, doc_rows))
-        if rows and (doc_rows.dtype.kind not in "iu" or doc_rows.min() < 0 or doc_rows.max() >= self.n_documents):
-            raise IndexUnavailable(f"{self.path / layout.doc_rows_file(level)} names documents the database does not hold; "
-                                   f"{self._fix()}")
-        path = self.path / layout.faiss_file(level)
-        if not path.is_file():
-            raise IndexUnavailable(f"the FAISS index {path} is missing; {self._fix()}")
-        try:
-            index = faiss.read_index(str(path))
-        except Exception as exc:  # FAISS raises RuntimeError subclasses with C++ messages
-            raise IndexUnavailable(f"the FAISS index {path} is damaged ({str(exc).splitlines()[0][:120]}); {self._fix()}") from None
-        if index.ntotal != rows or index.d != dim:
-            raise IndexUnavailable(
-                f"the FAISS index {path} has {index.ntotal} vectors of dimension {index.d}, expected {rows} of {dim}; {self._fix()}"
-            )
-        return _Level(vectors, doc_rows, index, info["faiss"])
-
-    def _load_npy(self, name: str, mmap: bool) -> np.ndarray:
-        path = self.path / name
-        if not path.is_file():
-            raise IndexUnavailable(f"{path} is missing; {self._fix()}")
-        try:
-            return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
-        except (ValueError, OSError, EOFError) as exc:
-            # numpy suggests allow_pickle=True for some damage: never follow that advice for an index file
-            reason = "not a plain numeric array" if "pickle" in str(exc) else str(exc)
-            raise IndexUnavailable(f"{path} is damaged ({reason}); {self._fix()}") from None
+    @property
+    def levels(self) -> dict[str, Level]:
+        """The opened levels: vectors, document rows, FAISS index and its spec (for inspection)."""
+        return self.reader.levels
 
     def is_stale(self) -> bool:
         """True once a newer build has been published in this directory (or the index vanished)."""
-        try:
-            live = layout.current_generation(self.root)
-        except IndexUnavailable:
-            return True
-        return live is None or live.name != self.generation
+        return self.reader.is_stale()
 
     @property
     def encoder(self) -> Encoder:
         with self._encoder_lock:
             if self._encoder is None:
-                self._encoder = load_encoder(self.model_name)
-                if self._encoder.dim != self.manifest["model"]["dimension"]:
-                    raise IndexUnavailable(f"model {self.model_name!r} gives {self._encoder.dim}-d vectors, the index holds "
-                                           f"{self.manifest['model']['dimension']}-d; {self._fix()}")
+                encoder = load_encoder(self.model_name)
+                self.reader.check_encoder(encoder)
+                self._encoder = encoder
             return self._encoder
 
     # ---------------------------------------------------------------- queries
@@ -445,7 +264,7 @@ class Searcher:
             "root": str(self.root),
             "generation": self.generation,
             "manifest": self.manifest,
-            "size_bytes": layout.disk_size(self.path),
+            "size_bytes": self.reader.size_bytes(),
             "boilerplate": self.db.query("SELECT line, documents FROM boilerplate ORDER BY documents DESC, line"),
             "problems": [
                 {"source": s, "locator": loc, "reason": r, "skipped": bool(sk)}
@@ -523,7 +342,7 @@ class Searcher:
         return self._hydrate(level, pairs)
 
     @staticmethod
-    def _exact(target: _Level, query: np.ndarray, rows: np.ndarray, k: int) -> list[tuple[int, float]]:
+    def _exact(target: Level, query: np.ndarray, rows: np.ndarray, k: int) -> list[tuple[int, float]]:
         best_rows, best_scores = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
         for chunk, scores in target.scan(rows, query):
             best_rows = np.concatenate([best_rows, chunk])
@@ -568,33 +387,8 @@ class Searcher:
 
     def document_mask(self, filters: Filters) -> np.ndarray:
         """Boolean array over document ords: True where the document passes the filters."""
-        clauses, params = [], []
-        try:
-            start = normalise_bound(filters.date_from, end=False)
-            end = normalise_bound(filters.date_to, end=True)
-        except DateError as exc:
-            raise RefrainError(f"bad date in filter: {exc}") from None
-        if start:
-            clauses.append("date_end >= ?")
-            params.append(start)
-        if end:
-            clauses.append("date_start <= ?")
-            params.append(end)
-        if filters.doc_ids:
-            clauses.append(f"doc_id IN ({','.join('?' * len(filters.doc_ids))})")
-            params += list(filters.doc_ids)
-        known = None
-        for name, values in filters.meta:
-            if known is None:
-                known = {f for (f,) in self.db.query("SELECT DISTINCT field FROM doc_meta")}
-            if name not in known:
-                raise RefrainError(f"unknown metadata field {name!r}; this index has: {', '.join(sorted(known)) or 'none'}")
-            clauses.append(f"doc_id IN (SELECT doc_id FROM doc_meta WHERE field = ? AND value IN ({','.join('?' * len(values))}))")
-            params += [name, *values]
         mask = np.zeros(self.n_documents, dtype=bool)
-        sql = "SELECT ord FROM documents" + (" WHERE " + " AND ".join(clauses) if clauses else "")
-        ords = [o for (o,) in self.db.query(sql, params)]
-        mask[ords] = True
+        mask[filters.document_ords(self.db)] = True
         return mask
 
 

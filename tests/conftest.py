@@ -14,6 +14,7 @@ import pytest
 from index.build import BuildSettings, build_index
 from index.embed.encoder import HashingEncoder
 from index.ingest.records import ReadOptions
+from index.progress import ProgressBars
 from explorer.logic.sample import GROUND_TRUTH, SAMPLE_CORPUS  # noqa: F401 (tests import them from here)
 
 REPO = Path(__file__).resolve().parents[1]
@@ -52,10 +53,10 @@ def write_corpus(folder: Path, files: dict[str, str | bytes]) -> Path:
     return folder
 
 
-def quick_build(sources, out, encoder, options: ReadOptions | None = None, **settings):
-    """Build with a given encoder and no progress bars."""
-    settings.setdefault("progress", False)
-    return build_index([str(s) for s in sources], out, options or ReadOptions(), BuildSettings(**settings), encoder=encoder)
+def quick_build(sources, out, encoder, options: ReadOptions | None = None, on_progress=None, **settings):
+    """Build with a given encoder (no progress bars unless on_progress draws them)."""
+    return build_index([str(s) for s in sources], out, options or ReadOptions(), BuildSettings(**settings), encoder=encoder,
+                       on_progress=on_progress)
 
 
 @pytest.fixture(scope="session")
@@ -83,7 +84,7 @@ def kcna_index(tmp_path_factory, model_cache, real_encoder):
     """The KCNA 2024 corpus indexed with the real bundled model (a few minutes, once per session)."""
     require(KCNA_JSON)
     out = tmp_path_factory.mktemp("kcna") / "index"
-    report = quick_build([KCNA_JSON], out, real_encoder, KCNA_OPTIONS, cache_path=model_cache, progress=True)
+    report = quick_build([KCNA_JSON], out, real_encoder, KCNA_OPTIONS, cache_path=model_cache, on_progress=ProgressBars())
     return out, report
 
 

@@ -60,7 +60,7 @@ def build(out: Path, docs_folder: Path | None = None, extra_sources: tuple[Path,
     """Index the corpus (plus any extra record files) into out with the hashing encoder."""
     source = write(docs_folder or out.parent / "corpus")
     options = ReadOptions(id_field="id", meta_fields=("topic", "country"))
-    return build_index([str(source), *map(str, extra_sources)], out, options, BuildSettings(progress=False),
+    return build_index([str(source), *map(str, extra_sources)], out, options, BuildSettings(),
                        encoder=HashingEncoder(ENCODER_DIM))
 
 

@@ -37,8 +37,6 @@ def record(section: str, **figures) -> None:
 
 def env(**extra) -> dict:
     out = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONDONTWRITEBYTECODE": "1"}
-    for name in ("REFRAIN_TEST_PAUSE_AT", "REFRAIN_TEST_PAUSE_SECONDS", "REFRAIN_TEST_EMBED_CHUNK"):
-        out.pop(name, None)
     out.update({k: str(v) for k, v in extra.items()})
     return out
 
@@ -52,6 +50,15 @@ def cli(*args, timeout: float = 120, **extra_env) -> subprocess.CompletedProcess
 def start_cli(*args, **extra_env) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "index", *map(str, args)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, cwd=REPO, env=env(**extra_env))
+
+
+def start_paused_build(*args, pause_at: str, pause_seconds: float = 300) -> subprocess.Popen:
+    """`python -m index build ARGS` (args start with "build") that prints "PAUSED <pause_at>" on stderr when it
+    reaches that moment and sleeps there (tests/build_runner.py), for a test to kill or to race it."""
+    runner = REPO / "tests" / "build_runner.py"
+    return subprocess.Popen([sys.executable, str(runner), "--pause-at", pause_at, "--pause-seconds", str(pause_seconds),
+                             *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+                            env=env())
 
 
 def assert_clean_user_error(result: subprocess.CompletedProcess, *needles: str) -> str:

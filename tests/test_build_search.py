@@ -211,7 +211,7 @@ def test_a_full_disk_while_writing_leaves_the_previous_index(tmp_path, built, co
     def no_space(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("index.build.np.save", no_space)
+    monkeypatch.setattr("index.store.writer.np.save", no_space)
     with pytest.raises(RefrainError, match="No space left on device; the previous index is unchanged"):
         quick_build([corpus], out, hashing)
     assert sorted(p.name for p in out.iterdir() if p.name.startswith("gen-")) == generations  # nothing half-written left

@@ -25,8 +25,8 @@ from index.store import layout
 from index.embed.encoder import load_encoder
 from index.errors import RefrainError
 from index.search import Filters, Searcher
-from index.testhook import MARKER
-from reliability_support import assert_clean_user_error, hits_key, record, start_cli
+from build_runner import MARKER
+from reliability_support import assert_clean_user_error, hits_key, record, start_cli, start_paused_build
 
 THREADS = 8
 QUERIES_PER_THREAD = 1000
@@ -204,7 +204,7 @@ def test_two_builds_at_once_one_waits_or_fails_clearly(corpora, tmp_path):
     build = ("build", new_corpus, "--out", root, "--model", "builtin:hashing", "--quiet")
 
     # the holder pauses with the lock held and the embedding cache open (its -wal and -shm files exist)
-    holder = start_cli(*build, REFRAIN_TEST_PAUSE_AT="segmented", REFRAIN_TEST_PAUSE_SECONDS=6)
+    holder = start_paused_build(*build, pause_at="segmented", pause_seconds=6)
     line = holder.stderr.readline()
     assert MARKER in line, line
     started = time.monotonic()

@@ -1,8 +1,8 @@
 """Crashes mid-build: real builds (`python -m index build`, stand-in model) killed with SIGKILL at 20 moments.
 
-16 moments are exact, reached through the build's test hook (index/testhook.py: the build prints a marker
-at a named stage and sleeps until killed); 4 more are random offsets into a running build. After every
-kill: the previous index opens and answers exactly as before (also through a reader opened before the
+16 moments are exact: the build runs through tests/build_runner.py, which listens to the build's progress
+callback (index/progress.py) and, at the chosen stage, prints a marker and sleeps until killed; 4 more are
+random offsets into a running build. After every kill: the previous index opens and answers exactly as before (also through a reader opened before the
 kill), and the next build completes, embedding only what the embedding cache does not already hold.
 """
 
@@ -23,10 +23,10 @@ from conftest import quick_build
 from index.store import layout
 from index.embed.encoder import load_encoder
 from index.search import Filters, Searcher
-from index.testhook import MARKER, STAGES
-from reliability_support import hits_key, record, start_cli, words_corpus
+from build_runner import MARKER, MOMENTS
+from reliability_support import hits_key, record, start_paused_build, words_corpus
 
-CHUNK = 8  # REFRAIN_TEST_EMBED_CHUNK: the new documents' texts span several committed chunks
+CHUNK = 8  # --embed-chunk: the new documents' texts span several committed chunks
 AFTER_PUBLISH = {"published", "collected"}
 TIMED_KILLS = 4
 
@@ -98,8 +98,8 @@ def setup(tmp_path_factory):
     # how long the work after taking the lock lasts, for the random kills
     scratch = base / "scratch" / "index"
     shutil.copytree(template, scratch)
-    proc = start_cli("build", corpus_b, "--out", scratch, "--model", "builtin:hashing", "--quiet",
-                     REFRAIN_TEST_PAUSE_AT="locked", REFRAIN_TEST_PAUSE_SECONDS=0, REFRAIN_TEST_EMBED_CHUNK=CHUNK)
+    proc = start_paused_build("build", corpus_b, "--out", scratch, "--model", "builtin:hashing", "--quiet",
+                              "--embed-chunk", CHUNK, pause_at="locked", pause_seconds=0)
     locked = _wait_for(proc, MARKER, 60)
     assert proc.wait(60) == 0, proc.stderr.read()
     work_seconds = time.monotonic() - locked
@@ -110,7 +110,7 @@ def setup(tmp_path_factory):
 def test_sigkill_at_20_moments_loses_nothing(setup):
     s = setup
     rng = random.Random(6)
-    moments = [(stage, None) for stage in STAGES]
+    moments = [(stage, None) for stage in MOMENTS]
     moments += [("timed", rng.uniform(0.02, 0.75) * s["work_seconds"]) for _ in range(TIMED_KILLS)]
     assert len(moments) == 20
     model_key = s["encoder"].cache_key
@@ -122,12 +122,9 @@ def test_sigkill_at_20_moments_loses_nothing(setup):
         reader = Searcher(work)  # a reader that stays open across the kill and the next build
         assert _queries(reader, s["probe"]) == s["baseline_a"]
 
-        env = dict(REFRAIN_TEST_EMBED_CHUNK=CHUNK)
-        if stage == "timed":
-            env.update(REFRAIN_TEST_PAUSE_AT="locked", REFRAIN_TEST_PAUSE_SECONDS=0)
-        else:
-            env.update(REFRAIN_TEST_PAUSE_AT=stage)
-        proc = start_cli("build", s["corpus_b"], "--out", work, "--model", "builtin:hashing", "--quiet", **env)
+        pause = dict(pause_at="locked", pause_seconds=0) if stage == "timed" else dict(pause_at=stage)
+        proc = start_paused_build("build", s["corpus_b"], "--out", work, "--model", "builtin:hashing", "--quiet",
+                                  "--embed-chunk", CHUNK, **pause)
         try:
             reached = _wait_for(proc, f"{MARKER} {'locked' if stage == 'timed' else stage}", 90)
             if offset is not None:
@@ -157,7 +154,7 @@ def test_sigkill_at_20_moments_loses_nothing(setup):
         saved = len(cached_before & (s["hashes_b"] - s["hashes_a"]))
         if stage == "embed-chunk":
             assert saved == CHUNK, saved  # the killed build's first chunk survived
-        if stage in STAGES[STAGES.index("embedded"):]:
+        if stage in MOMENTS[MOMENTS.index("embedded"):]:
             assert saved == new_texts, (stage, saved)
         report = quick_build([s["corpus_b"]], work, s["encoder"])
         assert report.cached == len(cached_before & s["hashes_b"]), stage
@@ -172,8 +169,8 @@ def test_sigkill_at_20_moments_loses_nothing(setup):
         shutil.rmtree(work.parent)
 
     killed = sum(not entry["finished_before_kill"] for entry in log)
-    assert killed >= len(STAGES) + 1  # staged kills always land; random ones almost always do
-    record("crash", kills=killed, moments=len(log), survived=len(log), stages=len(STAGES), timed_kills=TIMED_KILLS,
+    assert killed >= len(MOMENTS) + 1  # staged kills always land; random ones almost always do
+    record("crash", kills=killed, moments=len(log), survived=len(log), stages=len(MOMENTS), timed_kills=TIMED_KILLS,
            killed_after_publish=sum(e["published_before_kill"] for e in log),
            texts_reembedded_after_kill_mid_embed=[e["embedded_next"] for e in log if e["moment"] == "embed-chunk"][0],
            new_texts_per_build=new_texts, errors=0, moments_detail=log)

@@ -8,8 +8,8 @@ tests/test_explorer_browser.py and through AppTest by tests/test_explorer_apptes
 from __future__ import annotations
 
 import ast
-import os
 import pickle
+import re
 import shutil
 import socket
 import subprocess
@@ -258,14 +258,29 @@ def test_the_running_explorer_listens_on_127_0_0_1_only(index_dir):
     record("security_server", bound_addresses=",".join(addresses), listens_on="127.0.0.1")
 
 
-def test_test_hooks_take_only_plain_numbers_from_the_environment():
-    """The test hooks read only plain numbers and stage names from the environment."""
-    from index import testhook
+# Every environment variable that changes what Refrain does, and where it is documented.
+DOCUMENTED_ENVIRONMENT = {
+    "REFRAIN_PRECISION": "README.md",
+    "REFRAIN_INDEX": "explorer/logic/config.py",
+    "REFRAIN_MODEL": "explorer/logic/config.py",
+    "REFRAIN_SAMPLE_INDEX": "explorer/logic/config.py",
+    "REFRAIN_CACHE": "explorer/logic/config.py",
+}
 
-    os.environ.pop("REFRAIN_TEST_EMBED_CHUNK", None)
-    assert testhook.embed_chunk(512) == 512
-    os.environ["REFRAIN_TEST_EMBED_CHUNK"] = "__import__('os').system('x')"
-    try:
-        assert testhook.embed_chunk(512) == 512
-    finally:
-        del os.environ["REFRAIN_TEST_EMBED_CHUNK"]
+
+def test_no_hidden_switches_in_the_environment():
+    """A guard: the code names no environment variable of its own beyond the documented ones, so nothing
+    undocumented (a test hook, a debug switch) can change a build or a query from the environment. The crash
+    tests stop builds through the build's progress callback (tests/build_runner.py), not the environment."""
+    named = {}
+    for path in _python_files():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                for name in re.findall(r"REFRAIN_[A-Z0-9_]+", node.value):
+                    named.setdefault(name, f"{path.relative_to(REPO)}:{node.lineno}")
+    undocumented = {name: where for name, where in named.items() if name not in DOCUMENTED_ENVIRONMENT}
+    assert not undocumented, undocumented
+    assert "REFRAIN_PRECISION" in named and "REFRAIN_INDEX" in named  # the scan sees the real ones
+    for name, doc in DOCUMENTED_ENVIRONMENT.items():
+        assert name in (REPO / doc).read_text(encoding="utf-8"), (name, doc)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+from index.embed.embedding import CHUNK as EMBED_CHUNK
 from index.embed.encoder import DEFAULT_BATCH_SIZE
 from index.errors import RefrainError
 from index.ingest.boilerplate import DEFAULT_MIN_DOCS, DEFAULT_SHARE
@@ -30,6 +31,9 @@ def register(sub) -> None:
     b.add_argument("--meta-pattern", metavar="REGEX", help="regex on file names whose named groups become metadata")
     b.add_argument("--model", default=None, help="sentence-transformers model: a local path, an installed name, or builtin:hashing")
     b.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help=f"embedding batch size (default {DEFAULT_BATCH_SIZE})")
+    b.add_argument("--embed-chunk", type=int, default=EMBED_CHUNK, metavar="N",
+                   help=f"commit new vectors to the embedding cache every N texts (default {EMBED_CHUNK}): "
+                        "an interrupted build loses at most N texts' embedding work")
     b.add_argument("--boilerplate-share", type=float, default=DEFAULT_SHARE,
                    help=f"a line in at least this share of documents is boilerplate (default {DEFAULT_SHARE})")
     b.add_argument("--boilerplate-min-docs", type=int, default=DEFAULT_MIN_DOCS, help=f"...and in at least this many documents (default {DEFAULT_MIN_DOCS})")
@@ -51,6 +55,23 @@ def register(sub) -> None:
 
 
 def cmd_build(args) -> int:
+    from index.progress import ProgressBars
+
+    bars = None if args.quiet or args.json else ProgressBars()
+    try:
+        report = run_build(args, bars)
+    finally:
+        if bars is not None:
+            bars.close()
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+        return 0
+    print(format_build_report(report))
+    return 0
+
+
+def run_build(args, on_progress=None):
+    """The build that `build`'s arguments ask for, reporting to on_progress (index/progress.py)."""
     from index.build import BuildSettings, build_index
     from index.embed.encoder import DEFAULT_MODEL
     from index.ingest.records import ReadOptions
@@ -58,22 +79,18 @@ def cmd_build(args) -> int:
 
     if args.batch_size < 1:
         raise RefrainError("--batch-size must be at least 1")
+    if args.embed_chunk < 1:
+        raise RefrainError("--embed-chunk must be at least 1")
     if not 0 < args.boilerplate_share <= 1:
         raise RefrainError("--boilerplate-share must be in (0, 1]")
     options = ReadOptions(args.format, args.text_field, args.title_field, args.date_field, args.id_field,
                           tuple(args.meta_field), args.title_from, args.date_pattern, args.meta_pattern)
-    settings = BuildSettings(model=args.model or DEFAULT_MODEL, batch_size=args.batch_size,
+    settings = BuildSettings(model=args.model or DEFAULT_MODEL, batch_size=args.batch_size, embed_chunk=args.embed_chunk,
                              boilerplate_share=args.boilerplate_share, boilerplate_min_docs=args.boilerplate_min_docs,
                              index_kind=args.index_kind, cache_path=args.cache,
                              dateline_pattern=DEFAULT_DATELINE if args.dateline_pattern is None else args.dateline_pattern,
-                             strict=args.strict, wait=args.wait,
-                             progress=not args.quiet and not args.json)
-    report = build_index(args.sources, args.out, options, settings)
-    if args.json:
-        print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
-        return 0
-    print(format_build_report(report))
-    return 0
+                             strict=args.strict, wait=args.wait)
+    return build_index(args.sources, args.out, options, settings, on_progress=on_progress)
 
 
 def format_build_report(report) -> str:

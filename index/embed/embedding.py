@@ -1,7 +1,8 @@
 """Embedding with the cache in front: each distinct text is embedded once, ever, per model.
 
 Texts go to the model longest first in chunks, so batches pad little and every finished chunk is
-committed to the cache before the next starts (an interrupted build loses at most one chunk).
+committed to the cache before the next starts (an interrupted build loses at most one chunk), and then
+reported to the listener as ("embedding", texts done, texts missing from the cache).
 """
 
 from __future__ import annotations
@@ -10,13 +11,11 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from tqdm import tqdm
-
 from index.embed.cache import EmbeddingCache
-from index import testhook
 from index.embed.encoder import DEFAULT_BATCH_SIZE, Encoder
+from index.progress import BuildProgress, Progress, ignore
 
-CHUNK = 512
+CHUNK = 512  # texts embedded between two commits to the cache (BuildSettings.embed_chunk)
 
 
 @dataclass
@@ -36,9 +35,14 @@ def embed_distinct(
     texts: dict[str, str],
     cache: EmbeddingCache | None,
     batch_size: int = DEFAULT_BATCH_SIZE,
-    progress: bool = True,
+    on_progress: Progress | None = None,
+    chunk: int = CHUNK,
 ) -> tuple[dict[str, np.ndarray], EmbedStats]:
-    """Vectors for every text (keyed by its hash), from the cache where possible."""
+    """Vectors for every text (keyed by its hash), from the cache where possible; the missing ones are
+    embedded and committed to the cache `chunk` texts at a time."""
+    if chunk < 1:
+        raise ValueError(f"the embedding chunk must be at least 1 text, got {chunk}")
+    report = on_progress or ignore
     hashes = list(texts)
     stats = EmbedStats(distinct=len(hashes))
     dim = model_dimension(encoder, cache)
@@ -48,17 +52,14 @@ def embed_distinct(
     if not missing:
         return vectors, stats
     started = time.perf_counter()
-    with tqdm(total=len(missing), unit="passages", desc="embedding", disable=not progress, smoothing=0.1) as bar:
-        size = testhook.embed_chunk(CHUNK)
-        for i in range(0, len(missing), size):
-            chunk = missing[i : i + size]
-            encoded = encoder.encode([texts[h] for h in chunk], batch_size=batch_size)
-            if cache is not None:
-                cache.put_vectors(encoder.cache_key, chunk, encoded)
-                if i == 0:
-                    testhook.pause("embed-chunk")
-            vectors.update(zip(chunk, encoded))
-            bar.update(len(chunk))
+    report(BuildProgress("embedding", 0, len(missing)))
+    for i in range(0, len(missing), chunk):
+        part = missing[i : i + chunk]
+        encoded = encoder.encode([texts[h] for h in part], batch_size=batch_size)
+        if cache is not None:
+            cache.put_vectors(encoder.cache_key, part, encoded)
+        vectors.update(zip(part, encoded))
+        report(BuildProgress("embedding", i + len(part), len(missing)))
     stats.embedded = len(missing)
     stats.seconds = time.perf_counter() - started
     return vectors, stats

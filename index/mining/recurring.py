@@ -240,7 +240,7 @@ class _PhraseCorpus(_Corpus):
         cache = EmbeddingCache(_cache_path(self.searcher))
         try:
             progress(0.03, f"embedding {len(texts):,} phrases (cached after the first time)")
-            found, _ = embed_distinct(self.searcher.encoder, texts, cache, progress=False)
+            found, _ = embed_distinct(self.searcher.encoder, texts, cache)
         finally:
             cache.close()
         dim = self.searcher.manifest["model"]["dimension"]

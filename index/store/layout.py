@@ -8,21 +8,20 @@
 
 A build writes a new generation beside the live one and publishes it by replacing CURRENT, so a reader
 sees the old index or the new one, never a mix. The previous generation is kept for readers still using it.
+What a generation holds is written by index/store/writer.py and opened and checked by index/store/reader.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import fcntl
-import json
 import os
 import secrets
 import shutil
 import time
 from pathlib import Path
+from typing import Callable
 
-from index import FORMAT_VERSION
-from index import testhook
 from index.errors import BuildLocked, IndexUnavailable, RefrainError
 
 CURRENT = "CURRENT"
@@ -106,8 +105,10 @@ def _fsync_path(path: Path) -> None:
         os.close(fd)
 
 
-def publish(root: Path, generation: Path) -> None:
-    """Make generation the live index: everything durable first, then one atomic rename."""
+def publish(root: Path, generation: Path, before_rename: Callable[[], None] | None = None) -> None:
+    """Make generation the live index: everything durable first, then one atomic rename.
+
+    before_rename is called once CURRENT.tmp is durable, just before the rename (a build reports it)."""
     for child in generation.iterdir():
         _fsync_path(child)
     _fsync_path(generation)
@@ -116,7 +117,8 @@ def publish(root: Path, generation: Path) -> None:
         fh.write(generation.name + "\n")
         fh.flush()
         os.fsync(fh.fileno())
-    testhook.pause("current-tmp-written")
+    if before_rename is not None:
+        before_rename()
     os.replace(tmp, root / CURRENT)
     _fsync_path(root)
 
@@ -169,56 +171,6 @@ class BuildLock:
         if self._fh is not None:
             fcntl.flock(self._fh, fcntl.LOCK_UN)
             self._fh.close()
-
-
-def read_manifest(generation: Path) -> dict:
-    """The generation's manifest, checked for a format this code can read."""
-    path = generation / MANIFEST
-    root = generation.parent
-    fix = f"rebuild with: python -m index build ... --out {root}"
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise IndexUnavailable(f"the index manifest {path} is missing; {fix}") from None
-    except (ValueError, UnicodeDecodeError):
-        raise IndexUnavailable(f"the index manifest {path} is damaged (not valid JSON); {fix}") from None
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("format_version"), int):
-        raise IndexUnavailable(f"the index manifest {path} has no format version; {fix}")
-    version = manifest["format_version"]
-    if version > FORMAT_VERSION:
-        raise IndexUnavailable(
-            f"the index in {root} has format {version}, newer than this Refrain reads ({FORMAT_VERSION}); "
-            "upgrade Refrain or rebuild the index with this version"
-        )
-    if version < FORMAT_VERSION:
-        raise IndexUnavailable(f"the index in {root} has the old format {version}; {fix}")
-    missing = _manifest_gaps(manifest)
-    if missing:
-        raise IndexUnavailable(f"the index manifest {path} is incomplete ({missing}); {fix}")
-    return manifest
-
-
-def _manifest_gaps(manifest: dict) -> str:
-    """What a readable manifest lacks that opening an index needs ('' when nothing)."""
-    model = manifest.get("model")
-    if not isinstance(model, dict) or not isinstance(model.get("name"), str):
-        return "no model name"
-    if not isinstance(model.get("dimension"), int) or isinstance(model["dimension"], bool) or model["dimension"] < 1:
-        return "no model dimension"
-    levels = manifest.get("levels")
-    from index.levels import LEVELS
-
-    for level in LEVELS:
-        info = levels.get(level) if isinstance(levels, dict) else None
-        if not isinstance(info, dict) or not isinstance(info.get("rows"), int) or info["rows"] < 0:
-            return f"no row count for the {level} level"
-        if not isinstance(info.get("faiss"), dict) or not isinstance(info["faiss"].get("kind"), str):
-            return f"no FAISS index kind for the {level} level"
-    return ""
-
-
-def write_manifest(generation: Path, manifest: dict) -> None:
-    (generation / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
 
 
 def disk_size(path: Path) -> int:
