@@ -15,7 +15,7 @@ import shutil
 import time
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import faiss
@@ -28,6 +28,7 @@ from index import testhook
 from index.ingest.boilerplate import DEFAULT_MIN_DOCS, DEFAULT_SHARE, find_boilerplate
 from index.embed.cache import EmbeddingCache
 from index.ingest.documents import Document, merge_duplicates
+from index.ingest.language import check_language, choose_language
 from index.embed.embedding import embed_distinct, model_dimension
 from index.embed.encoder import DEFAULT_BATCH_SIZE, DEFAULT_MODEL, Encoder, load_encoder
 from index.errors import IndexUnavailable, RefrainError
@@ -48,6 +49,7 @@ class BuildSettings:
     cache_path: str | None = None
     strict: bool = False
     wait: float = 0.0
+    language: str | None = None  # None: detected from the documents
     progress: bool = True
 
 
@@ -68,6 +70,7 @@ class BuildReport:
     seconds: dict[str, float]
     content_hash: str
     model: str
+    language: dict = field(default_factory=dict)  # LanguageChoice.as_dict()
 
     @property
     def skipped(self) -> list[Problem]:
@@ -118,6 +121,8 @@ def build_index(
     if not sources:
         raise RefrainError("no sources given")
     layout.check_buildable(root)
+    if settings.language:
+        check_language(settings.language)
     timer = StageTimer()
     with layout.BuildLock(root, settings.wait):
         testhook.pause("locked")
@@ -125,6 +130,7 @@ def build_index(
             records, problems = _read(sources, read_options, settings.strict)
             documents, id_problems = merge_duplicates(records)
             problems += id_problems
+            language = choose_language(settings.language, [doc.text for doc in documents])
             boilerplate = find_boilerplate(documents, settings.boilerplate_share, settings.boilerplate_min_docs)
         testhook.pause("read")
         with timer("load model"):
@@ -133,7 +139,8 @@ def build_index(
         try:
             with timer("segment"):
                 dateline = _compile_dateline(settings.dateline_pattern)
-                passages = _segment(documents, {line for line, _ in boilerplate}, encoder, cache, settings.progress, dateline)
+                passages = _segment(documents, {line for line, _ in boilerplate}, encoder, cache, settings.progress, dateline,
+                                    language.code)
             testhook.pause("segmented")
             with timer("embed"):
                 texts = {row.hash: row.passage.text for level in LEVELS for row in passages[level]}
@@ -148,6 +155,7 @@ def build_index(
             testhook.pause("generation-created")
             manifest = _manifest(generation, encoder, dim, sources, read_options, settings, documents, records, problems,
                                  boilerplate, passages, content)
+            manifest["language"] = language.as_dict()
             try:
                 _write_generation(generation, documents, passages, vectors, problems, boilerplate, manifest, dim)
             except OSError as exc:  # a full disk, a vanished folder: the live index is untouched, say so
@@ -178,6 +186,7 @@ def build_index(
         seconds=manifest_seconds,
         content_hash=content,
         model=encoder.name,
+        language=language.as_dict(),
     )
 
 
@@ -207,9 +216,9 @@ def _compile_dateline(pattern: str | None) -> re.Pattern | None:
 
 
 def _segment(documents: list[Document], skip: set[str], encoder: Encoder, cache: EmbeddingCache, progress: bool,
-             dateline: re.Pattern | None = None):
+             dateline: re.Pattern | None = None, language: str = "en"):
     """Passages of every document; segmentations of unchanged documents come from the cache."""
-    splitter = SentenceSplitter(cache)
+    splitter = SentenceSplitter(cache, language)
     segmenter = Segmenter(encoder.token_spans, encoder.max_tokens, splitter)
     pattern = dateline.pattern if dateline else ""
     keys = [segmenter.cache_key(doc.text_hash, _skip_lines_in(doc, skip), doc.title_in_text, encoder.name, pattern)
