@@ -242,6 +242,10 @@ def test_legacy_charsets_never_take_over_good_utf8_or_random_bytes():
     # random high bytes decode in single-byte charsets but are not text: refused
     text, note = decode_bytes(bytes(range(0x80, 0x100)) * 3)
     assert text is None and note.startswith("not UTF-8 text")
+    # found by the reliability test: charset-normalizer read these as EBCDIC (cp037), which makes letters of them
+    found = bytes.fromhex("a48c9ee9d281d880a4d3e9f3b5868583ac8cf085a080f2a1e09e9394868cb28df7c3c780c8b782a4e8f2e2")
+    text, note = decode_bytes(found)
+    assert text is None and note.startswith("not UTF-8 text")
     # a Cyrillic file in Windows-1251 is mostly broken as UTF-8: its charset is detected
     text, note = decode_bytes(("Народ и урожай. Мы идём вперёд вместе. " * 4).encode("cp1251"))
     assert text.startswith("Народ и урожай.") and "read as cp1251" in note

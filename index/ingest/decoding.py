@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from functools import lru_cache
 
 from charset_normalizer import from_bytes
 
@@ -20,7 +21,7 @@ BINARY_SHARE = 0.10  # more control bytes (NUL included) than this in the first 
 NOT_UTF8_SHARE = 0.30  # more invalid UTF-8 than this: a binary file or another encoding
 DETECT_SAMPLE = 1 << 20  # charset-normalizer reads at most this many bytes (it samples within them)
 LEGACY_REPLACED_SHARE = 0.001  # a legacy reading may replace this share of characters at most
-MIN_ASCII_SHARE = 0.01  # real text has spaces, newlines, digits or punctuation; random high bytes have none
+MIN_ASCII_SHARE = 0.01  # of bytes: real text has spaces, newlines, digits or punctuation; random high bytes none
 _ESCAPED_BYTE = re.compile("[\udc80-\udcff]")  # a byte outside valid UTF-8, as errors="surrogateescape" gives it
 _HIGH_BYTES = [bytes([b]) for b in range(0x80, 0x100)]
 # Codecs whose byte pairs rarely form by accident (normalised codec names, as codecs.lookup gives them)
@@ -67,7 +68,14 @@ def _many_bytes_not_utf8(data: bytes) -> bool:
 
 
 def _legacy_reading(data: bytes, double_byte_only: bool) -> tuple[str, str] | None:
-    """The text in the charset charset-normalizer finds, with the charset's name; None if none fits."""
+    """The text in the charset charset-normalizer finds, with the charset's name; None if none fits.
+
+    Real text has some ASCII bytes (spaces, newlines, digits, punctuation), which an ASCII-compatible
+    charset keeps as they are; random high bytes have none, and EBCDIC-like charsets would turn them into
+    letters, so both are refused.
+    """
+    if len(data) - sum(data.count(byte) for byte in _HIGH_BYTES) < MIN_ASCII_SHARE * len(data):
+        return None
     match = from_bytes(data[:DETECT_SAMPLE]).best()
     if match is None:
         return None
@@ -75,11 +83,19 @@ def _legacy_reading(data: bytes, double_byte_only: bool) -> tuple[str, str] | No
         encoding = codecs.lookup(match.encoding).name.replace("-", "_")
     except LookupError:
         return None
-    if encoding.startswith("utf") or (double_byte_only and encoding not in DOUBLE_BYTE):
+    if encoding.startswith("utf") or (double_byte_only and encoding not in DOUBLE_BYTE) or not _ascii_compatible(encoding):
         return None
     text = data.decode(encoding, errors="replace")
     if text.count("\ufffd") > LEGACY_REPLACED_SHARE * len(text):
         return None
-    if len(text.encode("ascii", errors="ignore")) < MIN_ASCII_SHARE * len(text):
-        return None
     return text, encoding
+
+
+@lru_cache(maxsize=None)
+def _ascii_compatible(encoding: str) -> bool:
+    """Printable ASCII and whitespace decode to themselves (not so in EBCDIC, UTF-7, HZ...)."""
+    ascii_text = bytes(range(32, 127)) + b"\t\n\r"
+    try:
+        return ascii_text.decode(encoding) == ascii_text.decode("ascii")
+    except UnicodeDecodeError:
+        return False

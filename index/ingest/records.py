@@ -190,7 +190,7 @@ def _format_of_name(name: str) -> InputFormat | None:
     if gzipped:
         lower = lower[: -len(GZIP_ENDING)]
     for kind in FORMAT_TABLE:
-        if lower.endswith(kind.endings) and kind.endings and (kind.gzip_allowed or not gzipped):
+        if kind.endings and lower.endswith(kind.endings) and (kind.gzip_allowed or not gzipped):
             return kind
     return None
 
@@ -198,7 +198,7 @@ def _format_of_name(name: str) -> InputFormat | None:
 def _format_of(path: Path, fmt: str) -> InputFormat:
     if fmt != "auto":
         return _BY_NAME[fmt]
-    kind = _BY_NAME["hf-dataset"] if path.is_dir() else _format_of_name(path.name)
+    kind = _format_of_name(path.name)
     if kind is None:
         endings = ", ".join(e for k in FORMAT_TABLE for e in k.endings)
         raise RefrainError(f"cannot tell the format of {path} from its name ({endings}, each text format also "
