@@ -77,15 +77,8 @@ class LanguageChoice:
     source: str
     evidence: str
 
-    @property
-    def name(self) -> str:
-        return LANGUAGES[self.code]
-
     def as_dict(self) -> dict:
         return asdict(self)
-
-    def __str__(self) -> str:
-        return f"{self.code} ({self.name}; {self.source}: {self.evidence})"
 
 
 def check_language(code: str) -> str:
