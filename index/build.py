@@ -13,7 +13,7 @@ import re
 import time
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +24,7 @@ from index.embed.encoder import DEFAULT_BATCH_SIZE, DEFAULT_MODEL, Encoder, load
 from index.errors import RefrainError
 from index.ingest.boilerplate import DEFAULT_MIN_DOCS, DEFAULT_SHARE, find_boilerplate
 from index.ingest.documents import Document, merge_duplicates
+from index.ingest.language import check_language, choose_language
 from index.ingest.records import Problem, ReadOptions, Record, read_sources
 from index.ingest.segment import DEFAULT_DATELINE, Passage, Segmenter, SentenceSplitter, paragraph_spans, passages_of
 from index.levels import LEVELS
@@ -45,6 +46,7 @@ class BuildSettings:
     cache_path: str | None = None
     strict: bool = False
     wait: float = 0.0  # seconds to wait for another build of the same folder to finish
+    language: str | None = None  # None: detected from the documents
 
 
 @dataclass
@@ -64,6 +66,7 @@ class BuildReport:
     seconds: dict[str, float]
     content_hash: str
     model: str
+    language: dict = field(default_factory=dict)  # LanguageChoice.as_dict()
 
     @property
     def skipped(self) -> list[Problem]:
@@ -120,6 +123,8 @@ def build_index(
     if settings.embed_chunk < 1 or settings.batch_size < 1:
         raise RefrainError("the embedding batch size and chunk must be at least 1 text")
     layout.check_buildable(root)
+    if settings.language:
+        check_language(settings.language)
     timer = StageTimer()
     with layout.BuildLock(root, settings.wait):
         report(BuildProgress("locked", 1, 1))
@@ -127,6 +132,7 @@ def build_index(
             records, problems = _read(sources, read_options, settings.strict)
             documents, id_problems = merge_duplicates(records)
             problems += id_problems
+            language = choose_language(settings.language, [doc.text for doc in documents])
             boilerplate = find_boilerplate(documents, settings.boilerplate_share, settings.boilerplate_min_docs)
         report(BuildProgress("read", len(records), len(records)))
         with timer("load model"):
@@ -135,7 +141,8 @@ def build_index(
         try:
             with timer("segment"):
                 dateline = _compile_dateline(settings.dateline_pattern)
-                passages = _segment(documents, {line for line, _ in boilerplate}, encoder, cache, report, dateline)
+                passages = _segment(documents, {line for line, _ in boilerplate}, encoder, cache, report, dateline,
+                                    language.code)
             n_passages = sum(len(rows) for rows in passages.values())
             report(BuildProgress("segmented", n_passages, n_passages))
             with timer("embed"):
@@ -154,7 +161,8 @@ def build_index(
                               sources=[str(Path(s).resolve()) for s in sources],
                               settings=_settings(read_options, settings),
                               boilerplate=boilerplate,
-                              problems=((p.source, p.locator, p.reason, int(p.skipped)) for p in problems))
+                              problems=((p.source, p.locator, p.reason, int(p.skipped)) for p in problems),
+                              language=language.as_dict())
             writer.publish()
             derived.prune(root, content)
     seconds = {k: round(v, 3) for k, v in timer.seconds.items()}
@@ -177,6 +185,7 @@ def build_index(
         seconds=seconds,
         content_hash=content,
         model=encoder.name,
+        language=language.as_dict(),
     )
 
 
@@ -206,10 +215,10 @@ def _compile_dateline(pattern: str | None) -> re.Pattern | None:
 
 
 def _segment(documents: list[Document], skip: set[str], encoder: Encoder, cache: EmbeddingCache, report: Progress,
-             dateline: re.Pattern | None = None):
+             dateline: re.Pattern | None = None, language: str = "en"):
     """Passages of every document; segmentations of unchanged documents come from the cache, the others are
     reported as ("segmenting", documents done, documents to segment)."""
-    splitter = SentenceSplitter(cache)
+    splitter = SentenceSplitter(cache, language)
     segmenter = Segmenter(encoder.token_spans, encoder.max_tokens, splitter)
     pattern = dateline.pattern if dateline else ""
     keys = [segmenter.cache_key(doc.text_hash, _skip_lines_in(doc, skip), doc.title_in_text, encoder.name, pattern)

@@ -2,6 +2,11 @@
 
 A date is 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD'. A speech known only by its year (the UN corpus) stays
 '2020' rather than pretending to be 1 January; comparisons use the period's first and last day.
+
+Korean dates ('2024년 7월 14일', '2024년 7월') and North Korean Juche-era years ('주체113(2024)년 7월 14일',
+'주체113년': Juche 1 is 1912) are read in any corpus: their form cannot be mistaken for anything else, and
+a Korean date in an English corpus's date field is still a date. Date and datetime values (Parquet, Arrow)
+are days.
 """
 
 from __future__ import annotations
@@ -17,6 +22,11 @@ _YEAR_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
 _YEAR_MONTH_DAY = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
 _EPOCH = re.compile(r"^\s*-?\d{10,13}\s*$")
 _ISO_IN_NAME = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+_KOREAN = re.compile(
+    r"^(?:주체\s*(?P<juche>\d{1,3})\s*(?:\(\s*(?P<stated>\d{4})\s*\))?|(?P<year>\d{4}))\s*년"
+    r"(?:\s*(?P<month>\d{1,2})\s*월(?:\s*(?P<day>\d{1,2})\s*일(?:\s*\(?[월화수목금토일](?:요일)?\)?)?)?)?$"
+)  # the weekday after a day ('2024년 7월 14일 (일)', '... 일요일') is allowed and ignored
+JUCHE_OFFSET = 1911  # Juche year 1 is 1912, the year of Kim Il Sung's birth
 _MIN_YEAR, _MAX_YEAR = 1000, 2999
 _MAX_DATE_CHARS = 100  # longer strings are scraped text in the wrong field, not dates
 
@@ -76,6 +86,9 @@ def parse_date(value: object) -> str | None:
         return None
     if isinstance(value, bool):
         raise DateError(f"not a date: {_show(value)}")
+    if isinstance(value, dt.date):  # datetime too (a subclass): the day it names, as written
+        _check_year(value.year, value)
+        return value.strftime("%Y-%m-%d")
     if isinstance(value, (int, float)):
         if isinstance(value, float) and value != value:  # NaN
             return None
@@ -95,12 +108,28 @@ def parse_date(value: object) -> str | None:
         return from_parts(*m.groups())
     if _EPOCH.match(text):
         return _from_epoch_ms(int(text), value)
+    if m := _KOREAN.match(text):
+        return _from_korean(m, value)
     try:
         day = dateutil_parser.isoparse(text).date()
     except (ValueError, OverflowError):
         return _parse_written(text, value)
     _check_year(day.year, value)
     return day.isoformat()
+
+
+def _from_korean(m: re.Match, raw: object) -> str:
+    """'2024년 7월 14일', '주체113(2024)년 7월', '주체113년': the precision is what the text states."""
+    year = m.group("year")
+    if m.group("juche") is not None:
+        juche = int(m.group("juche"))
+        if juche < 1:
+            raise DateError(f"impossible Juche year in date {_show(raw)}")
+        year = juche + JUCHE_OFFSET
+        stated = m.group("stated")
+        if stated is not None and int(stated) != year:
+            raise DateError(f"Juche year {juche} is {year}, not {stated}, in date {_show(raw)}")
+    return from_parts(year, m.group("month"), m.group("day"))
 
 
 def _parse_written(text: str, raw: object) -> str:

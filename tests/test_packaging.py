@@ -54,7 +54,8 @@ def test_the_wheel_carries_the_sample_and_the_explorer_theme(tmp_path):
     corpus = {n for n in names if n.startswith("explorer/sample/corpus/") and n.endswith(".txt")}
     assert len(corpus) == 48
     assert {"explorer/sample/ground_truth.json", "explorer/.streamlit/config.toml", "explorer/app.py",
-            "index/cli/main.py"} <= names
+            "index/cli/main.py", "explorer/sample/korean/corpus.jsonl", "explorer/sample/korean/ground_truth.json",
+            "explorer/sample/korean/README.md"} <= names
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
     assert "refrain = index.cli.main:console" in zipfile.ZipFile(wheel).read(entry_points).decode()
 

@@ -22,6 +22,8 @@ from index.store import layout
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample"  # package data: found wherever Refrain is installed
 SAMPLE_CORPUS = SAMPLE_DIR / "corpus"
 GROUND_TRUTH = SAMPLE_DIR / "ground_truth.json"
+KOREAN_SAMPLE = SAMPLE_DIR / "korean" / "corpus.jsonl"  # invented Korean speeches (JSONL), for Korean reading
+KOREAN_GROUND_TRUTH = SAMPLE_DIR / "korean" / "ground_truth.json"
 # Built on first start in the user's cache folder: an installed package's own folder may be read-only.
 DEFAULT_SAMPLE_INDEX = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "refrain" / "sample-index"
 # Paraphrases (not the corpus's wording) of recurring formulations: a first search shows matching by meaning.

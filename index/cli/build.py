@@ -18,7 +18,8 @@ def register(sub) -> None:
     b = sub.add_parser("build", help="build or rebuild an index from corpus files and folders",
                        description="Read SOURCEs, segment into paragraphs and sentences, embed (cached), and publish "
                                    "the index atomically into --out. Rebuilding embeds only text never seen before.")
-    b.add_argument("sources", nargs="+", metavar="SOURCE", help="files or folders (.txt/.md, .json, .jsonl, .csv)")
+    b.add_argument("sources", nargs="+", metavar="SOURCE",
+                   help="files or folders (.txt/.md, .json, .jsonl, .csv, each also .gz; .parquet; a saved Hugging Face dataset)")
     b.add_argument("--out", required=True, metavar="DIR", help="index directory (created if missing)")
     b.add_argument("--format", default="auto", choices=FORMATS, help="input format (default: by extension)")
     b.add_argument("--text-field", default="text", help="record field holding the text (default: text)")
@@ -29,6 +30,9 @@ def register(sub) -> None:
     b.add_argument("--title-from", default=TITLE_SOURCES[0], choices=TITLE_SOURCES, help="title of .txt/.md documents")
     b.add_argument("--date-pattern", metavar="REGEX", help="regex on file names with a named group 'date' or 'year' (+'month', 'day')")
     b.add_argument("--meta-pattern", metavar="REGEX", help="regex on file names whose named groups become metadata")
+    b.add_argument("--language", default=None, metavar="CODE",
+                   help="the corpus language (en, ko, or another pysbd language such as de, fr, ru, zh): chooses the "
+                        "sentence splitter and stop words (default: detected from the documents)")
     b.add_argument("--model", default=None, help="sentence-transformers model: a local path, an installed name, or builtin:hashing")
     b.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help=f"embedding batch size (default {DEFAULT_BATCH_SIZE})")
     b.add_argument("--embed-chunk", type=int, default=EMBED_CHUNK, metavar="N",
@@ -89,7 +93,7 @@ def run_build(args, on_progress=None):
                              boilerplate_share=args.boilerplate_share, boilerplate_min_docs=args.boilerplate_min_docs,
                              index_kind=args.index_kind, cache_path=args.cache,
                              dateline_pattern=DEFAULT_DATELINE if args.dateline_pattern is None else args.dateline_pattern,
-                             strict=args.strict, wait=args.wait)
+                             strict=args.strict, wait=args.wait, language=args.language)
     return build_index(args.sources, args.out, options, settings, on_progress=on_progress)
 
 
@@ -103,6 +107,8 @@ def format_build_report(report) -> str:
         + (f" at {report.embed_rate:,.0f}/s" if report.embedded else "") + f", {report.cached:,} from cache",
         f"  model: {report.model}",
     ]
+    if report.language:
+        lines.append(f"  language: {_language_line(report.language)}")
     if report.boilerplate:
         lines.append(f"  boilerplate lines left out: {len(report.boilerplate)}")
         lines += [f"    {n:>5} documents: {clip(line, 90)}" for line, n in report.boilerplate[:10]]
@@ -114,6 +120,10 @@ def format_build_report(report) -> str:
             lines.append(f"    … and {len(report.problems) - 8:,} more: python -m index info {report.out}")
     lines.append("  seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in report.seconds.items()))
     return "\n".join(lines)
+
+
+def _language_line(entry: dict) -> str:
+    return f"{entry['code']} ({entry['source']}: {entry['evidence']})"
 
 
 def _reason_kind(reason: str) -> str:
@@ -137,6 +147,8 @@ def cmd_info(args) -> int:
     ]
     for level, spec in m["levels"].items():
         lines.append(f"  {level}s: {spec['rows']:,} ({spec['faiss']['kind']} FAISS index)")
+    if m.get("language"):
+        lines.append(f"  language: {_language_line(m['language'])}")
     lines.append(f"  size on disk: {info['size_bytes'] / 1e6:,.1f} MB")
     lines.append(f"  sources: {', '.join(m['sources'])}")
     build = m.get("build")

@@ -1,31 +1,40 @@
-"""Corpus readers: folders of .txt/.md files, JSON lists, JSONL and CSV, mapped onto one Record shape.
+"""Corpus readers: every input format mapped onto one Record shape.
+
+FORMAT_TABLE below is the one list of formats: a name (for --format), the file endings it claims, and its
+reader. Text formats are decoded by index.ingest.decoding (UTF-8, or a detected legacy charset such as
+EUC-KR, named in a warning) after gunzipping when the bytes are gzip; their rows come from
+index.ingest.textrows. Parquet files and Hugging Face datasets saved with save_to_disk are read with
+pyarrow by index.ingest.columnar. Every record format maps its rows through the same field options.
 
 Readers never raise for a bad record: they yield a Problem naming the file and the record, and go on.
 """
 
 from __future__ import annotations
 
-import csv
+import gzip
 import io
 import json
 import os
 import re
-import sys
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterable, Iterator
 
 from index.dates import DateError, from_parts, iso_date_in, parse_date
 from index.errors import RefrainError
+from index.ingest.columnar import ColumnarError, is_saved_dataset, parquet_rows, saved_dataset_rows, saved_dataset_splits
+from index.ingest.decoding import decode_bytes
+from index.ingest.textrows import csv_rows, json_rows, json_type, jsonl_rows
 from index.store.layout import is_index_folder
 from index.textnorm import normalise, normalise_line, word_count
 
-TEXT_EXTENSIONS = {".txt": "txt", ".md": "txt"}
-RECORD_EXTENSIONS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
-FORMATS = ("auto", "txt", "json", "jsonl", "csv")
 TITLE_SOURCES = ("first-line", "filename")  # where a .txt/.md document's title comes from
 TITLE_MAX_WORDS = 30  # a longer first line is speech, not a title
-_CSV_FIELD_LIMIT = 256 * 1024 * 1024
+GZIP_MAGIC = b"\x1f\x8b"
+GZIP_ENDING = ".gz"  # any text format may be gzipped: .jsonl.gz, .csv.gz, .json.gz, .txt.gz
+MAX_GUNZIPPED_BYTES = 4 << 30  # a gzip file that inflates beyond this is refused, not read into memory
+_GUNZIP_CHUNK = 1 << 20
 
 
 @dataclass
@@ -72,6 +81,12 @@ class ReadOptions:
     date_pattern: str | None = None
     meta_pattern: str | None = None
 
+    @property
+    def columns(self) -> list[str]:
+        """The record fields the options read (columnar formats read only these columns)."""
+        fields = [self.text_field, self.title_field, self.date_field, self.id_field, *self.meta_fields]
+        return [f for f in fields if f]
+
     def compiled(self) -> tuple[re.Pattern | None, re.Pattern | None]:
         try:
             date_re = re.compile(self.date_pattern) if self.date_pattern else None
@@ -83,6 +98,26 @@ class ReadOptions:
         if meta_re is not None and not meta_re.groupindex:
             raise RefrainError("--meta-pattern needs named groups, e.g. '^(?P<country>[A-Z]{3})_'")
         return date_re, meta_re
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One file (or saved-dataset folder) to read, with how it is named in problems and identified."""
+
+    path: Path
+    display: str  # the path as the user gave it, printable
+    key: str  # path within the source folder: the identity of a one-document file
+
+
+Reader = Callable[[InputFile, ReadOptions, tuple], Iterable["Record | Problem"]]
+
+
+@dataclass(frozen=True)
+class InputFormat:
+    name: str
+    endings: tuple[str, ...]  # lower-case file name endings it claims (text formats also with .gz); none for folders
+    read: Reader
+    gzip_allowed: bool = True
 
 
 def read_sources(sources: list[str], options: ReadOptions) -> Iterator[Record | Problem]:
@@ -98,17 +133,17 @@ def read_sources(sources: list[str], options: ReadOptions) -> Iterator[Record | 
             key_prefix = root.name if root.is_dir() else ""
             rel = path.relative_to(root).as_posix() if root.is_dir() else path.name
             key = _printable(f"{key_prefix}/{rel}" if key_prefix else rel)
-            display = _printable(str(path))
-            if not path.is_file():  # a FIFO would block the build, a broken link cannot be read
-                yield Problem(display, "", "not a regular file")
+            file = InputFile(path, _printable(str(path)), key)
+            if fmt.name == "hf-dataset" and not path.is_dir():
+                yield Problem(file.display, "", "not a folder written by the datasets library's save_to_disk")
+                continue
+            if fmt.name != "hf-dataset" and not path.is_file():  # a FIFO would block the build
+                yield Problem(file.display, "", "not a regular file")
                 continue
             try:
-                if fmt == "txt":
-                    yield from _read_text_file(path, display, key, options, patterns)
-                else:
-                    yield from _read_record_file(path, display, fmt, options)
+                yield from fmt.read(file, options, patterns)
             except OSError as exc:
-                yield Problem(display, "", f"cannot read file: {exc.strerror or exc}")
+                yield Problem(file.display, "", f"cannot read file: {exc.strerror or exc}")
 
 
 def _printable(name: str) -> str:
@@ -119,99 +154,113 @@ def _printable(name: str) -> str:
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def _files_of(root: Path, fmt: str) -> Iterator[tuple[Path, str]]:
+def _files_of(root: Path, fmt: str) -> Iterator[tuple[Path, InputFormat]]:
     if root.is_file():
-        yield root, _format_of(root, fmt, explicit_file=True)
+        yield root, _format_of(root, fmt)
         return
-    known = {**TEXT_EXTENSIONS, **RECORD_EXTENSIONS}
     for dirpath, dirnames, filenames in os.walk(root):
-        if is_index_folder(Path(dirpath)):  # an index built inside its own corpus folder is not corpus
+        folder = Path(dirpath)
+        if is_index_folder(folder):  # an index built inside its own corpus folder is not corpus
             dirnames[:] = []
+            continue
+        datasets = _saved_datasets(folder)
+        if datasets is not None:  # its .json and .arrow files are the dataset's, not documents
+            dirnames[:] = []
+            if fmt in ("auto", "hf-dataset"):
+                yield from ((d, _BY_NAME["hf-dataset"]) for d in datasets)
             continue
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
-            if name.startswith("."):
-                continue
-            ext = Path(name).suffix.lower()
-            if ext not in known:
-                continue
-            kind = known[ext]
-            if fmt != "auto" and kind != fmt:
-                continue
-            yield Path(dirpath) / name, kind
+            kind = None if name.startswith(".") else _format_of_name(name)
+            if kind is not None and fmt in ("auto", kind.name):
+                yield folder / name, kind
 
 
-def _format_of(path: Path, fmt: str, explicit_file: bool) -> str:
+def _saved_datasets(folder: Path) -> list[Path] | None:
+    """The saved Dataset folders a folder is or holds (itself, or a DatasetDict's splits); None for others."""
+    if is_saved_dataset(folder):
+        return [folder]
+    splits = saved_dataset_splits(folder)
+    return [s for s in splits if is_saved_dataset(s)] if splits is not None else None
+
+
+def _format_of_name(name: str) -> InputFormat | None:
+    lower = name.lower()
+    gzipped = lower.endswith(GZIP_ENDING)
+    if gzipped:
+        lower = lower[: -len(GZIP_ENDING)]
+    for kind in FORMAT_TABLE:
+        if kind.endings and lower.endswith(kind.endings) and (kind.gzip_allowed or not gzipped):
+            return kind
+    return None
+
+
+def _format_of(path: Path, fmt: str) -> InputFormat:
     if fmt != "auto":
-        return fmt
-    ext = path.suffix.lower()
-    kind = {**TEXT_EXTENSIONS, **RECORD_EXTENSIONS}.get(ext)
+        return _BY_NAME[fmt]
+    kind = _format_of_name(path.name)
     if kind is None:
-        raise RefrainError(f"cannot tell the format of {path} from its extension; pass --format txt|json|jsonl|csv")
+        endings = ", ".join(e for k in FORMAT_TABLE for e in k.endings)
+        raise RefrainError(f"cannot tell the format of {path} from its name ({endings}, each text format also "
+                           f"{GZIP_ENDING}); pass --format {'|'.join(FORMATS[1:])}")
     return kind
 
 
-BINARY_SHARE = 0.10  # more control bytes (NUL included) than this in the first 64 KiB: a binary file
-NOT_UTF8_SHARE = 0.30  # more invalid UTF-8 than this: a binary file or another encoding
+def _file_bytes(path: Path) -> bytes:
+    """The file's bytes, gunzipped when they are gzip (whatever the name). Raises ValueError with a reason."""
+    with open(path, "rb") as fh:
+        data = fh.read()
+    if not data.startswith(GZIP_MAGIC):
+        return data
+    out = bytearray()
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
+            while chunk := gz.read(_GUNZIP_CHUNK):
+                out += chunk
+                if len(out) > MAX_GUNZIPPED_BYTES:
+                    raise ValueError(f"gzip file inflates to more than {MAX_GUNZIPPED_BYTES >> 30} GiB; split it")
+    except (OSError, EOFError, zlib.error) as exc:
+        raise ValueError(f"damaged gzip file: {exc}") from None
+    return bytes(out)
 
 
-def decode_bytes(data: bytes) -> tuple[str | None, str | None]:
-    """Decode UTF-8 (BOM allowed). Returns (text, warning) or (None, reason) for binary data.
-
-    A few stray NUL or control bytes and a few invalid sequences are tolerated (they are dropped or
-    replaced with U+FFFD and reported); a file made largely of them is not text and is skipped.
-    """
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return data.decode("utf-16", errors="replace"), None
-    sample = data[:65536]
-    if sample and _control_share(sample) > BINARY_SHARE:
-        return None, "looks like a binary file, not text"
-    text = data.decode("utf-8-sig", errors="replace")
-    bad = text.count("\ufffd") - data.decode("utf-8-sig", errors="ignore").count("\ufffd")
-    if bad > 0 and bad > NOT_UTF8_SHARE * max(1, len(text) - text.count(" ")):
-        return None, f"not UTF-8 text ({bad} invalid byte sequences): a binary file or another encoding; convert it to UTF-8"
-    if bad > 0:
-        return text, f"invalid UTF-8: {bad} byte sequence(s) replaced with U+FFFD"
-    return text, None
-
-
-def _control_share(sample: bytes) -> float:
-    controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
-    return controls / len(sample)
-
-
-def _read_file_text(path: Path, display: str) -> tuple[str | None, list[Problem]]:
+def _read_file_text(file: InputFile) -> tuple[str | None, list[Problem]]:
     """The file's text with a kept-with-warning Problem if it was not clean UTF-8; or no text and the
     skipping Problem if it is not text at all."""
-    text, note = decode_bytes(path.read_bytes())
+    try:
+        data = _file_bytes(file.path)
+    except ValueError as exc:
+        return None, [Problem(file.display, "", str(exc))]
+    text, note = decode_bytes(data)
     if text is None:
-        return None, [Problem(display, "", note)]
-    return text, [Problem(display, "", note, skipped=False)] if note else []
+        return None, [Problem(file.display, "", note)]
+    return text, [Problem(file.display, "", note, skipped=False)] if note else []
 
 
-def _read_text_file(path, display, key, options, patterns) -> Iterator[Record | Problem]:
+def _read_text_file(file: InputFile, options: ReadOptions, patterns: tuple) -> Iterator[Record | Problem]:
     date_re, meta_re = patterns
-    text, problems = _read_file_text(path, display)
+    text, problems = _read_file_text(file)
     yield from problems
     if text is None:
         return
     text = normalise(text)
     if not text:
-        yield Problem(display, "", "empty document (no text after normalisation)")
+        yield Problem(file.display, "", "empty document (no text after normalisation)")
         return
+    name = _printable(file.path.name)
     try:
-        date = _date_from_name(_printable(path.name), date_re)
+        date = _date_from_name(name, date_re)
     except DateError as exc:
-        yield Problem(display, "", f"file name gives a bad date: {exc}")
+        yield Problem(file.display, "", f"file name gives a bad date: {exc}")
         return
-    meta = _meta_from_name(_printable(path.name), meta_re)
-    title, title_in_text = _title_of(text, path, options.title_from)
-    yield Record(display, "", key, text, title, date, meta, title_in_text)
+    meta = _meta_from_name(name, meta_re)
+    title, title_in_text = _title_of(text, file.path, options.title_from)
+    yield Record(file.display, "", file.key, text, title, date, meta, title_in_text)
 
 
 def _title_of(text: str, path: Path, title_from: str) -> tuple[str, bool]:
     """The first non-empty line is the title unless it is the whole text or too long to be one."""
-    stem = _printable(path.stem)
+    stem = _printable(Path(path.name.removesuffix(GZIP_ENDING)).stem)
     if title_from == "filename":
         return stem, False
     first, _, rest = text.partition("\n")
@@ -236,97 +285,34 @@ def _meta_from_name(name: str, meta_re: re.Pattern | None) -> dict[str, list[str
     return {k: [v] for k, v in m.groupdict().items() if v}
 
 
-def _read_record_file(path: Path, display: str, fmt: str, options: ReadOptions) -> Iterator[Record | Problem]:
-    text, problems = _read_file_text(path, display)
-    yield from problems
-    if text is None:
-        return
-    if fmt == "json":
-        rows = _json_rows(text, display)
-    elif fmt == "jsonl":
-        rows = _jsonl_rows(text)
-    else:
-        rows = _csv_rows(text)
-    for locator, row in rows:
-        if isinstance(row, str):  # a reason: the row could not be parsed
-            yield Problem(display, locator, row)
-            continue
-        yield _record_from_mapping(row, display, locator, options)
+def _text_rows_reader(parse: Callable[[str], Iterator[tuple[str, object]]]) -> Reader:
+    """A reader for a text format whose rows `parse` finds (JSON list, JSONL, CSV)."""
+    def read(file: InputFile, options: ReadOptions, patterns: tuple) -> Iterator[Record | Problem]:
+        text, problems = _read_file_text(file)
+        yield from problems
+        if text is not None:
+            yield from _records(parse(text), file, options)
+    return read
 
 
-def _json_rows(text: str, display: str) -> Iterator[tuple[str, object]]:
+def _read_parquet(file: InputFile, options: ReadOptions, patterns: tuple) -> Iterator[Record | Problem]:
+    yield from _records(parquet_rows(file.path, options.columns, options.text_field), file, options)
+
+
+def _read_saved_dataset(file: InputFile, options: ReadOptions, patterns: tuple) -> Iterator[Record | Problem]:
+    yield from _records(saved_dataset_rows(file.path, options.columns, options.text_field), file, options)
+
+
+def _records(rows: Iterator[tuple[str, object]], file: InputFile, options: ReadOptions) -> Iterator[Record | Problem]:
+    """Each row as a Record, or a Problem naming the file and the row; a damaged columnar file ends its rows."""
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        yield "", f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
-        return
-    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
-        yield "", f"invalid JSON: {str(exc)[:120]}"
-        return
-    except RecursionError:
-        yield "", "invalid JSON: nested too deeply"
-        return
-    if not isinstance(data, list):
-        yield "", f"expected a JSON list of records, found {_json_type(data)}"
-        return
-    for i, row in enumerate(data, start=1):
-        yield f"record {i}", row if isinstance(row, dict) else f"not an object but {_json_type(row)}"
-
-
-_JSONL_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # never U+2028 and the like: JSON strings may hold them raw
-
-
-def _jsonl_rows(text: str) -> Iterator[tuple[str, object]]:
-    for i, line in enumerate(_JSONL_LINE_BREAK.split(text), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield f"line {i}", f"invalid JSON: {exc.msg} at column {exc.colno}"
-            continue
-        except ValueError as exc:  # e.g. an integer of more than 4,300 digits
-            yield f"line {i}", f"invalid JSON: {str(exc)[:120]}"
-            continue
-        except RecursionError:
-            yield f"line {i}", "invalid JSON: nested too deeply"
-            continue
-        yield f"line {i}", row if isinstance(row, dict) else f"not an object but {_json_type(row)}"
-
-
-def _csv_rows(text: str) -> Iterator[tuple[str, object]]:
-    csv.field_size_limit(min(sys.maxsize, _CSV_FIELD_LIMIT))
-    reader = csv.reader(io.StringIO(text, newline=""))  # \r, \n and \r\n end rows; U+2028 and \f do not
-    try:
-        header = next(reader, None)
-    except csv.Error as exc:
-        yield "line 1", f"unreadable CSV header: {exc}"
-        return
-    if not header:
-        yield "", "empty CSV file (no header row)"
-        return
-    header = [h.strip() for h in header]
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield f"line {reader.line_num}", f"unreadable CSV: {exc}; the rest of the file is skipped"
-            return
-        if not any(cell.strip() for cell in row):
-            continue
-        where = f"line {reader.line_num}"
-        if len(row) != len(header):
-            yield where, f"has {len(row)} fields but the header has {len(header)}"
-            continue
-        yield where, dict(zip(header, row))
-
-
-def _json_type(value: object) -> str:
-    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(
-        type(value), "a number"
-    )
+        for locator, row in rows:
+            if isinstance(row, str):  # a reason: the row could not be parsed
+                yield Problem(file.display, locator, row)
+                continue
+            yield _record_from_mapping(row, file.display, locator, options)
+    except ColumnarError as exc:
+        yield Problem(file.display, "", str(exc))
 
 
 def _record_from_mapping(row: dict, display: str, locator: str, options: ReadOptions) -> Record | Problem:
@@ -335,7 +321,7 @@ def _record_from_mapping(row: dict, display: str, locator: str, options: ReadOpt
         fields = ", ".join(sorted(map(str, row))[:12]) or "none"
         return Problem(display, locator, f"no {options.text_field!r} field (fields: {fields}); set --text-field")
     if raw_text is None or not isinstance(raw_text, str):
-        return Problem(display, locator, f"field {options.text_field!r} is {_json_type(raw_text)}, not text")
+        return Problem(display, locator, f"field {options.text_field!r} is {json_type(raw_text)}, not text")
     text = normalise(raw_text)
     if not text:
         return Problem(display, locator, "empty text")
@@ -369,7 +355,19 @@ def _meta_values(value: object) -> list[str]:
     for item in items:
         if item is None:
             continue
-        text = normalise_line(item if isinstance(item, str) else json.dumps(item, ensure_ascii=False))
+        text = normalise_line(item if isinstance(item, str) else json.dumps(item, ensure_ascii=False, default=str))
         if text:
             out.append(text)
     return out
+
+
+FORMAT_TABLE = (
+    InputFormat("txt", (".txt", ".md"), _read_text_file),  # one document per file
+    InputFormat("json", (".json",), _text_rows_reader(json_rows)),  # a list of records
+    InputFormat("jsonl", (".jsonl", ".ndjson"), _text_rows_reader(jsonl_rows)),  # a record a line
+    InputFormat("csv", (".csv",), _text_rows_reader(csv_rows)),  # a record a row, under a header
+    InputFormat("parquet", (".parquet", ".pq"), _read_parquet, gzip_allowed=False),  # a record a row
+    InputFormat("hf-dataset", (), _read_saved_dataset, gzip_allowed=False),  # a folder from datasets' save_to_disk
+)
+_BY_NAME = {kind.name: kind for kind in FORMAT_TABLE}
+FORMATS = ("auto", *_BY_NAME)

@@ -2,7 +2,8 @@
 
 Paragraphs follow the corpus's own breaks; tiny fragments ("Comrades,") join a neighbour; a paragraph
 longer than the model can read is cut into windows on sentence boundaries, never truncated. Sentences
-come from pysbd, a maintained rule-based splitter that works offline.
+come from the corpus language's splitter (index.ingest.language): pysbd, a maintained rule-based splitter
+that works offline, or Korean rules.
 """
 
 from __future__ import annotations
@@ -11,15 +12,13 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterable, Protocol
 
-import pysbd
-
+from index.ingest.language import DEFAULT_LANGUAGE, sentence_segmenter
 from index.levels import LEVELS
 from index.textnorm import text_hash, word_count
 
 
 MIN_PARAGRAPH_WORDS = 4  # shorter paragraphs are headings or salutations: they join a neighbour
 MIN_SENTENCE_WORDS = 3
-SPLITTER_VERSION = f"pysbd-{pysbd.__version__}"
 SEGMENTER_VERSION = 2  # bump when segmentation rules change: cached segmentations are then ignored
 _PYSBD_CHUNK = 10_000  # pysbd slows down badly on huge strings; cut them at spaces first
 # pysbd reads about 30-70 KB of prose a second (far less for some inputs). A paragraph longer than this
@@ -49,10 +48,10 @@ class SplitCache(Protocol):
 
 
 class SentenceSplitter:
-    """pysbd behind a memo (and an optional persistent cache), returning spans, not strings."""
+    """A language's splitter behind a memo (and an optional persistent cache), returning spans, not strings."""
 
-    def __init__(self, cache: SplitCache | None = None):
-        self._pysbd = pysbd.Segmenter(language="en", clean=False)
+    def __init__(self, cache: SplitCache | None = None, language: str = DEFAULT_LANGUAGE):
+        self._segment, self.version = sentence_segmenter(language)
         self._cache = cache
         self._memo: dict[str, list[tuple[int, int]]] = {}
         self._pending: dict[str, list[tuple[int, int]]] = {}
@@ -61,7 +60,7 @@ class SentenceSplitter:
         """Load cached splits for many texts in one query (rebuilds then skip pysbd entirely)."""
         if self._cache is None:
             return
-        keys = {f"{SPLITTER_VERSION}:{text_hash(t)}": t for t in texts}
+        keys = {f"{self.version}:{text_hash(t)}": t for t in texts}
         missing = [k for k in keys if k not in self._memo]
         for i in range(0, len(missing), 500):
             self._memo.update(self._cache.get_splits(missing[i : i + 500]))
@@ -72,7 +71,7 @@ class SentenceSplitter:
         self._pending = {}
 
     def spans(self, text: str) -> list[tuple[int, int]]:
-        key = f"{SPLITTER_VERSION}:{text_hash(text)}"
+        key = f"{self.version}:{text_hash(text)}"
         found = self._memo.get(key)
         if found is None:
             found = self._split(text)
@@ -86,7 +85,7 @@ class SentenceSplitter:
         spans: list[tuple[int, int]] = []
         for chunk_start, chunk in _chunks(text, _PYSBD_CHUNK):
             cursor = 0
-            for piece in self._pysbd.segment(chunk):
+            for piece in self._segment(chunk):
                 stripped = piece.strip()
                 if not stripped:
                     continue
@@ -161,7 +160,7 @@ class Segmenter:
 
     def cache_key(self, text_digest: str, skip_here: list[str], title_in_text: bool, model: str, dateline: str = "") -> str:
         """Everything a document's segmentation depends on, hashed."""
-        parts = [str(SEGMENTER_VERSION), SPLITTER_VERSION, model, str(self.max_tokens), str(title_in_text), dateline,
+        parts = [str(SEGMENTER_VERSION), self.splitter.version, model, str(self.max_tokens), str(title_in_text), dateline,
                  text_digest, *skip_here]
         return "seg:" + text_hash("\x1f".join(parts))
 

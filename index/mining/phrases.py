@@ -15,18 +15,11 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from index.ingest.language import stop_words
 from index.search import Filters, Searcher
 
-# scikit-learn's English stop words, less the content words that list also holds ("first", "fire", "system"...):
-# "state-first" and "people-first" must keep their "first".
-STOP_WORDS = ENGLISH_STOP_WORDS - {
-    "first", "second", "third", "fifteen", "fifty", "forty", "sixty", "twenty", "fire", "bill", "system", "interest",
-    "computer", "found", "full", "move", "part", "side", "thick", "thin", "top", "bottom", "back", "front", "call",
-    "cry", "describe", "detail", "fill", "find", "give", "go", "keep", "made", "mill", "name", "put", "see",
-    "serious", "show", "take", "amount", "sincere", "last", "next", "former", "latter", "un", "de", "co",
-}
+STOP_WORDS = stop_words("en")  # the per-language lists live in index.ingest.language
 MIN_N, MAX_N = 3, 8
 DEFAULT_MIN_DOCS = 3
 _WORD = re.compile(r"\w+", re.UNICODE)

@@ -108,7 +108,7 @@ class GenerationWriter:
         self._levels[level] = {"rows": rows, "faiss": spec}
 
     def finish(self, *, model: dict, content_hash: str, counts: dict, sources: list[str], settings: dict,
-               boilerplate: list[tuple[str, int]] = (), problems: Iterable[tuple] = ()) -> dict:
+               boilerplate: list[tuple[str, int]] = (), problems: Iterable[tuple] = (), language: dict | None = None) -> dict:
         """Complete the generation: boilerplate lines and (source, locator, reason, skipped) problems, the
         full-text index, then the manifest. Returns the manifest."""
         missing = [level for level in LEVELS if level not in self._levels]
@@ -128,6 +128,8 @@ class GenerationWriter:
             "sources": sources,
             "settings": settings,
         }
+        if language is not None:
+            self.manifest["language"] = language  # the corpus language: which splitter and stop words were used
         (self.path / layout.MANIFEST).write_text(json.dumps(self.manifest, indent=2, ensure_ascii=False), encoding="utf-8")
         self._step("manifest-written")
         return self.manifest
