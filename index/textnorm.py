@@ -51,3 +51,20 @@ def word_count(text: str) -> int:
 def clip(text: str, width: int) -> str:
     """Text cut to at most `width` characters for a one-line label, an ellipsis marking the cut."""
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def stripped_spans(text: str, cuts: list[int]) -> list[tuple[int, int]]:
+    """(start, end) of the non-blank pieces of text between consecutive cut offsets (the end of text is the last
+    cut), surrounding whitespace left out: what a sentence splitter returns once it knows where sentences end."""
+    spans = []
+    start = 0
+    for end in [*cuts, len(text)]:
+        a, b = start, end
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if a < b:
+            spans.append((a, b))
+        start = end
+    return spans

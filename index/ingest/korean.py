@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 
+from index.textnorm import stripped_spans
+
 VERSION = "korean-rules-1"  # part of every cached split's key: bump when the rules change
 _END = re.compile(r"[.!?\u2026\u3002\uff01\uff1f]+[\"'\u201d\u2019\u300b\u300d\u300f\u3009)\]]*(?=\s|$)")
 _OPENING = "\u300a\u300c\u300e\u201c\u3008"  # 《 「 『 “ 〈  (‘ ’ double as apostrophes: not tracked)
@@ -24,19 +26,7 @@ _CLOSING = "\u300b\u300d\u300f\u201d\u3009"  # 》 」 』 ” 〉
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence, stripped of surrounding spaces, in order."""
     ends = [m.end() for m in _END.finditer(text) if not (m.start() > 0 and text[m.start() - 1].isdigit())]
-    ends = _outside_quotes(text, ends)
-    spans = []
-    start = 0
-    for end in ends + [len(text)]:
-        a, b = start, end
-        while a < b and text[a].isspace():
-            a += 1
-        while b > a and text[b - 1].isspace():
-            b -= 1
-        if a < b:
-            spans.append((a, b))
-        start = end
-    return spans
+    return stripped_spans(text, _outside_quotes(text, ends))
 
 
 def sentences(text: str) -> list[str]:

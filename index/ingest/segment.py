@@ -14,7 +14,7 @@ from typing import Callable, Iterable, Protocol
 
 from index.ingest.language import DEFAULT_LANGUAGE, sentence_segmenter
 from index.levels import LEVELS
-from index.textnorm import text_hash, word_count
+from index.textnorm import stripped_spans, text_hash, word_count
 
 
 MIN_PARAGRAPH_WORDS = 4  # shorter paragraphs are headings or salutations: they join a neighbour
@@ -108,18 +108,7 @@ class SentenceSplitter:
 
 def _rule_split(text: str) -> list[tuple[int, int]]:
     """Sentence spans (stripped) ending at ., !, ?, … before a space, or at CJK full stops."""
-    spans = []
-    start = 0
-    for end in [m.end() for m in _SENTENCE_END.finditer(text)] + [len(text)]:
-        a, b = start, end
-        while a < b and text[a].isspace():
-            a += 1
-        while b > a and text[b - 1].isspace():
-            b -= 1
-        if a < b:
-            spans.append((a, b))
-        start = end
-    return spans
+    return stripped_spans(text, [m.end() for m in _SENTENCE_END.finditer(text)])
 
 
 def _chunks(text: str, size: int) -> Iterable[tuple[int, str]]:
