@@ -70,7 +70,7 @@ def main(argv=None) -> dict:
         return child(args.child)
     smoke = args.smoke
     repeat = args.repeat or (1 if smoke else 2)
-    from index.mining.recurring import DEFAULT_THRESHOLDS
+    from index.mining.params import DEFAULT_THRESHOLDS
 
     threshold = DEFAULT_THRESHOLDS["sentence"]
     n = args.size or (3_000 if smoke else 100_000)
@@ -102,7 +102,7 @@ def main(argv=None) -> dict:
 
     figures = {"n": n, "n_real": n_real, "threshold": threshold, "runs": runs, "share_found": share,
                "ours_pairs": len(ours_keys), "baseline_pairs": len(base_keys), "only_ours": len(ours_keys - base_keys),
-               "speedup": speedup, "peak_mb": peak, "exact_limit": pairs_mod.EXACT_LIMIT, "ivf_nprobe": pairs_mod.IVF_NPROBE,
+               "speedup": speedup, "peak_mb": peak, "exact_limit": pairs_mod.EXACT_LIMIT, "ivf_nprobe": pairs_mod.SELF_JOIN_NPROBE,
                "baseline_truncated": truncated}
     rows = [[m, t[m].sec(), f"{peak[m]:.0f} MiB (process with the vectors loaded: {runs[m][-1]['base_mb']:.0f} MiB)",
              f"{runs[m][-1]['pairs']:,}"] for m in ("ours", "baseline")]
@@ -110,7 +110,7 @@ def main(argv=None) -> dict:
 {n:,} sentence vectors: {n_real:,} real embeddings ({'hashing encoder' if smoke else 'MiniLM'}) + {n - n_real:,} perturbed copies;
 threshold {threshold} (the sentence level's default). Each method in a fresh process, alternating, {repeat}× each; peak is
 the process's VmHWM (reset after loading the vectors, so it shows the method's own working set on top of them).
-Ours: `similar_pairs` ({'exact flat' if n <= pairs_mod.EXACT_LIMIT else f'IVF, nprobe {pairs_mod.IVF_NPROBE}'}; exact up to
+Ours: `similar_pairs` ({'exact flat' if n <= pairs_mod.EXACT_LIMIT else f'IVF, nprobe {pairs_mod.SELF_JOIN_NPROBE}'}; exact up to
 {pairs_mod.EXACT_LIMIT:,} texts). Baseline: `paraphrase_mining_embeddings` with its defaults.
 
 {table(['method', 'time (median)', 'peak resident', 'pairs ≥ threshold'], rows)}

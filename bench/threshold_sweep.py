@@ -36,7 +36,7 @@ def sample_table(searcher: Searcher) -> str:
         cells = []
         for t in THRESHOLDS:
             result = mine(searcher, MiningParams(level=level, threshold=t))
-            outcome = score(result["formulations"], known, names, contains=level == "paragraph")
+            outcome = score(result.formulations, known, names, contains=level == "paragraph")
             recall = sum(c.id not in outcome.missed for c in clusters) / len(clusters)
             cells.append(f"{outcome.precision:.2f} / {recall:.2f}")
         lines.append(f"| {level} | " + " | ".join(cells) + " |")
@@ -47,9 +47,9 @@ def kcna_table(searcher: Searcher) -> str:
     lines = ["| threshold | formulations | member passages | members below the next threshold |", "|---|---|---|---|"]
     for t in (0.75, 0.80, 0.85):
         result = mine(searcher, MiningParams(level="sentence", threshold=t))
-        members = [m for f in result["formulations"] for m in f["members"]]
-        below = sum(m["similarity"] < t + 0.05 for m in members)
-        lines.append(f"| {t:.2f} | {len(result['formulations'])} | {len(members)} | {below} ({below / max(1, len(members)):.0%}) |")
+        members = [m for f in result.formulations for m in f.members]
+        below = sum(m.similarity < t + 0.05 for m in members)
+        lines.append(f"| {t:.2f} | {len(result.formulations)} | {len(members)} | {below} ({below / max(1, len(members)):.0%}) |")
     return "\n".join(lines)
 
 

@@ -16,7 +16,7 @@ from explorer.logic.config import AppConfig
 from index.embed.encoder import load_encoder
 from index.errors import IndexUnavailable, RefrainError
 from explorer.logic.highlight import escape_markdown
-from index.mining.recurring import MiningParams, recurring
+from index.mining.recurring import MiningParams, MiningResult, recurring
 from explorer.logic.sample import build_sample_index, first_start_bar, has_index
 from index.search import Searcher
 
@@ -90,7 +90,7 @@ _MINE_LOCKS_GUARD = threading.Lock()
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _mined_results(root: str, generation: str) -> dict:
+def _mined_results(root: str, generation: str) -> dict[str, MiningResult]:
     """{parameters: result} for one index generation, shared by every session (newest last)."""
     return {}
 
@@ -99,11 +99,11 @@ def _params_key(params: MiningParams) -> str:
     return json.dumps(params.check().as_dict(), sort_keys=True)
 
 
-def mined_in_memory(searcher: Searcher, params: MiningParams) -> dict | None:
+def mined_in_memory(searcher: Searcher, params: MiningParams) -> MiningResult | None:
     return _mined_results(str(searcher.root), searcher.generation).get(_params_key(params))
 
 
-def mined(searcher: Searcher, params: MiningParams, progress=None) -> dict:
+def mined(searcher: Searcher, params: MiningParams, progress=None) -> MiningResult:
     """The formulations for these parameters: from memory, else DIR/derived, else mined now (one mining of
     the same parameters at a time per process; other sessions asking for it wait and share the result).
 

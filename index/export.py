@@ -4,7 +4,7 @@ Every row carries the passage id, document, title, date, score and text (plus le
 metadata), so an exported file can be cited and re-opened in the explorer. CSV cells that a
 spreadsheet would run as a formula (leading = + - @) are prefixed with an apostrophe; JSON is exact.
 
-Recurring formulations (index.recurring) export the same way: one CSV row per formulation with its
+Recurring formulations (index.mining) export the same way: one CSV row per formulation with its
 documents per year, one per member passage, or the whole result as JSON with every member.
 """
 
@@ -14,7 +14,11 @@ import csv
 import io
 import json
 import re
-from typing import Iterable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Iterable
+
+if TYPE_CHECKING:
+    from index.mining.types import Formulation, MiningResult, PeriodTotals, PhraseRow, Seen
 
 FIELDS = ("passage_id", "doc_id", "title", "date", "score", "text", "level", "ordinal", "meta")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -64,70 +68,66 @@ def rows_to_csv(rows: list[dict], fields: Iterable[str] | None = None) -> str:
     return buffer.getvalue()
 
 
-def seen_date(seen: dict | None) -> str:
+def seen_date(seen: Seen | None) -> str:
     """The date of a first/last appearance, '' when it has none."""
-    return seen["date"] if seen else ""
+    return seen.date if seen else ""
 
 
-def formulation_rows(formulations: list[dict], period_totals: dict) -> list[dict]:
+def formulation_rows(formulations: Iterable[Formulation], period_totals: PeriodTotals) -> list[dict]:
     """One row per formulation: counts, first and last appearance, rise, wording, and documents per year
     (docs_YYYY for every year of the mined corpus, 0 where it was not used)."""
-    years = list(period_totals["years"])
+    years = list(period_totals.years)
     rows = []
     for f in formulations:
         row = {
-            "id": f["id"], "level": f["level"], "documents": f["n_documents"], "passages": f["n_passages"],
-            "variants": f["n_variants"], "first_seen": seen_date(f["first_seen"]),
-            "first_doc": (f["first_seen"] or {}).get("doc_id"), "last_seen": seen_date(f["last_seen"]),
-            "last_doc": (f["last_seen"] or {}).get("doc_id"), "rise": f["rise"], "core": f["core"],
-            "centre": f["centre"]["text"],
+            "id": f.id, "level": f.level, "documents": f.n_documents, "passages": f.n_passages,
+            "variants": f.n_variants, "first_seen": seen_date(f.first_seen),
+            "first_doc": f.first_seen.doc_id if f.first_seen else None, "last_seen": seen_date(f.last_seen),
+            "last_doc": f.last_seen.doc_id if f.last_seen else None, "rise": f.rise, "core": f.core,
+            "centre": f.centre.text,
         }
-        row.update({f"docs_{y}": f["per_year"].get(y, {}).get("documents", 0) for y in years})
+        row.update({f"docs_{y}": f.per_year[y].documents if y in f.per_year else 0 for y in years})
         rows.append(row)
     return rows
 
 
-def formulation_fields(period_totals: dict) -> list[str]:
+def formulation_fields(period_totals: PeriodTotals) -> list[str]:
     """The header of formulation_rows (also for an empty list)."""
     return ["id", "level", "documents", "passages", "variants", "first_seen", "first_doc", "last_seen", "last_doc",
-            "rise", "core", "centre", *(f"docs_{y}" for y in period_totals["years"])]
+            "rise", "core", "centre", *(f"docs_{y}" for y in period_totals.years)]
 
 
 MEMBER_FIELDS = ("formulation", "passage_id", "doc_id", "title", "date", "similarity", "variant", "text")
 
 
-def member_rows(formulations: list[dict]) -> list[dict]:
+def member_rows(formulations: Iterable[Formulation]) -> list[dict]:
     """One row per member passage of each formulation, in date order; `variant` is the wording it holds
     (at phrase level the phrase, the passage being the sentence that contains it)."""
-    rows = []
-    for f in formulations:
-        variants = {v["text_hash"]: v["text"] for v in f["variants"]}
-        rows += [
-            {"formulation": f["id"], "passage_id": m["passage_id"], "doc_id": m["doc_id"], "title": m["title"],
-             "date": m["date"], "similarity": m["similarity"], "variant": variants.get(m["text_hash"]), "text": m["text"]}
-            for m in f["members"]
-        ]
-    return rows
+    return [
+        {"formulation": f.id, "passage_id": m.passage_id, "doc_id": m.doc_id, "title": m.title, "date": m.date,
+         "similarity": m.similarity, "variant": f.variant_of(m), "text": m.text}
+        for f in formulations for m in f.members
+    ]
 
 
 PHRASE_FIELDS = ("phrase", "words", "documents", "passages", "first_seen", "last_seen", "formulations")
 
 
-def phrase_rows(phrases: list[dict]) -> list[dict]:
+def phrase_rows(phrases: Iterable[PhraseRow]) -> list[dict]:
     """One row per recurring word phrase, its formulations as space-separated ids."""
     return [
-        {"phrase": p["phrase"], "words": p["n_words"], "documents": p["n_documents"], "passages": p["n_passages"],
-         "first_seen": seen_date(p["first_seen"]), "last_seen": seen_date(p["last_seen"]), "formulations": " ".join(p["formulations"])}
+        {"phrase": p.phrase, "words": p.n_words, "documents": p.n_documents, "passages": p.n_passages,
+         "first_seen": seen_date(p.first_seen), "last_seen": seen_date(p.last_seen), "formulations": " ".join(p.formulations)}
         for p in phrases
     ]
 
 
-def recurring_json(result: dict, formulations: list[dict], selection: dict | None = None) -> str:
+def recurring_json(result: MiningResult, formulations: Iterable[Formulation], selection: dict | None = None) -> str:
     """The mined result (parameters, statistics, period totals) with the chosen formulations, members included."""
-    data = {k: v for k, v in result.items() if k != "formulations"}
+    data = {k: v for k, v in replace(result, formulations=()).to_dict().items() if k != "formulations"}
     if selection is not None:
         data["selection"] = selection
-    data["formulations"] = formulations
+    data["formulations"] = [f.to_dict() for f in formulations]
     return json.dumps(data, ensure_ascii=False, indent=1)
 
 

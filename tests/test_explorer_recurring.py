@@ -24,20 +24,21 @@ from apptest_support import (APP, card_ids, fresh_caches, html, index_dir, plain
 from explorer.logic import recurring_rows as rv
 from index.errors import RefrainError
 from index.mining.recurring import MiningParams, recurring
+from index.mining.types import Formulation
 
 RIVER = explorer_corpus.RIVER
 
 
 @pytest.fixture(scope="module")
-def river(searcher) -> dict:
-    (f,) = recurring(searcher, MiningParams("sentence"))["formulations"]
+def river(searcher) -> Formulation:
+    (f,) = recurring(searcher, MiningParams("sentence")).formulations
     return f
 
 
 @pytest.fixture(scope="module")
-def phrases(searcher) -> dict[str, dict]:
+def phrases(searcher) -> dict[str, Formulation]:
     """Phrase formulations in at least two documents, by centre text."""
-    return {f["centre"]["text"]: f for f in recurring(searcher, MiningParams("phrase", min_docs=2))["formulations"]}
+    return {f.centre.text: f for f in recurring(searcher, MiningParams("phrase", min_docs=2)).formulations}
 
 
 @pytest.fixture
@@ -146,15 +147,15 @@ def test_sidebar_metadata_filters_choose_the_mined_documents(app):
 
 
 def test_choosing_a_formulation_shows_variants_timeline_and_members(app, river):
-    at = choose(app(), river["id"])
-    assert at.query_params["f"] == river["id"]
+    at = choose(app(), river.id)
+    assert at.query_params["f"] == river.id
     body = html(at)
     assert f'<div class="rf-centre">{RIVER}</div>' in body
     assert "<b>4</b>documents" in body and "<b>4</b>passages" in body and "<b>3</b>variants" in body
     assert "−0.10" in body and "2021-03-04" in body and "Iron bridge opens at Tarsk" in body and "Founders day" in body
     variants = at.dataframe[1].value
     assert len(variants) == 3 and variants["wording"][0] == RIVER and list(variants["passages"]) == [2, 1, 1]
-    assert card_ids(at, "rec") == [m["passage_id"] for m in river["members"]]  # by date, every member
+    assert card_ids(at, "rec") == [m.passage_id for m in river.members]  # by date, every member
     assert '<mark class="hl">people and our Party flow together like one great river</mark>' in body
     spec = chart_spec(at)
     assert spec["encoding"]["y"]["field"] == "documents"
@@ -172,7 +173,7 @@ def test_choosing_a_formulation_shows_variants_timeline_and_members(app, river):
 def test_the_table_marks_the_chosen_row(app, river):
     """A click on a row is browser-only (tests/test_explorer_browser.py); here the other way round: a formulation
     chosen in the list (or by a link) shows as the table's selected row, and clearing it clears the row."""
-    at = choose(app(), river["id"])
+    at = choose(app(), river.id)
     assert at.session_state["rec-table"]["selection"]["rows"] == [0]
     at.selectbox(key="f").set_value(None)
     run(at)
@@ -182,33 +183,33 @@ def test_the_table_marks_the_chosen_row(app, river):
 
 def test_phrase_members_mark_the_phrase_inside_the_sentence(app, phrases):
     hardship = phrases["Hardship is the forge"]
-    at = app({"rlevel": "phrase", "mindocs": "2", "f": hardship["id"]})
-    assert at.selectbox(key="f").value == hardship["id"]
+    at = app({"rlevel": "phrase", "mindocs": "2", "f": hardship.id})
+    assert at.selectbox(key="f").value == hardship.id
     body = html(at)
     assert body.count('<mark class="hl">Hardship is the forge</mark>') == 2
     assert len(card_ids(at, "rec")) == 2 and "Shared wording" not in body  # one variant: no separate core wording
 
 
 def test_open_document_from_a_member_selects_the_passage(app, river):
-    member = river["members"][2]  # New year address, 2022-12-31
-    at = choose(app(), river["id"])
-    at.button(key=f"rec-open-{member['passage_id']}").click()
+    member = river.members[2]  # New year address, 2022-12-31
+    at = choose(app(), river.id)
+    at.button(key=f"rec-open-{member.passage_id}").click()
     run(at)
     ss = at.session_state
-    assert (ss["view"], ss["read"], ss["passage"], ss["level"]) == ("document", member["doc_id"], member["passage_id"], "sentence")
-    assert at.query_params["p"] == member["passage_id"] and at.query_params["view"] == "document"
+    assert (ss["view"], ss["read"], ss["passage"], ss["level"]) == ("document", member.doc_id, member.passage_id, "sentence")
+    assert at.query_params["p"] == member.passage_id and at.query_params["view"] == "document"
     assert "rf-selected" in html(at) and "New year address" in html(at)
 
 
 def test_first_seen_opens_its_document_and_compare_with_centre(app, river):
-    at = choose(app(), river["id"])
+    at = choose(app(), river.id)
     at.button(key="rec-first-open").click()
     run(at)
     assert (at.session_state["read"], at.session_state["passage"]) == \
-        (river["first_seen"]["doc_id"], river["first_seen"]["passage_id"])
+        (river.first_seen.doc_id, river.first_seen.passage_id)
     centre = rv.centre_passage(river)
-    other = river["members"][1]["passage_id"]  # "Like one great river, our people and our Party flow together."
-    at = choose(app(), river["id"])
+    other = river.members[1].passage_id  # "Like one great river, our people and our Party flow together."
+    at = choose(app(), river.id)
     assert f"rec-cmp-{centre}" not in keys(at.button)  # the centre is not compared with itself
     at.button(key=f"rec-cmp-{other}").click()
     run(at)
@@ -220,7 +221,7 @@ def test_export_buttons_are_offered(app, river):
     at = app()
     assert at.download_button(key="rec-csv").label == "CSV" and at.download_button(key="rec-json").label == "JSON"
     assert "rec-members-csv" not in keys(at.download_button)
-    at = choose(at, river["id"])
+    at = choose(at, river.id)
     assert at.download_button(key="rec-members-csv").label == "Passages CSV"
 
 
@@ -234,19 +235,19 @@ def test_exports_hold_the_listing_and_every_member(app, river, monkeypatch):
         return real(label, data, *args, **kwargs)
 
     monkeypatch.setattr(st, "download_button", recording)
-    at = app({"f": river["id"], "rsort": "last", "has": "river"})
+    at = app({"f": river.id, "rsort": "last", "has": "river"})
     (row,) = list(csv.DictReader(io.StringIO(offered["rec-csv"][0])))
-    assert (row["id"], row["centre"], row["documents"], row["passages"], row["variants"]) == (river["id"], RIVER, "4", "4", "3")
+    assert (row["id"], row["centre"], row["documents"], row["passages"], row["variants"]) == (river.id, RIVER, "4", "4", "3")
     assert (row["docs_2021"], row["docs_2022"], row["docs_2023"]) == ("1", "2", "1") and offered["rec-csv"][1] == \
         "refrain-recurring-sentence.csv"
     data = json.loads(offered["rec-json"][0])
     assert data["params"]["min_docs"] == 3 and data["selection"] == {"sort": "last", "since": None, "until": None,
                                                                      "contains": "river"}
-    assert data["formulations"][0]["members"] == river["members"]
+    assert data["formulations"][0]["members"] == [m.to_dict() for m in river.members]
     members = list(csv.DictReader(io.StringIO(offered["rec-members-csv"][0])))
-    assert [m["passage_id"] for m in members] == [m["passage_id"] for m in river["members"]]
+    assert [m["passage_id"] for m in members] == [m.passage_id for m in river.members]
     assert [m["date"] for m in members] == ["2021-03-04", "2022", "2022-12-31", "2023-04-22"]
-    assert offered["rec-members-csv"][1].startswith(f"refrain-recurring-{river['id']}-our-people")
+    assert offered["rec-members-csv"][1].startswith(f"refrain-recurring-{river.id}-our-people")
     assert not at.exception
 
 
@@ -256,13 +257,13 @@ def test_exports_hold_the_listing_and_every_member(app, river, monkeypatch):
 def test_a_copied_url_reopens_the_same_listing_and_formulation(app, phrases):
     hardship = phrases["Hardship is the forge"]
     params = {"view": "recurring", "rlevel": "phrase", "thr": "0.9", "mindocs": "2", "rsort": "last",
-              "since": "2021-06-01", "until": "2023-01-31", "has": "forge", "f": hardship["id"], "rby": "year", "norm": "1"}
+              "since": "2021-06-01", "until": "2023-01-31", "has": "forge", "f": hardship.id, "rby": "year", "norm": "1"}
     at = app(params)
     ss = at.session_state
     assert (ss["rlevel"], ss["thr"], ss["mindocs"], ss["rsort"], ss["has"], ss["f"], ss["rby"]) == \
-        ("phrase", 0.9, 2, "last", "forge", hardship["id"], "year")
+        ("phrase", 0.9, 2, "last", "forge", hardship.id, "year")
     assert (ss["since"], ss["until"]) == (dt.date(2021, 6, 1), dt.date(2023, 1, 31))
-    assert list(table(at)["formulation"]) == ["Hardship is the forge"] and at.selectbox(key="f").value == hardship["id"]
+    assert list(table(at)["formulation"]) == ["Hardship is the forge"] and at.selectbox(key="f").value == hardship.id
     assert dict(at.query_params) == params
 
 

@@ -1,5 +1,5 @@
 """Quality of recurring formulations with the real model: the sample corpus's planted formulations, and
-the people-first formulations of KCNA 2024. Matching rules: index/groundtruth.py."""
+the people-first formulations of KCNA 2024. Matching rules: index/mining/groundtruth.py."""
 
 import json
 import re
@@ -26,14 +26,14 @@ def test_planted_formulations_are_recovered_with_exact_dates(sample_index, level
     clusters = load_clusters(GROUND_TRUTH, level)
     # A paragraph built around a planted sentence is a correct paragraph-level formulation too.
     known = clusters + (load_clusters(GROUND_TRUTH, "sentence") if level == "paragraph" else [])
-    outcome = score(result["formulations"], known, doc_names(searcher), contains=level == "paragraph")
+    outcome = score(result.formulations, known, doc_names(searcher), contains=level == "paragraph")
     recovered = [c for c in clusters if c.id not in outcome.missed]
     precision, recall = outcome.precision, len(recovered) / len(clusters)
-    print(f"\n{level}: {len(result['formulations'])} mined, {len(clusters)} planted, precision {precision:.2f}, recall {recall:.2f}")
-    assert precision >= 0.9 and recall >= 0.9, (outcome.missed, [f["centre"]["text"] for f in outcome.false_positives])
+    print(f"\n{level}: {len(result.formulations)} mined, {len(clusters)} planted, precision {precision:.2f}, recall {recall:.2f}")
+    assert precision >= 0.9 and recall >= 0.9, (outcome.missed, [f.centre.text for f in outcome.false_positives])
     for cluster in recovered:
         f = outcome.matched[cluster.id]
-        assert (f["first_seen"]["date"], f["last_seen"]["date"]) == (cluster.first_seen, cluster.last_seen), cluster.id
+        assert (f.first_seen.date, f.last_seen.date) == (cluster.first_seen, cluster.last_seen), cluster.id
 
 
 def _words(text):
@@ -54,26 +54,26 @@ def test_kcna_people_first_formulations_are_dated_by_their_earliest_document(kcn
     mentions = [(pid, date) for pid, text, date in sentences
                 if _contains(_words(text), ["people", "first", "principle"]) or _contains(_words(text), ["people", "first", "politics"])]
     assert len(mentions) >= 15
-    people_first = [f for f in result["formulations"] if any("people-first" in v["text"].lower() for v in f["variants"])]
+    people_first = [f for f in result.formulations if any("people-first" in v.text.lower() for v in f.variants)]
     assert people_first
-    members = {m["passage_id"] for f in people_first for m in f["members"]}
+    members = {m.passage_id for f in people_first for m in f.members}
     covered = sum(pid in members for pid, _ in mentions) / len(mentions)
     assert covered >= 0.9, covered
-    assert min(f["first_seen"]["date"] for f in people_first) == min(date for _, date in mentions)
+    assert min(f.first_seen.date for f in people_first) == min(date for _, date in mentions)
     for f in people_first:
         # Exact traceability: the members are every sentence holding a variant, and first/last seen are theirs.
-        variants = [_words(v["text"]) for v in f["variants"]]
+        variants = [_words(v.text) for v in f.variants]
         holding = {(pid, date) for pid, text, date in sentences if any(_contains(_words(text), v) for v in variants)}
-        assert {m["passage_id"] for m in f["members"]} == {pid for pid, _ in holding}
-        assert f["first_seen"]["date"] == min(d for _, d in holding) and f["last_seen"]["date"] == max(d for _, d in holding)
-        assert f["n_documents"] == len({m["doc_id"] for m in f["members"]}) >= 3
+        assert {m.passage_id for m in f.members} == {pid for pid, _ in holding}
+        assert f.first_seen.date == min(d for _, d in holding) and f.last_seen.date == max(d for _, d in holding)
+        assert f.n_documents == len({m.doc_id for m in f.members}) >= 3
 
 
 def _signature(result):
     return sorted(
-        (f["id"], f["first_seen"]["date"], f["last_seen"]["date"], tuple(sorted(m["passage_id"] for m in f["members"])),
-         tuple(sorted(v["text"] for v in f["variants"])))
-        for f in result["formulations"])
+        (f.id, f.first_seen.date, f.last_seen.date, tuple(sorted(m.passage_id for m in f.members)),
+         tuple(sorted(v.text for v in f.variants)))
+        for f in result.formulations)
 
 
 def test_kcna_reordered_records_give_the_same_formulations(kcna_index, tmp_path, model_cache, real_encoder):
@@ -87,4 +87,4 @@ def test_kcna_reordered_records_give_the_same_formulations(kcna_index, tmp_path,
     for level in ("sentence", "phrase"):
         a = recurring(original, MiningParams(level=level))
         b = recurring(reordered, MiningParams(level=level))
-        assert a["formulations"] and _signature(a) == _signature(b), level
+        assert a.formulations and _signature(a) == _signature(b), level

@@ -1,14 +1,21 @@
 """Recurring formulations on small corpora with the stand-in encoder: grouping rules, numbers, caching."""
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from index.store import layout
 from index.errors import RefrainError
+from index.mining.describe import core_wording
+from index.mining.grouping import centre_groups
 from index.mining.pairs import similar_pairs
-from index.mining.recurring import MiningParams, centre_groups, core_wording, recurring, select
+from index.mining.params import PhraseParams
+from index.mining.phrases import lexical_phrases
+from index.mining.recurring import MiningParams, mine, recurring
+from index.mining.select import select
+from index.mining.types import Centre, Formulation, MiningResult, PhrasesResult, Seen, Variant
 from index.search import Searcher
 from tests.conftest import quick_build, write_corpus
 
@@ -40,52 +47,89 @@ def mined(tmp_path, hashing):
 
 def test_a_recurring_sentence_and_its_variant_form_one_traceable_formulation(mined):
     searcher, result = mined
-    assert len(result["formulations"]) == 1
-    f = result["formulations"][0]
-    assert (f["n_documents"], f["n_passages"], f["n_variants"]) == (4, 4, 2)
-    assert f["centre"]["text"] == SLOGAN
-    assert [(v["text"], v["passages"], v["first_seen"], v["last_seen"]) for v in f["variants"]] == [
+    assert len(result.formulations) == 1
+    f = result.formulations[0]
+    assert (f.n_documents, f.n_passages, f.n_variants) == (4, 4, 2)
+    assert f.centre.text == SLOGAN
+    assert [(v.text, v.passages, v.first_seen, v.last_seen) for v in f.variants] == [
         (SLOGAN, 3, "2019-03-01", "2022-06-01"), (VARIANT, 1, "2021-06-01", "2021-06-01")]
-    assert f["first_seen"]["date"] == "2019-03-01" and f["last_seen"]["date"] == "2022-06-01"
+    assert f.first_seen.date == "2019-03-01" and f.last_seen.date == "2022-06-01"
     # every number is recomputed from the listed member passages
-    members = searcher.passages([m["passage_id"] for m in f["members"]])
-    assert [m.text for m in members] == [m["text"] for m in f["members"]]
-    assert {m.doc_id for m in members} == {m["doc_id"] for m in f["members"]}
+    members = searcher.passages([m.passage_id for m in f.members])
+    assert [m.text for m in members] == [m.text for m in f.members]
+    assert {m.doc_id for m in members} == {m.doc_id for m in f.members}
     per_year = {}
-    for m in f["members"]:
-        per_year[m["date"][:4]] = per_year.get(m["date"][:4], 0) + 1
-    assert {y: c["documents"] for y, c in f["per_year"].items()} == per_year
-    assert f["per_year"]["2021"]["share"] == 1.0 and f["per_month"]["2021-06"]["documents"] == 1
-    assert result["period_totals"]["years"] == {"2019": 1, "2020": 1, "2021": 1, "2022": 1, "2023": 1}
+    for m in f.members:
+        per_year[m.date[:4]] = per_year.get(m.date[:4], 0) + 1
+    assert {y: c.documents for y, c in f.per_year.items()} == per_year
+    assert f.per_year["2021"].share == 1.0 and f.per_month["2021-06"].documents == 1
+    assert result.period_totals.years == {"2019": 1, "2020": 1, "2021": 1, "2022": 1, "2023": 1}
     # rise: the latest quarter of the documents starts 2022-06-01 (2022 and 2023: 1 of 2 use it),
     # minus the share before (3 of 3)
-    assert result["rise_since"] == "2022-06-01" and f["rise"] == -0.5
+    assert result.rise_since == "2022-06-01" and f.rise == -0.5
 
 
 def test_every_member_is_within_the_threshold_of_its_centre(mined):
     searcher, result = mined
     vectors = searcher.vectors("sentence")
     rows = dict(searcher.db.query("SELECT passage_id, row FROM passages WHERE level = 'sentence'"))
-    for f in result["formulations"]:
-        centre_row = next(rows[m["passage_id"]] for m in f["members"] if m["text"] == f["centre"]["text"])
-        for m in f["members"]:
-            cosine = float(np.dot(vectors[rows[m["passage_id"]]], vectors[centre_row]))
-            assert cosine >= 0.8 - 1e-5 and abs(cosine - m["similarity"]) < 1e-3
+    for f in result.formulations:
+        centre_row = next(rows[m.passage_id] for m in f.members if m.text == f.centre.text)
+        for m in f.members:
+            cosine = float(np.dot(vectors[rows[m.passage_id]], vectors[centre_row]))
+            assert cosine >= 0.8 - 1e-5 and abs(cosine - m.similarity) < 1e-3
 
 
 def test_repeats_inside_one_document_are_not_a_formulation(mined):
     _, result = mined
-    assert not any("lonely refrain" in v["text"] for f in result["formulations"] for v in f["variants"])
+    assert not any("lonely refrain" in v.text for f in result.formulations for v in f.variants)
 
 
 def test_results_are_stored_and_reused_until_the_index_changes(tmp_path, mined, hashing):
     searcher, first = mined
     files = list((searcher.root / layout.DERIVED).glob("recurring-*.json"))
-    assert len(files) == 1 and json.loads(files[0].read_text())["computed_at"] == first["computed_at"]
+    assert len(files) == 1 and json.loads(files[0].read_text())["computed_at"] == first.computed_at
     again = recurring(searcher, MiningParams(level="sentence", threshold=0.8, min_docs=3))
-    assert again["computed_at"] == first["computed_at"]
+    assert again.computed_at == first.computed_at
     other = recurring(searcher, MiningParams(level="sentence", threshold=0.9, min_docs=3))
-    assert other["params"]["threshold"] == 0.9 and len(list((searcher.root / layout.DERIVED).glob("*.json"))) == 2
+    assert other.params.threshold == 0.9 and len(list((searcher.root / layout.DERIVED).glob("*.json"))) == 2
+
+
+def test_a_stored_result_reads_back_as_the_same_objects_and_json(mined):
+    searcher, result = mined
+    (path,) = (searcher.root / layout.DERIVED).glob("recurring-*.json")
+    stored = json.loads(path.read_text())
+    assert stored == result.to_dict() and list(stored) == list(result.to_dict())  # same keys, same order
+    assert list(stored["formulations"][0]) == ["id", "level", "centre", "core", "n_passages", "n_documents",
+                                               "n_variants", "first_seen", "last_seen", "per_year", "per_month",
+                                               "rise", "variants", "members"]
+    params = MiningParams(level="sentence", threshold=0.8, min_docs=3)
+    fresh = mine(searcher, params)
+    assert MiningResult.from_dict(fresh.to_dict()) == fresh
+    assert replace(fresh, computed_at=result.computed_at, seconds=result.seconds) == result
+
+
+def test_a_damaged_stored_result_is_mined_again(mined):
+    searcher, first = mined
+    (path,) = (searcher.root / layout.DERIVED).glob("recurring-*.json")
+    damaged = json.loads(path.read_text())
+    del damaged["formulations"][0]["members"]
+    path.write_text(json.dumps(damaged))
+    again = recurring(searcher, MiningParams(level="sentence", threshold=0.8, min_docs=3))
+    assert again.formulations[0].members == first.formulations[0].members
+    assert MiningResult.from_dict(json.loads(path.read_text())) == again  # and stored whole again
+
+
+def test_lexical_phrases_read_back_and_link_to_the_formulation(mined):
+    searcher, result = mined
+    phrases = lexical_phrases(searcher, PhraseParams(min_docs=3), result)
+    assert PhrasesResult.from_dict(json.loads(json.dumps(phrases.to_dict()))) == phrases
+    by_text = {p.phrase: p for p in phrases.phrases}
+    slogan = by_text["lifeblood of our glorious Union"]  # the variant's document too: "is still the lifeblood…"
+    assert slogan.n_documents == 4 and by_text["Self-reliance is the lifeblood of our glorious Union"].n_documents == 3
+    assert slogan.formulations == (result.formulations[0].id,)
+    assert slogan.first_seen.date == "2019-03-01" and slogan.first_seen.passage_id is None  # dated by document
+    assert list(slogan.to_dict()["first_seen"]) == ["date", "doc_id", "title"]
 
 
 def test_groups_cannot_drift_along_chains():
@@ -124,17 +168,17 @@ def test_core_wording_keeps_what_the_variants_share():
 
 def test_select_sorts_and_filters_by_dates():
     def f(fid, docs, first, last, rise):
-        return {"id": fid, "n_documents": docs, "n_passages": docs, "rise": rise, "variants": [{"text": fid}],
-                "first_seen": {"date": first}, "last_seen": {"date": last}}
-    result = {"formulations": [f("a", 9, "2019-01-01", "2024-05-01", 0.1), f("b", 5, "2022-03-01", "2024-12-01", 0.5),
-                               f("c", 7, "2019-06-01", "2020-12-31", -0.3)]}
-    assert [x["id"] for x in select(result, "docs")] == ["a", "c", "b"]
-    assert [x["id"] for x in select(result, "first")] == ["b", "c", "a"]
-    assert [x["id"] for x in select(result, "last")] == ["c", "a", "b"]
-    assert [x["id"] for x in select(result, "rising")] == ["b", "a", "c"]
-    assert [x["id"] for x in select(result, since="2022")] == ["b"]
-    assert [x["id"] for x in select(result, until="2021")] == ["c"]
-    assert [x["id"] for x in select(result, min_docs=6, text="c")] == ["c"]
+        return Formulation(fid, "sentence", Centre(fid, fid), fid, docs, docs, 1, Seen(first, "d", "t", "p"),
+                           Seen(last, "d", "t", "p"), {}, {}, rise, (Variant(fid, fid, docs, docs, 1.0, first, last),), ())
+    result = [f("a", 9, "2019-01-01", "2024-05-01", 0.1), f("b", 5, "2022-03-01", "2024-12-01", 0.5),
+              f("c", 7, "2019-06-01", "2020-12-31", -0.3)]
+    assert [x.id for x in select(result, "docs")] == ["a", "c", "b"]
+    assert [x.id for x in select(result, "first")] == ["b", "c", "a"]
+    assert [x.id for x in select(result, "last")] == ["c", "a", "b"]
+    assert [x.id for x in select(result, "rising")] == ["b", "a", "c"]
+    assert [x.id for x in select(result, since="2022")] == ["b"]
+    assert [x.id for x in select(result, until="2021")] == ["c"]
+    assert [x.id for x in select(result, min_docs=6, text="c")] == ["c"]
     with pytest.raises(RefrainError):
         select(result, "loudest")
 

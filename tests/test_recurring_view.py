@@ -1,11 +1,12 @@
-"""The Recurring view's data (index/recurring_view.py), its exports (index/export.py) and its URL state
-(index/viewstate.py), on formulations mined from the explorer's test corpus with the hashing encoder."""
+"""The Recurring view's data (explorer/logic/recurring_rows.py), its exports (index/export.py) and its URL state
+(explorer/logic/viewstate.py), on formulations mined from the explorer's test corpus with the hashing encoder."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -13,7 +14,9 @@ import explorer_corpus
 from explorer.logic import recurring_rows as rv
 from index.export import (MEMBER_FIELDS, formulation_fields, formulation_rows, member_rows, recurring_json,
                           rows_to_csv)
-from index.mining.recurring import MiningParams, recurring, select
+from index.mining.recurring import MiningParams, MiningResult, recurring
+from index.mining.select import select
+from index.mining.types import Centre, Formulation, PeriodTotals
 from index.search import Searcher
 from explorer.logic.viewstate import DEFAULT, ViewState, bound_day, from_params, to_params
 
@@ -26,21 +29,21 @@ def searcher(tmp_path_factory) -> Searcher:
 
 
 @pytest.fixture(scope="module")
-def result(searcher) -> dict:
+def result(searcher) -> MiningResult:
     return recurring(searcher, MiningParams("sentence"))
 
 
 @pytest.fixture(scope="module")
-def river(result) -> dict:
-    (f,) = result["formulations"]
+def river(result) -> Formulation:
+    (f,) = result.formulations
     return f
 
 
 def test_the_test_corpus_holds_one_sentence_formulation_in_four_documents(river):
-    assert river["centre"]["text"] == RIVER
-    assert (river["n_documents"], river["n_passages"], river["n_variants"]) == (4, 4, 3)
-    assert river["first_seen"]["date"] == "2021-03-04" and river["first_seen"]["title"] == "Iron bridge opens at Tarsk"
-    assert river["last_seen"]["date"] == "2023-04-22" and river["last_seen"]["title"] == "Founders day"
+    assert river.centre.text == RIVER
+    assert (river.n_documents, river.n_passages, river.n_variants) == (4, 4, 3)
+    assert river.first_seen.date == "2021-03-04" and river.first_seen.title == "Iron bridge opens at Tarsk"
+    assert river.last_seen.date == "2023-04-22" and river.last_seen.title == "Founders day"
 
 
 def test_mining_params_follow_the_state_and_its_filters():
@@ -53,22 +56,22 @@ def test_mining_params_follow_the_state_and_its_filters():
 
 
 def test_granularity_and_periods_cover_the_whole_mined_span(result):
-    totals = result["period_totals"]
-    assert totals["years"] == {"2021": 2, "2022": 3, "2023": 2}
+    totals = result.period_totals
+    assert totals.years == {"2021": 2, "2022": 3, "2023": 2}
     assert rv.auto_granularity(totals) == "month"  # three years: monthly trends say more
-    assert rv.auto_granularity({"years": {"2019": 8, "2024": 8}, "months": {"2019-01": 8, "2024-01": 8}}) == "year"
-    assert rv.auto_granularity({"years": {}, "months": {}}) == "year"
+    assert rv.auto_granularity(PeriodTotals({"2019": 8, "2024": 8}, {"2019-01": 8, "2024-01": 8}, 0)) == "year"
+    assert rv.auto_granularity(PeriodTotals({}, {}, 0)) == "year"
     assert rv.periods(totals, "year") == ["2021", "2022", "2023"]
     months = rv.periods(totals, "month")
     assert months[0] == "2021-03" and months[-1] == "2023-05" and len(months) == 27  # empty months included
 
 
 def test_table_rows_and_trends_are_read_from_the_formulation(result, river):
-    totals = result["period_totals"]
+    totals = result.period_totals
     (row,) = rv.table_rows([river], totals, "year")
     assert row["formulation"] == RIVER and (row["documents"], row["passages"], row["variants"]) == (4, 4, 3)
     assert (row["first_seen"], row["last_seen"], row["rise"]) == ("2021-03-04", "2023-04-22", -0.1)
-    assert row["trend"] == [1, 2, 1] and sum(row["trend"]) == river["n_documents"]
+    assert row["trend"] == [1, 2, 1] and sum(row["trend"]) == river.n_documents
     assert rv.trend(river, ["2021", "2022", "2023"], "year", share=True) == [0.5, 0.6667, 0.5]
     monthly = rv.trend(river, rv.periods(totals, "month"), "month")
     assert sum(monthly) == 3  # the year-only document has no month
@@ -76,40 +79,39 @@ def test_table_rows_and_trends_are_read_from_the_formulation(result, river):
 
 
 def test_chart_rows_count_documents_passages_and_the_periods_totals(result, river):
-    rows = rv.chart_rows(river, result["period_totals"], "year")
+    rows = rv.chart_rows(river, result.period_totals, "year")
     assert [(r["period"], r["documents"], r["passages"], r["total"]) for r in rows] == \
         [("2021", 1, 1, 2), ("2022", 2, 2, 3), ("2023", 1, 1, 2)]
     assert rows[1]["share"] == round(2 / 3, 4) and rows[0]["start"] == "2021-01-01"
-    by_month = rv.chart_rows(river, result["period_totals"], "month")
+    by_month = rv.chart_rows(river, result.period_totals, "month")
     assert by_month[0]["start"] == "2021-03-01" and sum(r["documents"] for r in by_month) == 3
 
 
 def test_every_figure_is_recomputable_from_the_members(river):
-    members = river["members"]
-    assert len(members) == river["n_passages"] and len({m["doc_id"] for m in members}) == river["n_documents"]
-    dated = [m["date"] for m in members]
+    members = river.members
+    assert len(members) == river.n_passages and len({m.doc_id for m in members}) == river.n_documents
+    dated = [m.date for m in members]
     assert dated == ["2021-03-04", "2022", "2022-12-31", "2023-04-22"]  # date order, as the cards show them
     for variant in rv.variant_rows(river):
-        holding = [m for m in members if rv.member_variant(river, m) == variant["wording"]]
-        assert len(holding) == variant["passages"] and len({m["doc_id"] for m in holding}) == variant["documents"]
+        holding = [m for m in members if river.variant_of(m) == variant["wording"]]
+        assert len(holding) == variant["passages"] and len({m.doc_id for m in holding}) == variant["documents"]
 
 
 def test_centre_passage_variants_and_shown_members(river):
     centre = rv.centre_passage(river)
-    assert centre == river["members"][0]["passage_id"] and river["members"][0]["text"] == RIVER
-    assert {rv.member_variant(river, m) for m in river["members"]} == {v["text"] for v in river["variants"]}
-    many = {**river, "members": river["members"] * 20}
+    assert centre == river.members[0].passage_id and river.members[0].text == RIVER
+    assert {river.variant_of(m) for m in river.members} == {v.text for v in river.variants}
+    many = replace(river, members=river.members * 20)
     assert len(rv.shown_members(many, show_all=False)) == rv.MEMBER_LIMIT
     assert len(rv.shown_members(many, show_all=True)) == 80
     assert rv.option_label(river) == f"4 documents · {RIVER}"
-    assert rv.option_label({**river, "centre": {"text": "x" * 300}}).endswith("…")
+    assert rv.option_label(replace(river, centre=Centre("x" * 300, "x"))).endswith("…")
 
 
 def test_describe_params():
-    assert rv.describe_params({"level": "phrase", "threshold": 0.75, "min_docs": 3}) == \
+    assert rv.describe_params(MiningParams("phrase", 0.75, 3)) == \
         "phrases, similarity ≥ 0.75 to the centre, in ≥ 3 documents"
-    text = rv.describe_params({"level": "sentence", "threshold": 0.8, "min_docs": 4, "date_from": "2022",
-                               "date_to": None, "meta": {"topic": ["Economy", "Politics"]}})
+    text = rv.describe_params(MiningParams("sentence", 0.8, 4, "2022", None, (("topic", ("Economy", "Politics")),)))
     assert text.endswith("documents dated 2022 to …, topic = Economy or Politics")
 
 
@@ -117,10 +119,10 @@ def test_describe_params():
 
 
 def test_formulation_csv_has_one_row_each_with_documents_per_year(result, river):
-    totals = result["period_totals"]
+    totals = result.period_totals
     text = rows_to_csv(formulation_rows([river], totals), formulation_fields(totals))
     (row,) = list(csv.DictReader(io.StringIO(text)))
-    assert row["id"] == river["id"] and row["centre"] == RIVER and row["documents"] == "4"
+    assert row["id"] == river.id and row["centre"] == RIVER and row["documents"] == "4"
     assert (row["first_seen"], row["last_seen"], row["rise"]) == ("2021-03-04", "2023-04-22", "-0.1")
     assert (row["docs_2021"], row["docs_2022"], row["docs_2023"]) == ("1", "2", "1")
     empty = rows_to_csv(formulation_rows([], totals), formulation_fields(totals))
@@ -129,12 +131,12 @@ def test_formulation_csv_has_one_row_each_with_documents_per_year(result, river)
 
 def test_member_csv_and_json_hold_every_member(result, river):
     rows = list(csv.DictReader(io.StringIO(rows_to_csv(member_rows([river]), MEMBER_FIELDS))))
-    assert [r["passage_id"] for r in rows] == [m["passage_id"] for m in river["members"]]
-    assert rows[0]["text"] == RIVER and rows[0]["variant"] == RIVER and rows[0]["formulation"] == river["id"]
+    assert [r["passage_id"] for r in rows] == [m.passage_id for m in river.members]
+    assert rows[0]["text"] == RIVER and rows[0]["variant"] == RIVER and rows[0]["formulation"] == river.id
     data = json.loads(recurring_json(result, [river], rv.selection("docs", "2021", None, "river")))
     assert data["params"]["level"] == "sentence" and data["stats"]["formulations"] == 1
     assert data["selection"] == {"sort": "docs", "since": "2021", "until": None, "contains": "river"}
-    assert data["formulations"][0]["members"] == river["members"]
+    assert data["formulations"][0]["members"] == [m.to_dict() for m in river.members]
 
 
 def test_csv_cells_that_look_like_formulas_are_defused():
@@ -179,7 +181,8 @@ def test_bound_days_for_the_date_pickers():
 
 
 def test_select_is_what_the_view_lists(result):
-    assert [f["id"] for f in select(result, "docs")] == [result["formulations"][0]["id"]]
-    assert select(result, "first", since="2021-03-05") == []
-    assert len(select(result, "last", until="2023-04-22")) == 1 and select(result, "last", until="2023-04-21") == []
-    assert select(result, "docs", text="MIGHTY") == [] and len(select(result, "docs", text="said the chairman")) == 1
+    formulations = result.formulations
+    assert [f.id for f in select(formulations, "docs")] == [formulations[0].id]
+    assert select(formulations, "first", since="2021-03-05") == []
+    assert len(select(formulations, "last", until="2023-04-22")) == 1 and select(formulations, "last", until="2023-04-21") == []
+    assert select(formulations, "docs", text="MIGHTY") == [] and len(select(formulations, "docs", text="said the chairman")) == 1

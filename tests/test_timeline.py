@@ -1,4 +1,4 @@
-"""Counting matches per period (index/timeline.py)."""
+"""Counting matches per period (explorer/logic/timeline.py)."""
 
 from __future__ import annotations
 
@@ -29,18 +29,18 @@ def test_counts_documents_not_passages_and_fills_empty_periods():
                  ("d5", "2024"), ("d6", None)]
     matches = [("d1", "2024-01-05"), ("d1", "2024-01-05"), ("d3", "2024-03-02"), ("d5", "2024"), ("d6", None)]
     timeline = count_by_period(matches, documents, "month")
-    rows = {p.period: (p.matched, p.passages, p.documents) for p in timeline.periods}
+    rows = {p.period: (p.count.documents, p.count.passages, p.total) for p in timeline.periods}
     assert rows == {"2024-01": (1, 2, 2), "2024-02": (0, 0, 0), "2024-03": (1, 1, 1), "2024-04": (0, 0, 1)}
     assert timeline.unplaced_matched == 2 and timeline.unplaced_documents == 2
     assert [p.period for p in timeline.nonempty()] == ["2024-01", "2024-03"]
-    assert timeline.periods[0].share == 0.5 and timeline.periods[1].share == 0.0
+    assert timeline.periods[0].count.share == 0.5 and timeline.periods[1].count.share == 0.0
     assert timeline.periods[0].start == "2024-01-01"
 
 
 def test_yearly_counts_place_year_only_dates():
     documents = [("d1", "2023-06-01"), ("d2", "2024"), ("d3", "2024-02-02")]
     timeline = count_by_period([("d2", "2024"), ("d3", "2024-02-02")], documents, "year")
-    assert [(p.period, p.matched, p.documents, p.share) for p in timeline.periods] == [("2023", 0, 1, 0.0), ("2024", 2, 2, 1.0)]
+    assert [(p.period, p.count.documents, p.total, p.count.share) for p in timeline.periods] == [("2023", 0, 1, 0.0), ("2024", 2, 2, 1.0)]
     assert timeline.periods[1].start == "2024-01-01" and timeline.matched == 2
 
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import difflib
 import html
-import re
 from dataclasses import dataclass
 
-from explorer.logic.highlight import escape_html, is_stop_word
+from explorer.logic.highlight import escape_html
+from index.words import TERM_OR_MARK, is_function_word
 
-TOKEN = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]")
 SAME, MOVED, CHANGED = "same", "moved", "changed"
 MOVED_MIN_WORDS = 3  # a reordered run must be at least this many words to count as shared wording
 
@@ -49,7 +48,7 @@ Token = tuple[int, int, str]
 
 
 def _tokens(text: str) -> list[Token]:
-    return [(m.start(), m.end(), m.group().casefold().replace("’", "'")) for m in TOKEN.finditer(text)]
+    return [(m.start(), m.end(), m.group().casefold().replace("’", "'")) for m in TERM_OR_MARK.finditer(text)]
 
 
 def _is_word(token: str) -> bool:
@@ -59,7 +58,7 @@ def _is_word(token: str) -> bool:
 def _trivial(tokens: list[Token]) -> bool:
     """A run made only of punctuation or one or two function words: shared by accident, not wording."""
     words = [t for _, _, t in tokens if _is_word(t)]
-    return len(tokens) <= 2 and all(is_stop_word(w) for w in words)
+    return len(tokens) <= 2 and all(is_function_word(w) for w in words)
 
 
 def _opcodes(a_tok: list[Token], b_tok: list[Token]) -> list[tuple[str, int, int, int, int]]:
@@ -84,7 +83,7 @@ def _mark_moved(tokens: list[Token], kinds: list[str], other: list[Token]) -> No
     for w in range(len(words) - n + 1):
         window = words[w:w + n]
         gram = tuple(tokens[i][2] for i in window)
-        if gram in grams and not all(is_stop_word(t) for t in gram) and all(kinds[i] != SAME for i in window):
+        if gram in grams and not all(is_function_word(t) for t in gram) and all(kinds[i] != SAME for i in window):
             for i in range(window[0], window[-1] + 1):
                 kinds[i] = MOVED
 

@@ -14,21 +14,10 @@ import html
 import re
 from typing import Iterable
 
-WORD = re.compile(r"\w+(?:['’]\w+)*")
+from index.words import TERM, is_function_word
+
 _JOINABLE_GAP = re.compile(r"[\s\-‐‑–—'’]*")  # spaces and hyphens inside a shared phrase are marked with it
 MAX_STOP_BRIDGE = 2  # at most this many shared function words between two marked words join them
-
-# Function words: shared everywhere, so marking them alone would hide the overlap that matters. ("will" and
-# "must" are left out on purpose: "the will of the people", "must be" are wording analysts look for.)
-STOP_WORDS = frozenset("""
-a about above after again against all also am an and any are as at be because been before being below
-between both but by can could did do does doing down during each few for from further had has have having
-he her here hers herself him himself his how i if in into is it its itself just me more most my myself no
-nor not now of off on once only or other our ours ourselves out over own same she should so some such than
-that the their theirs them themselves then there these they this those through to too under until up upon
-very was we were what when where which while who whom why with would you your yours yourself
-yourselves shall may might us let
-""".split())
 
 Span = tuple[int, int]
 
@@ -45,13 +34,9 @@ def word_key(word: str) -> str:
     return key
 
 
-def is_stop_word(word: str) -> bool:
-    return word.casefold() in STOP_WORDS
-
-
 def query_keys(query: str) -> set[str]:
     """Keys of every word in the query, function words included (they may bridge a shared phrase)."""
-    return {word_key(m.group()) for m in WORD.finditer(query or "")}
+    return {word_key(m.group()) for m in TERM.finditer(query or "")}
 
 
 def shared_spans(text: str, query: str) -> list[Span]:
@@ -59,8 +44,8 @@ def shared_spans(text: str, query: str) -> list[Span]:
     keys = query_keys(query)
     if not keys:
         return []
-    words = list(WORD.finditer(text))
-    marked = [not is_stop_word(m.group()) and word_key(m.group()) in keys for m in words]
+    words = list(TERM.finditer(text))
+    marked = [not is_function_word(m.group()) and word_key(m.group()) in keys for m in words]
     _bridge_function_words(words, marked, keys)
     return _runs(text, [(m.start(), m.end()) for m, on in zip(words, marked) if on])
 
@@ -71,7 +56,7 @@ def _bridge_function_words(words: list[re.Match], marked: list[bool], keys: set[
     for i, j in zip(on, on[1:]):
         between = range(i + 1, j)
         if 0 < len(between) <= MAX_STOP_BRIDGE and all(
-            is_stop_word(words[b].group()) and word_key(words[b].group()) in keys for b in between
+            is_function_word(words[b].group()) and word_key(words[b].group()) in keys for b in between
         ):
             for b in between:
                 marked[b] = True
@@ -93,7 +78,7 @@ def phrase_spans(text: str, phrase: str) -> list[Span]:
 
     Mirrors the FTS5 phrase search (case and punctuation aside), so exact-mode hits show where they matched.
     """
-    words = [m.group() for m in WORD.finditer(phrase or "")]
+    words = [m.group() for m in TERM.finditer(phrase or "")]
     if not words:
         return []
     pattern = r"(?<!\w)" + r"\W+".join(re.escape(w) for w in words) + r"(?!\w)"

@@ -1,7 +1,7 @@
 """What the explorer's Recurring view shows, as plain data: table rows with a trend, chart rows, member cards.
 
 The view (explorer/views/recurring.py) only draws what these functions return. Every figure comes from a
-mined result (index.recurring): counts, dates and shares are read from a formulation's own fields, which
+mined result (index.mining): counts, dates and shares are read from a formulation's own fields, which
 are computed from its listed members, so nothing shown here is invented or re-estimated.
 """
 
@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Iterable
 
 from index.export import seen_date
-from index.mining.recurring import MiningParams
+from index.mining.params import MiningParams
+from index.mining.types import Formulation, Member, PeriodTotals
 from index.textnorm import clip
 from explorer.logic.timeline import periods_between
 
@@ -25,43 +26,38 @@ def mining_params(state) -> MiningParams:
     return MiningParams(state.mine, state.threshold, state.min_docs, state.date_from, state.date_to, state.meta).check()
 
 
-def auto_granularity(period_totals: dict) -> str:
+def auto_granularity(period_totals: PeriodTotals) -> str:
     """'year' when the mined documents span at least YEARS_FOR_YEARLY_TREND years, else 'month'."""
-    years = sorted(period_totals.get("years") or {})
-    if not years or not period_totals.get("months"):
+    years = sorted(period_totals.years)
+    if not years or not period_totals.months:
         return "year"
     return "year" if int(years[-1]) - int(years[0]) + 1 >= YEARS_FOR_YEARLY_TREND else "month"
 
 
-def periods(period_totals: dict, by: str) -> list[str]:
+def periods(period_totals: PeriodTotals, by: str) -> list[str]:
     """Every year (or month) from the first to the last dated document mined, empty ones included."""
-    known = sorted(period_totals.get("years" if by == "year" else "months") or {})
+    known = sorted(period_totals.per(by))
     return periods_between(known[0], known[-1], by) if known else []
 
 
-def _counts(formulation: dict, by: str) -> dict:
-    return formulation["per_year"] if by == "year" else formulation["per_month"]
-
-
-def trend(formulation: dict, spans: list[str], by: str, share: bool = False) -> list[float]:
+def trend(formulation: Formulation, spans: list[str], by: str, share: bool = False) -> list[float]:
     """Documents (or share of the period's documents) using the formulation, per period; 0 where none."""
-    counts = _counts(formulation, by)
-    key = "share" if share else "documents"
-    return [counts.get(p, {}).get(key, 0) for p in spans]
+    counts = formulation.counts(by)
+    return [(counts[p].share if share else counts[p].documents) if p in counts else 0 for p in spans]
 
 
-def table_rows(formulations: Iterable[dict], period_totals: dict, by: str, share: bool = False) -> list[dict]:
+def table_rows(formulations: Iterable[Formulation], period_totals: PeriodTotals, by: str, share: bool = False) -> list[dict]:
     """One row per formulation for the table, its trend over every period of the mined corpus."""
     spans = periods(period_totals, by)
     return [
         {
-            "id": f["id"],
-            "formulation": f["centre"]["text"],
-            "documents": f["n_documents"],
-            "passages": f["n_passages"],
-            "variants": f["n_variants"],
-            "first_seen": seen_date(f["first_seen"]),
-            "last_seen": seen_date(f["last_seen"]),
+            "id": f.id,
+            "formulation": f.centre.text,
+            "documents": f.n_documents,
+            "passages": f.n_passages,
+            "variants": f.n_variants,
+            "first_seen": seen_date(f.first_seen),
+            "last_seen": seen_date(f.last_seen),
             "rise": rise(f),
             "trend": trend(f, spans, by, share),
         }
@@ -69,75 +65,70 @@ def table_rows(formulations: Iterable[dict], period_totals: dict, by: str, share
     ]
 
 
-def rise(formulation: dict) -> float:
+def rise(formulation: Formulation) -> float:
     """The rise to two decimals, rounded here once so the table and the detail show the same figure."""
-    return round(float(formulation["rise"]), 2)
+    return round(float(formulation.rise), 2)
 
 
-def chart_rows(formulation: dict, period_totals: dict, by: str) -> list[dict]:
+def chart_rows(formulation: Formulation, period_totals: PeriodTotals, by: str) -> list[dict]:
     """Per period of the mined corpus: documents and passages using the formulation, and the period's documents."""
-    counts = _counts(formulation, by)
-    totals = period_totals["years" if by == "year" else "months"]
+    counts = formulation.counts(by)
+    totals = period_totals.per(by)
     rows = []
     for period in periods(period_totals, by):
-        c = counts.get(period, {})
+        c = counts.get(period)
         rows.append({
             "period": period,
             "start": period + ("-01-01" if by == "year" else "-01"),
-            "documents": c.get("documents", 0),
-            "passages": c.get("passages", 0),
+            "documents": c.documents if c else 0,
+            "passages": c.passages if c else 0,
             "total": totals.get(period, 0),
-            "share": c.get("share", 0.0),
+            "share": c.share if c else 0.0,
         })
     return rows
 
 
-def uncharted_documents(formulation: dict, by: str) -> int:
+def uncharted_documents(formulation: Formulation, by: str) -> int:
     """Documents using the formulation whose date is not precise enough for the chart (undated, or year-only
     in a monthly chart): counted, never guessed into a period."""
     width = 4 if by == "year" else 7
-    placed = {m["doc_id"] for m in formulation["members"] if m["date"] and len(m["date"]) >= width}
-    return formulation["n_documents"] - len(placed)
+    placed = {m.doc_id for m in formulation.members if m.date and len(m.date) >= width}
+    return formulation.n_documents - len(placed)
 
 
-def variant_rows(formulation: dict) -> list[dict]:
+def variant_rows(formulation: Formulation) -> list[dict]:
     return [
-        {"wording": v["text"], "passages": v["passages"], "documents": v["documents"],
-         "first_seen": v["first_seen"] or "", "last_seen": v["last_seen"] or "", "similarity": v["similarity"]}
-        for v in formulation["variants"]
+        {"wording": v.text, "passages": v.passages, "documents": v.documents,
+         "first_seen": v.first_seen or "", "last_seen": v.last_seen or "", "similarity": v.similarity}
+        for v in formulation.variants
     ]
 
 
-def centre_passage(formulation: dict) -> str | None:
+def centre_passage(formulation: Formulation) -> str | None:
     """The first passage (by date) whose text is the centre's: what "Compare with centre" compares against."""
-    centre = formulation["centre"]["text_hash"]
-    return next((m["passage_id"] for m in formulation["members"] if m["text_hash"] == centre), None)
+    centre = formulation.centre.text_hash
+    return next((m.passage_id for m in formulation.members if m.text_hash == centre), None)
 
 
-def member_variant(formulation: dict, member: dict) -> str | None:
-    """The variant a member passage holds (at phrase level: the phrase inside the sentence)."""
-    return next((v["text"] for v in formulation["variants"] if v["text_hash"] == member["text_hash"]), None)
-
-
-def shown_members(formulation: dict, show_all: bool, limit: int = MEMBER_LIMIT) -> list[dict]:
+def shown_members(formulation: Formulation, show_all: bool, limit: int = MEMBER_LIMIT) -> list[Member]:
     """The members to draw as cards, in date order (as mined): the first `limit` unless show_all."""
-    members = formulation["members"]
+    members = formulation.members
     return list(members) if show_all else list(members[:limit])
 
 
-def option_label(formulation: dict, width: int = 110) -> str:
-    text = clip(formulation["centre"]["text"], width)
-    docs = formulation["n_documents"]
+def option_label(formulation: Formulation, width: int = 110) -> str:
+    text = clip(formulation.centre.text, width)
+    docs = formulation.n_documents
     return f"{docs} document{'s' if docs != 1 else ''} · {text}"
 
 
-def describe_params(params: dict) -> str:
+def describe_params(params: MiningParams) -> str:
     """'sentences, similarity ≥ 0.80 to the centre, in ≥ 3 documents' (+ the mined date range and metadata)."""
-    text = (f"{params['level']}s, similarity ≥ {params['threshold']:.2f} to the centre, "
-            f"in ≥ {params['min_docs']} documents")
-    if params.get("date_from") or params.get("date_to"):
-        text += f", documents dated {params.get('date_from') or '…'} to {params.get('date_to') or '…'}"
-    for name, values in sorted((params.get("meta") or {}).items()):
+    text = (f"{params.level}s, similarity ≥ {params.threshold:.2f} to the centre, "
+            f"in ≥ {params.min_docs} documents")
+    if params.date_from or params.date_to:
+        text += f", documents dated {params.date_from or '…'} to {params.date_to or '…'}"
+    for name, values in sorted(params.meta):
         text += f", {name} = {' or '.join(values)}"
     return text
 

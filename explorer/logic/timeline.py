@@ -12,19 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+from index.mining.types import PeriodCount
+
 GRANULARITIES = ("month", "year")
 
 
 @dataclass(frozen=True)
-class PeriodCount:
+class TimelinePeriod:
     period: str  # "2024" or "2024-03"
-    matched: int  # documents with at least one matching passage
-    passages: int  # matching passages
-    documents: int  # documents in the period (after filters)
-
-    @property
-    def share(self) -> float:
-        return self.matched / self.documents if self.documents else 0.0
+    count: PeriodCount  # documents with a matching passage, the matching passages, those documents' share
+    total: int  # documents in the period (after filters)
 
     @property
     def start(self) -> str:
@@ -35,16 +32,16 @@ class PeriodCount:
 @dataclass(frozen=True)
 class Timeline:
     by: str
-    periods: list[PeriodCount]
+    periods: list[TimelinePeriod]
     unplaced_matched: int  # matching documents without a date of the needed precision
     unplaced_documents: int
 
     @property
     def matched(self) -> int:
-        return sum(p.matched for p in self.periods) + self.unplaced_matched
+        return sum(p.count.documents for p in self.periods) + self.unplaced_matched
 
-    def nonempty(self) -> list[PeriodCount]:
-        return [p for p in self.periods if p.matched]
+    def nonempty(self) -> list[TimelinePeriod]:
+        return [p for p in self.periods if p.count.documents]
 
 
 def check_granularity(by: str) -> str:
@@ -106,7 +103,8 @@ def count_by_period(matches: Iterable[tuple[str, str | None]], documents: Iterab
     if not known:
         return Timeline(by, [], len(unplaced), unplaced_documents)
     span = periods_between(min(known), max(known), by)
-    rows = [PeriodCount(p, len(matched_docs.get(p, ())), passages.get(p, 0), docs_per_period.get(p, 0)) for p in span]
+    rows = [TimelinePeriod(p, PeriodCount.of(len(matched_docs.get(p, ())), passages.get(p, 0), docs_per_period.get(p, 0)),
+                           docs_per_period.get(p, 0)) for p in span]
     return Timeline(by, rows, len(unplaced), unplaced_documents)
 
 

@@ -2,8 +2,8 @@
 
 The sidebar's date and metadata filters choose the documents that are mined; the controls here choose the
 level, the similarity threshold and the minimum number of documents (the mining), then how the list is
-ranked and filtered. Every figure shown is read from the mined result (index.recurring), where it is
-computed from the member passages listed below it; index/recurring_view.py shapes it for drawing.
+ranked and filtered. Every figure shown is read from the mined result (index.mining), where it is
+computed from the member passages listed below it; explorer/logic/recurring_rows.py shapes it for drawing.
 """
 
 from __future__ import annotations
@@ -20,7 +20,10 @@ from index.errors import RefrainError
 from index.export import (MEMBER_FIELDS, file_name, formulation_fields, formulation_rows, member_rows, recurring_json,
                           rows_to_csv)
 from explorer.logic.highlight import escape_html, escape_markdown
-from index.mining.recurring import DEFAULT_THRESHOLDS, MINING_LEVELS, SORTS, is_mined, select
+from index.mining.params import DEFAULT_THRESHOLDS, MINING_LEVELS, SORTS, MiningParams
+from index.mining.recurring import is_mined
+from index.mining.select import select
+from index.mining.types import Formulation, MiningResult, PeriodTotals
 from index.search import Hit
 from explorer.logic.timeline import GRANULARITIES
 from explorer.logic.viewstate import MIN_DOCS_MAX, MIN_DOCS_MIN, THRESHOLD_MAX, THRESHOLD_MIN
@@ -42,32 +45,32 @@ def render(ctx: Context) -> None:
     result = _mine(ctx, params)
     if result is None:
         return
-    stats, totals = result["stats"], result["period_totals"]
-    if stats["documents"] == 0:
+    stats, totals = result.stats, result.period_totals
+    if stats.documents == 0:
         st.info("No document passes the sidebar's filters, so there is nothing to mine. Widen the dates or the "
                 "metadata filters.", icon=":material/filter_alt_off:")
         return
     try:
-        chosen = select(result, s.rsort, s.since, s.until, text=s.contains)
+        chosen = select(result.formulations, s.rsort, s.since, s.until, text=s.contains)
     except RefrainError as exc:
         st.error(escape_markdown(str(exc)), icon=":material/error:")
         return
     by = _granularity(totals)
     _list_header(result, chosen, s)
-    if not result["formulations"]:
+    if not result.formulations:
         st.info(f"No {params.level} recurs in {params.min_docs} or more documents at similarity "
                 f"{params.threshold:.2f}. Lower the threshold or the minimum number of documents, or widen the "
                 "filters.", icon=":material/search_off:")
         return
     if not chosen:
-        st.info(f"None of the {len(result['formulations'])} formulations matches “new since”, “not seen since” or "
+        st.info(f"None of the {len(result.formulations)} formulations matches “new since”, “not seen since” or "
                 "“contains”. Clear or change those filters.", icon=":material/search_off:")
         return
-    ids = [f["id"] for f in chosen]
+    ids = [f.id for f in chosen]
     if st.session_state.get(state.FORMULATION) not in ids:
         st.session_state[state.FORMULATION] = None
     _table(chosen, totals, by, s.norm, ids)
-    by_id = {f["id"]: f for f in chosen}
+    by_id = {f.id: f for f in chosen}
     st.selectbox("Formulation", ids, index=None, key=state.FORMULATION, persist_state="session",
                  format_func=lambda fid: rv.option_label(by_id[fid]), label_visibility="collapsed",
                  placeholder="Click a row in the table, or choose a formulation here, to see its variants, "
@@ -110,7 +113,7 @@ def _controls(ctx: Context) -> None:
                       placeholder="words in any variant", icon=":material/search:", width="stretch")
 
 
-def _mine(ctx: Context, params) -> dict | None:
+def _mine(ctx: Context, params: MiningParams) -> MiningResult | None:
     """The mined result: at once from memory, quickly from DIR/derived, else mined now with a progress bar."""
     found = resources.mined_in_memory(ctx.searcher, params)
     if found is not None:
@@ -139,7 +142,7 @@ def _mine(ctx: Context, params) -> dict | None:
     return result
 
 
-def _granularity(totals: dict) -> str:
+def _granularity(totals: PeriodTotals) -> str:
     """Per year or month, for the trends and the chart: the user's choice, else what suits the corpus's span."""
     ss = st.session_state
     auto = rv.auto_granularity(totals)
@@ -152,13 +155,13 @@ def _granularity(totals: dict) -> str:
 # ---------------------------------------------------------------- the list
 
 
-def _list_header(result: dict, chosen: list[dict], s) -> None:
-    stats, params = result["stats"], result["params"]
-    total = len(result["formulations"])
+def _list_header(result: MiningResult, chosen: list[Formulation], s) -> None:
+    stats, params = result.stats, result.params
+    total = len(result.formulations)
     shown = f" · {len(chosen):,} shown" if len(chosen) != total else ""
     with st.container(horizontal=True, vertical_alignment="center", key="rec-head"):
         st.html(f'<div class="rf-summary"><b>{total:,}</b> formulation{"s" if total != 1 else ""} in '
-                f'{stats["documents"]:,} documents{shown}<br><span class="rf-muted">'
+                f'{stats.documents:,} documents{shown}<br><span class="rf-muted">'
                 f'{escape_html(rv.describe_params(params))}</span></div>', width="stretch")
         st.segmented_control("Per", ["year", "month"], key=state.RBY, required=True, persist_state="session",
                              format_func=lambda v: f"Per {v}", label_visibility="collapsed",
@@ -169,10 +172,10 @@ def _list_header(result: dict, chosen: list[dict], s) -> None:
         _export_menu(result, chosen, s)
 
 
-def _export_menu(result: dict, chosen: list[dict], s) -> None:
-    totals = result["period_totals"]
+def _export_menu(result: MiningResult, chosen: list[Formulation], s) -> None:
+    totals = result.period_totals
     selection = rv.selection(s.rsort, s.since, s.until, s.contains)
-    level = result["params"]["level"]
+    level = result.params.level
     with st.popover("Export", icon=":material/download:", type="tertiary", key="rec-export", disabled=not chosen):
         st.caption(f"The {len(chosen)} formulations listed, in this order. CSV: one row each, with its documents per "
                    "year. JSON: everything, with every variant and member passage.")
@@ -185,7 +188,7 @@ def _export_menu(result: dict, chosen: list[dict], s) -> None:
                                key="rec-json", icon=":material/download:", on_click="ignore", disabled=not chosen)
 
 
-def _table(chosen: list[dict], totals: dict, by: str, share: bool, ids: list[str]) -> None:
+def _table(chosen: list[Formulation], totals: PeriodTotals, by: str, share: bool, ids: list[str]) -> None:
     frame = pd.DataFrame(rv.table_rows(chosen, totals, by, share))
     _sync_selection(ids, st.session_state.get(state.FORMULATION))
     spans = rv.periods(totals, by)
@@ -227,39 +230,39 @@ def _table_pick(ids: list[str]) -> None:
 # ---------------------------------------------------------------- one formulation
 
 
-def _detail(ctx: Context, result: dict, f: dict, by: str, share: bool) -> None:
-    level = f["level"]
+def _detail(ctx: Context, result: MiningResult, f: Formulation, by: str, share: bool) -> None:
+    level = f.level
     passage_level = "paragraph" if level == "paragraph" else "sentence"
     open_at = partial(state.open_passage, level=passage_level)
     with st.container(border=True, key="rec-detail", gap="small"):
-        core = f["core"] if f["core"] and f["core"] != f["centre"]["text"] else ""
-        st.html(f'<div class="rf-label">Formulation · {escape_html(level)} · {escape_html(f["id"])}</div>'
-                f'<div class="rf-centre">{escape_html(f["centre"]["text"])}</div>'
+        core = f.core if f.core and f.core != f.centre.text else ""
+        st.html(f'<div class="rf-label">Formulation · {escape_html(level)} · {escape_html(f.id)}</div>'
+                f'<div class="rf-centre">{escape_html(f.centre.text)}</div>'
                 + (f'<div class="rf-core"><span class="rf-muted">Shared wording:</span> {escape_html(core)}</div>'
                    if core else ""))
         rise = f"{rv.rise(f):+.2f}".replace("-", "−")
-        st.html(f'<div class="rf-metrics"><span><b>{f["n_documents"]:,}</b>documents</span>'
-                f'<span><b>{f["n_passages"]:,}</b>passages</span><span><b>{f["n_variants"]:,}</b>'
-                f'variant{"s" if f["n_variants"] != 1 else ""}</span>'
+        st.html(f'<div class="rf-metrics"><span><b>{f.n_documents:,}</b>documents</span>'
+                f'<span><b>{f.n_passages:,}</b>passages</span><span><b>{f.n_variants:,}</b>'
+                f'variant{"s" if f.n_variants != 1 else ""}</span>'
                 f'<span title="share of the latest year\'s documents using it, minus its share of earlier years">'
                 f'<b>{rise}</b>rise</span></div>')
         for column, (label, key, seen) in zip(st.columns(2, gap="medium"), (
-                ("First seen", "first", f["first_seen"]), ("Last seen", "last", f["last_seen"]))):
+                ("First seen", "first", f.first_seen), ("Last seen", "last", f.last_seen))):
             with column, st.container(horizontal=True, vertical_alignment="center", gap="small", wrap=False,
                                       key=f"rec-{key}-seen"):
                 if seen is None:
                     st.html(f'<div class="rf-seen"><span class="rf-label">{label}</span> undated</div>')
                     continue
                 st.html(f'<div class="rf-seen"><span class="rf-label">{label}</span> '
-                        f'<span class="rf-date">{escape_html(seen["date"])}</span> '
-                        f'<span class="rf-seen-title" title="{escape_html(seen["title"])}">'
-                        f'{escape_html(seen["title"])}</span></div>', width="stretch")
+                        f'<span class="rf-date">{escape_html(seen.date)}</span> '
+                        f'<span class="rf-seen-title" title="{escape_html(seen.title)}">'
+                        f'{escape_html(seen.title)}</span></div>', width="stretch")
                 st.button("Open", key=f"rec-{key}-open", icon=":material/article:", type="tertiary",
-                          on_click=open_at, args=(seen["doc_id"], seen["passage_id"]),
+                          on_click=open_at, args=(seen.doc_id, seen.passage_id),
                           help="Open this document with the passage chosen")
-        _chart(f, result["period_totals"], by, share)
+        _chart(f, result.period_totals, by, share)
 
-    st.html(f'<div class="rf-section">Variants <span class="rf-muted">({f["n_variants"]})</span></div>')
+    st.html(f'<div class="rf-section">Variants <span class="rf-muted">({f.n_variants})</span></div>')
     variants = rv.variant_rows(f)
     st.dataframe(
         pd.DataFrame(variants), key="rec-variants", hide_index=True,
@@ -275,7 +278,7 @@ def _detail(ctx: Context, result: dict, f: dict, by: str, share: bool) -> None:
     _members(ctx, f, open_at, passage_level)
 
 
-def _chart(f: dict, totals: dict, by: str, share: bool) -> None:
+def _chart(f: Formulation, totals: PeriodTotals, by: str, share: bool) -> None:
     rows = rv.chart_rows(f, totals, by)
     if not rows:
         st.caption("Its documents carry no dates, so there is nothing to chart.")
@@ -304,33 +307,33 @@ def _chart(f: dict, totals: dict, by: str, share: bool) -> None:
         st.caption(f"{undated} of its documents have no {by} and are not charted.")
 
 
-def _members(ctx: Context, f: dict, open_at, passage_level: str) -> None:
-    members = f["members"]
+def _members(ctx: Context, f: Formulation, open_at, passage_level: str) -> None:
+    members = f.members
     shown = rv.shown_members(f, bool(st.session_state.get(SHOW_ALL)))
     with st.container(horizontal=True, vertical_alignment="center", key="rec-members-head"):
         st.html(f'<div class="rf-section">Passages <span class="rf-muted">({len(members)} in '
-                f'{f["n_documents"]} documents, by date)</span></div>', width="stretch")
+                f'{f.n_documents} documents, by date)</span></div>', width="stretch")
         if len(members) > rv.MEMBER_LIMIT:
             st.toggle(f"Show all {len(members)}", key=SHOW_ALL)
         st.download_button("Passages CSV", lambda: rows_to_csv(member_rows([f]), MEMBER_FIELDS),
-                           file_name=file_name("recurring", f["id"], f["centre"]["text"][:50], ext="csv"),
+                           file_name=file_name("recurring", f.id, f.centre.text[:50], ext="csv"),
                            mime="text/csv", key="rec-members-csv", icon=":material/download:", on_click="ignore",
                            help="Every passage of this formulation: id, document, title, date, similarity, variant, text")
     if len(shown) < len(members):
         st.caption(f"The first {len(shown)} of {len(members)} are shown; the CSV holds them all.")
     centre = rv.centre_passage(f)
     try:
-        found = {h.passage_id: h for h in ctx.searcher.passages([m["passage_id"] for m in shown])}
+        found = {h.passage_id: h for h in ctx.searcher.passages([m.passage_id for m in shown])}
     except RefrainError:
         found = {}
-    phrase_level = f["level"] == "phrase"
+    phrase_level = f.level == "phrase"
     for m in shown:
-        hit = found.get(m["passage_id"])
-        hit = (replace(hit, score=m["similarity"]) if hit is not None else
-               Hit(m["passage_id"], m["doc_id"], m["title"], m["date"], {}, passage_level, 0, m["similarity"], m["text"], 0, 0))
-        variant = rv.member_variant(f, m)
-        is_centre = m["passage_id"] == centre
-        cards.hit_card(ctx, hit, "rec", query=None if phrase_level else f["centre"]["text"],
+        hit = found.get(m.passage_id)
+        hit = (replace(hit, score=m.similarity) if hit is not None else
+               Hit(m.passage_id, m.doc_id, m.title, m.date, {}, passage_level, 0, m.similarity, m.text, 0, 0))
+        variant = f.variant_of(m)
+        is_centre = m.passage_id == centre
+        cards.hit_card(ctx, hit, "rec", query=None if phrase_level else f.centre.text,
                        phrase=variant if phrase_level else None, reference=centre,
                        actions=("open", "context") if is_centre else ("open", "compare", "context"),
                        labels={"compare": "Compare with centre",

@@ -81,7 +81,7 @@ def render(ctx: Context) -> None:
         st.session_state[state.PERIOD] = None
     with st.container(horizontal=True, vertical_alignment="center"):
         st.selectbox("Period", list(counts), index=None, key=state.PERIOD, persist_state="session", placeholder="Click a bar, or choose a period",
-                     format_func=lambda p: f"{p} · {counts[p].matched} of {counts[p].documents} documents",
+                     format_func=lambda p: f"{p} · {counts[p].count.documents} of {counts[p].total} documents",
                      label_visibility="collapsed", width=360)
         period = st.session_state.get(state.PERIOD)
         if period:
@@ -99,8 +99,8 @@ def render(ctx: Context) -> None:
 
 def _chart(timeline, norm: bool, period: str | None) -> str | None:
     frame = pd.DataFrame([{
-        "period": p.period, "start": pd.Timestamp(p.start), "matched": p.matched, "documents": p.documents,
-        "share": p.share, "passages": p.passages,
+        "period": p.period, "start": pd.Timestamp(p.start), "matched": p.count.documents, "documents": p.total,
+        "share": p.count.share, "passages": p.count.passages,
     } for p in timeline.periods])
     unit = "yearmonth" if timeline.by == "month" else "year"
     value = "share" if norm else "matched"

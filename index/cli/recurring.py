@@ -5,18 +5,23 @@ from __future__ import annotations
 import json
 import sys
 import textwrap
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from index.cli.args import meta_pairs
 from index.errors import RefrainError
 from index.export import (MEMBER_FIELDS, PHRASE_FIELDS, formulation_fields, formulation_rows, member_rows, phrase_rows,
                      recurring_json, rows_to_csv, seen_date)
 
+if TYPE_CHECKING:
+    from index.mining.types import Formulation, MiningResult
+
 PHRASE_SORTS = ("docs", "first", "last")
 
 
 def register(sub) -> None:
-    from index.mining.recurring import DEFAULT_MIN_DOCS, DEFAULT_THRESHOLDS, MINING_LEVELS, SORTS
+    from index.mining.params import DEFAULT_MIN_DOCS, DEFAULT_THRESHOLDS, MINING_LEVELS, SORTS
 
     r = sub.add_parser(
         "recurring", help="formulations that recur across documents, with variants and dates",
@@ -78,7 +83,8 @@ def _progress_bar(enabled: bool):
 
 
 def cmd_recurring(args) -> int:
-    from index.mining.recurring import MiningParams, recurring, select
+    from index.mining.recurring import MiningParams, recurring
+    from index.mining.select import select
     from index.search import Searcher
 
     if args.limit < 1:
@@ -90,13 +96,13 @@ def cmd_recurring(args) -> int:
         result = recurring(searcher, params, update, use_cache=not args.no_cache)
     finally:
         close()
-    chosen = select(result, args.sort, args.since, args.until, text=args.contains)
+    chosen = select(result.formulations, args.sort, args.since, args.until, text=args.contains)
     if args.json:
         print(recurring_json(result, chosen))
     elif args.members and args.csv:
         _write_csv(args.csv, member_rows(chosen), MEMBER_FIELDS)
     elif args.csv:
-        _write_csv(args.csv, formulation_rows(chosen, result["period_totals"]), formulation_fields(result["period_totals"]))
+        _write_csv(args.csv, formulation_rows(chosen, result.period_totals), formulation_fields(result.period_totals))
     else:
         _print_formulations(chosen[: args.limit], len(chosen), result, args.index)
     return 0
@@ -115,26 +121,27 @@ def _write_csv(target: str, rows: list[dict], fields) -> None:
     print(f"wrote {len(rows)} rows to {target}", file=sys.stderr)
 
 
-def _print_formulations(shown: list[dict], total: int, result: dict, root: str) -> None:
-    p = result["params"]
-    stats = result["stats"]
-    print(f"Recurring formulations in {root}: {p['level']} level, threshold {p['threshold']}, at least {p['min_docs']} documents")
-    print(f"  {stats['formulations']:,} found among {stats['distinct_texts']:,} distinct texts of {stats['documents']:,} documents; "
+def _print_formulations(shown: list[Formulation], total: int, result: MiningResult, root: str) -> None:
+    p = result.params
+    stats = result.stats
+    print(f"Recurring formulations in {root}: {p.level} level, threshold {p.threshold}, at least {p.min_docs} documents")
+    print(f"  {stats.formulations:,} found among {stats.distinct_texts:,} distinct texts of {stats.documents:,} documents; "
           f"{total:,} match, showing {len(shown):,}")
     if not shown:
         return
     print(f"\n  {'#':>3} {'docs':>5} {'pass':>5} {'var':>4}  {'first seen':<10}  {'last seen':<10}  {'rise':>6}  formulation")
     for i, f in enumerate(shown, start=1):
-        print(f"  {i:>3} {f['n_documents']:>5} {f['n_passages']:>5} {f['n_variants']:>4}  {seen_date(f['first_seen']):<10}  "
-              f"{seen_date(f['last_seen']):<10}  {f['rise']:>+6.2f}  {f['id']}")
-        print(f"{'':>8}{textwrap.shorten(f['centre']['text'], 110, placeholder=' …')}")
-        if f["n_variants"] > 1 and f["core"] and f["core"] != f["centre"]["text"]:
-            print(f"{'':>8}core wording: {textwrap.shorten(f['core'], 96, placeholder=' …')}")
+        print(f"  {i:>3} {f.n_documents:>5} {f.n_passages:>5} {f.n_variants:>4}  {seen_date(f.first_seen):<10}  "
+              f"{seen_date(f.last_seen):<10}  {f.rise:>+6.2f}  {f.id}")
+        print(f"{'':>8}{textwrap.shorten(f.centre.text, 110, placeholder=' …')}")
+        if f.n_variants > 1 and f.core and f.core != f.centre.text:
+            print(f"{'':>8}core wording: {textwrap.shorten(f.core, 96, placeholder=' …')}")
     print(f"\n  Details, variants and member passages: python -m index recurring {root} --json (or --csv FILE)")
 
 
 def cmd_phrases(args) -> int:
-    from index.mining.phrases import PhraseParams, lexical_phrases
+    from index.mining.params import PhraseParams
+    from index.mining.phrases import lexical_phrases
     from index.mining.recurring import MiningParams, recurring
     from index.search import Searcher
 
@@ -144,17 +151,17 @@ def cmd_phrases(args) -> int:
     meta = meta_pairs(args.meta)
     formulations = recurring(searcher, MiningParams("sentence", None, args.min_docs, args.date_from, args.date_to, meta))
     result = lexical_phrases(searcher, PhraseParams(args.min_docs, args.date_from, args.date_to, meta), formulations)
-    phrases = result["phrases"]
+    phrases = list(result.phrases)
     if args.contains:
         needle = args.contains.lower()
-        phrases = [p for p in phrases if needle in p["phrase"].lower()]
+        phrases = [p for p in phrases if needle in p.phrase.lower()]
     if args.sort == "first":
-        phrases.sort(key=lambda p: (p["first_seen"] is None, (p["first_seen"] or {}).get("date") or "", -p["n_documents"]), reverse=False)
+        phrases.sort(key=lambda p: (p.first_seen is None, seen_date(p.first_seen), -p.n_documents), reverse=False)
         phrases.reverse()
     elif args.sort == "last":
-        phrases.sort(key=lambda p: ((p["last_seen"] or {}).get("date") or "9999", -p["n_documents"]))
+        phrases.sort(key=lambda p: (seen_date(p.last_seen) or "9999", -p.n_documents))
     if args.json:
-        print(json.dumps({**result, "phrases": phrases}, ensure_ascii=False, indent=1))
+        print(json.dumps(replace(result, phrases=tuple(phrases)).to_dict(), ensure_ascii=False, indent=1))
         return 0
     if args.csv:
         _write_csv(args.csv, phrase_rows(phrases), PHRASE_FIELDS)
@@ -162,6 +169,6 @@ def cmd_phrases(args) -> int:
     print(f"Recurring phrases in {args.index} (at least {args.min_docs} documents): {len(phrases):,}, showing {min(len(phrases), args.limit):,}")
     print(f"\n  {'docs':>5} {'pass':>5}  {'first seen':<10}  {'last seen':<10}  phrase  [formulations]")
     for p in phrases[: args.limit]:
-        links = f"  [{', '.join(p['formulations'][:3])}{'…' if len(p['formulations']) > 3 else ''}]" if p["formulations"] else ""
-        print(f"  {p['n_documents']:>5} {p['n_passages']:>5}  {seen_date(p['first_seen']):<10}  {seen_date(p['last_seen']):<10}  {p['phrase']}{links}")
+        links = f"  [{', '.join(p.formulations[:3])}{'…' if len(p.formulations) > 3 else ''}]" if p.formulations else ""
+        print(f"  {p.n_documents:>5} {p.n_passages:>5}  {seen_date(p.first_seen):<10}  {seen_date(p.last_seen):<10}  {p.phrase}{links}")
     return 0

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from index.errors import RefrainError
+from index.words import WORD, WORD_OR_MARK
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -56,9 +56,6 @@ def l2_normalise(vectors: np.ndarray) -> np.ndarray:
     return vectors / norms
 
 
-_WORD = re.compile(r"\w+|[^\w\s]", re.UNICODE)
-
-
 class HashingEncoder(Encoder):
     """Bag of hashed word unigrams and bigrams: lexical similarity, deterministic, instant.
 
@@ -71,12 +68,12 @@ class HashingEncoder(Encoder):
         self.name = f"{HASHING_PREFIX}-{dim}"
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
-        return [m.span() for m in _WORD.finditer(text)]
+        return [m.span() for m in WORD_OR_MARK.finditer(text)]
 
     def encode(self, texts: list[str], batch_size: int = DEFAULT_BATCH_SIZE) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
-            words = [w.lower() for w in re.findall(r"\w+", text)]
+            words = [w.lower() for w in WORD.findall(text)]
             for feature in words + [f"{a} {b}" for a, b in zip(words, words[1:])]:
                 bucket, sign = _bucket(feature, self.dim)
                 out[row, bucket] += sign

@@ -16,7 +16,6 @@ from functools import lru_cache
 from typing import Callable, Sequence
 
 import pysbd
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from index.errors import RefrainError
 from index.ingest import korean
@@ -29,32 +28,6 @@ LANGUAGES = {
     "pl": "Polish", "ru": "Russian", "sk": "Slovak", "ur": "Urdu", "zh": "Chinese",
 }
 DEFAULT_LANGUAGE = "en"  # indexes built before languages were recorded are English
-
-# scikit-learn's English stop words, less the content words that list also holds ("first", "fire", "system"...):
-# "state-first" and "people-first" must keep their "first".
-ENGLISH_STOP_WORDS_KEPT = ENGLISH_STOP_WORDS - {
-    "first", "second", "third", "fifteen", "fifty", "forty", "sixty", "twenty", "fire", "bill", "system", "interest",
-    "computer", "found", "full", "move", "part", "side", "thick", "thin", "top", "bottom", "back", "front", "call",
-    "cry", "describe", "detail", "fill", "find", "give", "go", "keep", "made", "mill", "name", "put", "see",
-    "serious", "show", "take", "amount", "sincere", "last", "next", "former", "latter", "un", "de", "co",
-}
-# Korean: words written apart that carry no content (conjunctions, determiners, pronouns with their usual
-# particle, bound nouns, auxiliary verbs; South and North Korean spellings: 되었다 / 되였다), and the particles
-# themselves, which a morphological tokenizer separates from their noun ('인민대중제일주의를' -> '...주의' + '를').
-# 우리 ('our') is a stop word as "our" is in English: '우리 국가제일주의' and '국가제일주의' are one phrase.
-KOREAN_STOP_WORDS = frozenset("""
-그리고 그러나 하지만 그런데 그러므로 따라서 또한 또 및 등 등의 등을 또는 혹은 즉 곧 및
-이 그 저 이런 그런 저런 이러한 그러한 이와 같은 같이 모든 각 각각 여러 어느 무슨
-것 것은 것이 것을 것이다 것으로 수 수가 수도 때 때문 때문에 데 바 등이 중 가운데
-우리 우리의 우리는 우리가 우리를 우리에게 그는 그가 그의 그들 그들의 이것 그것 이것은 그것은
-더 가장 매우 아주 더욱 특히 다시 이미 바로 함께 모두 다
-위한 위해 위하여 위해서 대한 대해 대하여 통해 통하여 따라 따른 관한 관하여 의한 의하여
-있다 있는 있으며 있고 있을 있었다 없다 없는 하는 한다 하고 하여 하였다 했다 한 할 합니다
-된 되는 되어 되여 되었다 되였다 된다 이다 이며 이고 입니다 아니라 아닌
-은 는 이 가 을 를 의 에 에서 에게 에게서 께 께서 로 으로 로서 으로서 로써 으로써 와 과 도 만 까지 부터
-보다 처럼 마다 이나 나 이든 든 이라고 라고 고 이라는 라는 이란 란 며 한테 더러 조차 마저 뿐
-""".split())
-_STOP_WORDS = {"en": frozenset(ENGLISH_STOP_WORDS_KEPT), "ko": KOREAN_STOP_WORDS}
 
 SAMPLE_DOCUMENTS = 200  # detection reads this many documents, spread over the corpus...
 SAMPLE_CHARS = 2000  # ...this much of each
@@ -139,11 +112,6 @@ def sentence_segmenter(code: str) -> tuple[Segment, str]:
         return korean.sentences, korean.VERSION
     version = f"pysbd-{pysbd.__version__}" + ("" if code == "en" else f"-{code}")
     return pysbd.Segmenter(language=code, clean=False).segment, version
-
-
-def stop_words(code: str) -> frozenset[str]:
-    """Words that carry no content in the language (lowercase); empty where Refrain has no list."""
-    return _STOP_WORDS.get(code, frozenset())
 
 
 def language_of(manifest: dict) -> str:

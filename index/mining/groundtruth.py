@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.ingest.segment import SentenceSplitter
+from index.mining.types import Formulation
 from index.textnorm import normalise
 
 PURITY = 0.5
@@ -38,8 +39,8 @@ class Cluster:
 class Score:
     precision: float
     recall: float
-    matched: dict[str, dict] = field(default_factory=dict)  # cluster id -> mined formulation
-    false_positives: list[dict] = field(default_factory=list)
+    matched: dict[str, Formulation] = field(default_factory=dict)  # cluster id -> mined formulation
+    false_positives: list[Formulation] = field(default_factory=list)
     missed: list[str] = field(default_factory=list)
 
 
@@ -68,13 +69,13 @@ def _cluster(cid: str, texts: list[str], f: dict) -> Cluster:
     return Cluster(cid, {normalise(t) for t in texts}, set(f["documents"]), f["first_seen"], f["last_seen"])
 
 
-def score(formulations: list[dict], clusters: list[Cluster], doc_names: dict[str, str], contains: bool = False) -> Score:
+def score(formulations: list[Formulation] | tuple[Formulation, ...], clusters: list[Cluster], doc_names: dict[str, str], contains: bool = False) -> Score:
     """doc_names maps doc_id to the file name the ground truth uses; contains: the paragraph-level rule."""
     candidates = []
     for f in formulations:
         counts = {c.id: 0 for c in clusters}
-        for m in f["members"]:
-            text = normalise(m["text"])
+        for m in f.members:
+            text = normalise(m.text)
             for c in clusters:
                 if text in c.texts or (contains and any(t in text for t in c.texts)):
                     counts[c.id] += 1
@@ -82,11 +83,11 @@ def score(formulations: list[dict], clusters: list[Cluster], doc_names: dict[str
         for c in clusters:
             if best is None or counts[c.id] > counts[best]:
                 best = c.id
-        share = counts[best] / len(f["members"]) if best else 0.0
+        share = counts[best] / len(f.members) if best else 0.0
         candidates.append((counts.get(best, 0), share, best, f))
     result = Score(0.0, 0.0)
     taken: set[str] = set()
-    for n, share, cid, f in sorted(candidates, key=lambda c: (-c[0], c[3]["id"])):
+    for n, share, cid, f in sorted(candidates, key=lambda c: (-c[0], c[3].id)):
         if cid and share >= PURITY and cid not in taken:
             taken.add(cid)
             result.matched[cid] = f
@@ -95,7 +96,7 @@ def score(formulations: list[dict], clusters: list[Cluster], doc_names: dict[str
     recovered = 0
     for c in clusters:
         f = result.matched.get(c.id)
-        docs = {doc_names.get(m["doc_id"], m["doc_id"]) for m in f["members"]} if f else set()
+        docs = {doc_names.get(m.doc_id, m.doc_id) for m in f.members} if f else set()
         if f and len(docs & c.documents) >= COVERAGE * len(c.documents):
             recovered += 1
         else:

@@ -16,7 +16,7 @@ from index.store import ann  # also sets FAISS's BLAS threshold for batched quer
 
 BATCH = 4096
 EXACT_LIMIT = 60_000
-IVF_NPROBE = 12
+SELF_JOIN_NPROBE = 12  # lists probed per query of the self-join (the search index has its own, ann.SEARCH_NPROBE)
 
 
 def similar_pairs(vectors: np.ndarray, threshold: float, progress: Callable[[float], None] | None = None,
@@ -51,5 +51,5 @@ def similar_pairs(vectors: np.ndarray, threshold: float, progress: Callable[[flo
 
 def _ivf_spec(n: int) -> dict:
     """IVF for the self-join: trained longer and on more points than a search index (every pair counts)."""
-    return {"kind": "ivf", "nlist": int(4 * math.sqrt(n)), "nprobe": IVF_NPROBE,
+    return {"kind": "ivf", "nlist": int(4 * math.sqrt(n)), "nprobe": SELF_JOIN_NPROBE,
             "train_points_per_list": 50, "train_iterations": 25}

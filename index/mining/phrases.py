@@ -6,27 +6,32 @@ they come from, so an 11-word slogan is reported once, whole.
 Counting is apriori-style: an (n+1)-gram is only counted when both of its n-word halves were frequent,
 so memory follows the number of recurring phrases, not the size of the corpus. A phrase contained in a
 longer phrase found in exactly the same documents is folded into it; phrases that start or end with a
-stop word (scikit-learn's English list, less content words) or a single letter are dropped; boilerplate and datelines never reach passages.
+stop word (index/words.py: mining_stop_words) or a single letter are dropped; boilerplate and datelines never
+reach passages. lexical_phrases() reports them as PhraseRow (types.py).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from index.ingest.language import stop_words
-from index.search import Filters, Searcher
+from index.errors import RefrainError
+from index.mining.params import DEFAULT_MIN_DOCS, PhraseParams
+from index.mining.types import IndexInfo, MiningResult, PhraseRow, PhrasesResult, Seen
+from index.words import WORD, mining_stop_words
 
-STOP_WORDS = stop_words("en")  # the per-language lists live in index.ingest.language
+if TYPE_CHECKING:
+    from index.search import Filters, Searcher
+
 MIN_N, MAX_N = 3, 8
-DEFAULT_MIN_DOCS = 3
-_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 @dataclass
 class Phrase:
+    """A recurring n-gram while it is being found and folded (PhraseRow is what is reported)."""
+
     words: tuple[str, ...]
     text: str  # surface form of the first occurrence, e.g. "people-first principle"
     documents: int
@@ -52,8 +57,8 @@ def sentence_table(searcher: Searcher, filters: Filters | None = None) -> Senten
     if filters is not None and not filters.empty:
         mask = searcher.document_mask(filters)
     rows, ids, texts, ords = [], [], [], []
-    doc_rows = searcher.levels["sentence"].doc_rows
-    for row, pid, text in searcher.db.query("SELECT row, passage_id, text FROM passages WHERE level = 'sentence' ORDER BY row"):
+    doc_rows = searcher.doc_rows("sentence")
+    for row, pid, _hash, text in searcher.level_passages("sentence", with_text=True):
         ord_ = int(doc_rows[row])
         if mask is not None and not mask[ord_]:
             continue
@@ -66,12 +71,13 @@ def sentence_table(searcher: Searcher, filters: Filters | None = None) -> Senten
 
 def _is_edge_ok(words: tuple[str, ...]) -> bool:
     first, last = words[0], words[-1]
-    return not (first in STOP_WORDS or last in STOP_WORDS or first.isdigit() or last.isdigit() or len(first) < 2 or len(last) < 2)
+    stop = mining_stop_words()
+    return not (first in stop or last in stop or first.isdigit() or last.isdigit() or len(first) < 2 or len(last) < 2)
 
 
 def find_phrases(table: SentenceTable, min_docs: int = DEFAULT_MIN_DOCS, min_n: int = MIN_N, max_n: int = MAX_N) -> list[Phrase]:
     """Recurring phrases with their occurrences, most documents first."""
-    tokenised = [[(m.group().lower(), m.start(), m.end()) for m in _WORD.finditer(t)] for t in table.texts]
+    tokenised = [[(m.group().lower(), m.start(), m.end()) for m in WORD.finditer(t)] for t in table.texts]
     words = [tuple(w for w, _, _ in toks) for toks in tokenised]
     frequent: dict[int, dict[tuple, int]] = {}
     previous: dict[tuple, int] | None = None
@@ -168,32 +174,18 @@ def _holds(seq: tuple, phrase: tuple) -> bool:
     return any(seq[i:i + n] == phrase for i in range(len(seq) - n + 1))
 
 
-@dataclass(frozen=True)
-class PhraseParams:
-    min_docs: int = DEFAULT_MIN_DOCS
-    date_from: str | None = None
-    date_to: str | None = None
-    meta: tuple[tuple[str, tuple[str, ...]], ...] = ()
-
-    @property
-    def filters(self) -> Filters:
-        return Filters.make(self.date_from, self.date_to, (), {k: list(v) for k, v in self.meta})
-
-
-def lexical_phrases(searcher: Searcher, params: PhraseParams, formulations: dict | None = None) -> dict:
+def lexical_phrases(searcher: Searcher, params: PhraseParams, formulations: MiningResult | None = None) -> PhrasesResult:
     """Recurring phrases with documents, first and last seen, counts per year, and the sentence-level
     formulations whose member passages contain them (`formulations`: a recurring() result)."""
-    from index.errors import RefrainError
-
     if params.min_docs < 2:
         raise RefrainError(f"min-docs must be at least 2, got {params.min_docs}")
     table = sentence_table(searcher, params.filters)
     found = find_phrases(table, min_docs=params.min_docs)
     docs = searcher.documents_by_ord()
     formulation_of: dict[str, list[str]] = {}
-    for f in (formulations or {}).get("formulations", []):
-        for m in f["members"]:
-            formulation_of.setdefault(m["passage_id"], []).append(f["id"])
+    for f in formulations.formulations if formulations is not None else ():
+        for m in f.members:
+            formulation_of.setdefault(m.passage_id, []).append(f.id)
     out = []
     for phrase in found:
         ords = sorted({int(table.doc_ords[i]) for i in phrase.passages})
@@ -203,21 +195,8 @@ def lexical_phrases(searcher: Searcher, params: PhraseParams, formulations: dict
             if docs[o]["date"]:
                 per_year[docs[o]["date"][:4]] = per_year.get(docs[o]["date"][:4], 0) + 1
         linked = sorted({fid for i in phrase.passages for fid in formulation_of.get(table.passage_ids[i], [])})
-        out.append({
-            "phrase": phrase.text, "words": phrase.key, "n_words": len(phrase.words), "n_documents": phrase.documents,
-            "n_passages": len(phrase.passages),
-            "first_seen": _seen(docs, dated[0][1]) if dated else None,
-            "last_seen": _seen(docs, dated[-1][1]) if dated else None,
-            "per_year": dict(sorted(per_year.items())),
-            "formulations": linked,
-            "passage_ids": [table.passage_ids[i] for i in phrase.passages],
-        })
-    return {"kind": "phrases", "params": {"min_docs": params.min_docs, "date_from": params.date_from, "date_to": params.date_to,
-                                          "meta": {k: list(v) for k, v in params.meta}},
-            "index": {"content_hash": searcher.manifest["content_hash"], "generation": searcher.generation},
-            "phrases": out}
-
-
-def _seen(docs: dict, ord_: int) -> dict:
-    doc = docs[ord_]
-    return {"date": doc["date"], "doc_id": doc["doc_id"], "title": doc["title"]}
+        out.append(PhraseRow(
+            phrase.text, phrase.key, len(phrase.words), phrase.documents, len(phrase.passages),
+            Seen.of(docs[dated[0][1]]) if dated else None, Seen.of(docs[dated[-1][1]]) if dated else None,
+            dict(sorted(per_year.items())), tuple(linked), tuple(table.passage_ids[i] for i in phrase.passages)))
+    return PhrasesResult(params, IndexInfo(searcher.manifest["content_hash"], searcher.generation), tuple(out))

@@ -26,7 +26,7 @@ faiss.cvar.distance_compute_blas_threshold = BLAS_THRESHOLD
 INDEX_KINDS = ("auto", "flat", "ivf", "ivf-sq8", "hnsw")  # "auto": exact below APPROX_THRESHOLD
 APPROX_THRESHOLD = 65_536
 APPROX_KIND = "ivf-sq8"
-IVF_NPROBE = 64
+SEARCH_NPROBE = 64  # lists probed per search query (the mining self-join has its own, pairs.SELF_JOIN_NPROBE)
 RERANK = 4  # an ivf-sq8 search re-scores RERANK * k candidates with the stored float32 vectors
 # k-means of the coarse quantizer on 32 points per list, 10 iterations: 1M vectors train and add in ~1 minute
 TRAIN_POINTS_PER_LIST = 32
@@ -41,7 +41,7 @@ def choose_spec(n_vectors: int, kind: str = "auto") -> dict:
         return {"kind": "flat"}
     if kind in ("ivf", "ivf-sq8"):
         nlist = max(1, min(int(4 * math.sqrt(max(n_vectors, 1))), n_vectors // 39 or 1))
-        spec = {"kind": kind, "nlist": nlist, "nprobe": min(IVF_NPROBE, nlist)}
+        spec = {"kind": kind, "nlist": nlist, "nprobe": min(SEARCH_NPROBE, nlist)}
         if kind == "ivf-sq8":
             spec["rerank"] = RERANK
         return spec

@@ -1,0 +1,194 @@
+"""What grouping works on: the distinct texts (nodes) of the mined documents, their occurrences in passages, and
+the documents' dates.
+
+Sentences and paragraphs: identical texts collapse into one node, with all their passages. Phrases: each recurring
+word phrase (phrases.py) is a node, occurring in the sentences that hold it. Only the Searcher's public reading
+methods are used (level_passages, doc_rows, vectors, documents_by_ord, document_mask, passages).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
+
+import numpy as np
+
+from index.mining.params import LATEST_SHARE, MiningParams
+from index.mining.types import PeriodTotals, Progress
+from index.store import layout
+from index.textnorm import text_hash
+from index.words import WORD, mining_stop_words
+
+if TYPE_CHECKING:
+    from index.search import Searcher
+
+
+class Corpus(ABC):
+    """Distinct texts (nodes), their occurrences in passages, and the mined documents with their dates."""
+
+    level: str
+    node_hash: list[str]
+    node_members: list[np.ndarray]  # occurrence indices of each node
+    occ_doc: np.ndarray  # document ord of each occurrence
+    occ_pid: list[str]  # passage id of each occurrence
+
+    def _init_documents(self, searcher: Searcher, params: MiningParams) -> np.ndarray:
+        self.searcher = searcher
+        self.level = params.level
+        filters = params.filters
+        doc_mask = searcher.document_mask(filters) if not filters.empty else np.ones(searcher.n_documents, dtype=bool)
+        self.docs = searcher.documents_by_ord()
+        self.doc_ords = np.flatnonzero(doc_mask)
+        self.period_totals = period_totals(self.docs[o]["date"] for o in self.doc_ords.tolist())
+        self.rise_since, self.n_latest, self.n_before = latest_period(self.docs[o]["start"] for o in self.doc_ords.tolist())
+        return doc_mask
+
+    def _init_nodes(self) -> None:
+        self.node_docs = [frozenset(self.occ_doc[m].tolist()) for m in self.node_members]
+        self.node_weight = np.array([len(d) for d in self.node_docs], dtype=np.int64)
+
+    @abstractmethod
+    def vectors(self, progress: Progress) -> np.ndarray:
+        """One unit vector per node, in node order."""
+
+    @abstractmethod
+    def node_texts(self, nodes: list[int], passage_text: dict[int, str]) -> dict[int, str]:
+        """The text of each node, given the text of the passages behind the members' occurrences."""
+
+    def related(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        """Which candidate pairs may join a group (all of them, except where a level says otherwise)."""
+        return np.ones(len(first), dtype=bool)
+
+    def same_single_doc(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        """Pairs whose two texts occur only within one and the same document."""
+        single = np.array([next(iter(d)) if len(d) == 1 else -1 for d in self.node_docs], dtype=np.int64)
+        if len(first) == 0:
+            return np.zeros(0, dtype=bool)
+        a, b = single[first], single[second]
+        return (a >= 0) & (a == b)
+
+    def passage_texts(self, occurrences: list[int]) -> dict[int, str]:
+        """Text of the passage behind each occurrence."""
+        ids = {self.occ_pid[i]: i for i in occurrences}
+        return {ids[h.passage_id]: h.text for h in self.searcher.passages(list(ids))}
+
+
+def corpus_for(searcher: Searcher, params: MiningParams, progress: Progress) -> Corpus:
+    return (PhraseCorpus if params.level == "phrase" else PassageCorpus)(searcher, params, progress)
+
+
+class PassageCorpus(Corpus):
+    """Passages of one level (sentence or paragraph); identical texts collapse into one node."""
+
+    def __init__(self, searcher: Searcher, params: MiningParams, progress: Progress):
+        doc_mask = self._init_documents(searcher, params)
+        doc_rows = searcher.doc_rows(params.level)
+        rows = np.flatnonzero(doc_mask[doc_rows])
+        info = searcher.level_passages(params.level)  # (row, passage_id, text_hash), row i at position i
+        self.occ_doc = doc_rows[rows]
+        self.occ_pid = [info[r][1] for r in rows]
+        node_of_hash: dict[str, int] = {}
+        self.node_hash = []
+        members: list[list[int]] = []
+        for i, r in enumerate(rows.tolist()):
+            h = info[r][2]
+            node = node_of_hash.get(h)
+            if node is None:
+                node = node_of_hash[h] = len(self.node_hash)
+                self.node_hash.append(h)
+                members.append([])
+            members[node].append(i)
+        self.node_members = [np.array(m, dtype=np.int64) for m in members]
+        self._node_row = np.array([rows[m[0]] for m in members], dtype=np.int64)
+        self._init_nodes()
+
+    def vectors(self, progress: Progress) -> np.ndarray:
+        return np.asarray(self.searcher.vectors(self.level)[self._node_row], dtype=np.float32)
+
+    def node_texts(self, nodes: list[int], passage_text: dict[int, str]) -> dict[int, str]:
+        """A node's text is its passages' text: every occurrence of a member is among the members' passages."""
+        return {n: passage_text[int(self.node_members[n][0])] for n in nodes}
+
+
+class PhraseCorpus(Corpus):
+    """Recurring word phrases (see phrases.py); each occurs in the sentence passages that contain it."""
+
+    def __init__(self, searcher: Searcher, params: MiningParams, progress: Progress):
+        from index.mining.phrases import find_phrases, sentence_table
+
+        self._init_documents(searcher, params)
+        progress(0.01, "finding recurring phrases")
+        table = sentence_table(searcher, params.filters)
+        phrases = [p for p in find_phrases(table, min_docs=params.min_docs) if not is_name(p.text)]
+        self.occ_doc = table.doc_ords
+        self.occ_pid = table.passage_ids
+        self.node_hash = [text_hash(p.key) for p in phrases]
+        self._texts = [p.text for p in phrases]
+        self.node_members = [np.array(p.passages, dtype=np.int64) for p in phrases]
+        self._init_nodes()
+
+    def vectors(self, progress: Progress) -> np.ndarray:
+        from index.embed.cache import EmbeddingCache
+        from index.embed.embedding import embed_distinct
+
+        texts = dict(zip(self.node_hash, self._texts))
+        cache = EmbeddingCache(_cache_path(self.searcher))
+        try:
+            progress(0.03, f"embedding {len(texts):,} phrases (cached after the first time)")
+            found, _ = embed_distinct(self.searcher.encoder, texts, cache)
+        finally:
+            cache.close()
+        dim = self.searcher.manifest["model"]["dimension"]
+        return np.array([found[h] for h in self.node_hash], dtype=np.float32).reshape(-1, dim)
+
+    def node_texts(self, nodes: list[int], passage_text: dict[int, str]) -> dict[int, str]:
+        return {n: self._texts[n] for n in nodes}  # a phrase, not the sentence that holds it
+
+    def related(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        """Two phrases join only if they share a lower-case content word: short phrases that only share a
+        name ("stifle the DPRK", "development of the DPRK") embed close but are not one formulation."""
+        words = [content_words(t) for t in self._texts]
+        return np.array([bool(words[a] & words[b]) for a, b in zip(first.tolist(), second.tolist())], dtype=bool)
+
+
+def is_name(text: str) -> bool:
+    """'Democratic People's Republic of Korea', 'North Hamgyong Province': names recur but are not formulations."""
+    stop = mining_stop_words()
+    words = [w for w in WORD.findall(text) if w.lower() not in stop]
+    return bool(words) and all(w[0].isupper() or w[0].isdigit() for w in words)
+
+
+def content_words(text: str) -> set[str]:
+    stop = mining_stop_words()
+    return {w.lower() for w in WORD.findall(text) if w[0].islower() and w.lower() not in stop}
+
+
+def _cache_path(searcher: Searcher) -> Path:
+    configured = searcher.manifest.get("settings", {}).get("cache_path")
+    return Path(configured) if configured else searcher.root / layout.CACHE
+
+
+def period_totals(dates: Iterable[str | None]) -> PeriodTotals:
+    """The mined documents per year and month: the denominators of every share."""
+    years: dict[str, int] = {}
+    months: dict[str, int] = {}
+    undated = 0
+    for date in dates:
+        if not date:
+            undated += 1
+            continue
+        years[date[:4]] = years.get(date[:4], 0) + 1
+        if len(date) >= 7:
+            months[date[:7]] = months.get(date[:7], 0) + 1
+    return PeriodTotals(dict(sorted(years.items())), dict(sorted(months.items())), undated)
+
+
+def latest_period(starts: Iterable[str | None]) -> tuple[str | None, int, int]:
+    """The date from which the latest quarter of the dated documents runs, and the document counts."""
+    dated = sorted(s for s in starts if s)
+    if len(dated) < 2:
+        return None, 0, 0
+    since = dated[min(len(dated) - 1, int(len(dated) * (1 - LATEST_SHARE)))]
+    latest = sum(s >= since for s in dated)
+    return since, latest, len(dated) - latest

@@ -1,0 +1,148 @@
+"""A group of texts becomes a Formulation: its members in date order, its variants, counts per year and month,
+first and last appearance, rise, and the core wording its variants share. Every figure is computed from the
+member list, which the formulation carries, so any number can be checked against the passages behind it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from index.mining.corpus import Corpus
+from index.mining.params import CORE_SHARE, MiningParams
+from index.mining.types import Centre, Formulation, Member, PeriodCount, PeriodTotals, Seen, Variant
+from index.textnorm import short_id
+from index.words import WORD, mining_stop_words
+
+
+@dataclass
+class _Occurrence:
+    """A member passage while it is being described: one per passage, whatever the variants it holds."""
+
+    passage_id: str
+    doc: dict  # the document, as Searcher.documents_by_ord() gives it
+    ord: int
+    index: int  # the occurrence in the corpus (to read the passage's text)
+    text_hash: str  # the first (closest) variant found in it
+    similarity: float
+    variants: set[int]
+
+    @property
+    def date(self) -> str | None:
+        return self.doc["date"]
+
+    @property
+    def start(self) -> str | None:
+        return self.doc["start"]
+
+
+def describe(corpus: Corpus, centre: int, members: dict[int, float], params: MiningParams) -> Formulation:
+    """A formulation with every number traceable: all figures are computed from the member list."""
+    by_passage: dict[str, _Occurrence] = {}  # one member per passage (a sentence may hold two variants of a phrase)
+    for node, similarity in sorted(members.items(), key=lambda item: (-item[1], corpus.node_hash[item[0]])):
+        for i in corpus.node_members[node].tolist():
+            pid = corpus.occ_pid[i]
+            if pid in by_passage:
+                by_passage[pid].variants.add(node)
+                continue
+            ord_ = int(corpus.occ_doc[i])
+            by_passage[pid] = _Occurrence(pid, corpus.docs[ord_], ord_, i, corpus.node_hash[node], round(similarity, 4), {node})
+    occurrences = sorted(by_passage.values(), key=lambda o: (o.start is None, o.start or "", o.ord, o.passage_id))
+    passage_text = corpus.passage_texts([o.index for o in occurrences])
+    texts = corpus.node_texts(list(members), passage_text)
+    dated = [o for o in occurrences if o.date]
+    variants = []
+    for node, similarity in members.items():
+        occ = [o for o in occurrences if node in o.variants]
+        occ_dated = [o for o in occ if o.date]
+        variants.append(Variant(
+            texts[node], corpus.node_hash[node], len(occ), len({o.doc["doc_id"] for o in occ}), round(similarity, 4),
+            occ_dated[0].date if occ_dated else None, _last(occ_dated).date if occ_dated else None))
+    variants.sort(key=lambda v: (-v.passages, -v.similarity, v.text_hash))
+    centre_text = texts[centre]
+    per_year, per_month = _period_counts(occurrences, corpus.period_totals)
+    return Formulation(
+        id="f-" + short_id(params.level, corpus.node_hash[centre])[:12],
+        level=params.level,
+        centre=Centre(centre_text, corpus.node_hash[centre]),
+        core=core_wording(centre_text, [v.text for v in variants]),
+        n_passages=len(occurrences),
+        n_documents=len({o.doc["doc_id"] for o in occurrences}),
+        n_variants=len(variants),
+        first_seen=_seen(dated[0]) if dated else None,
+        last_seen=_seen(_last(dated)) if dated else None,
+        per_year=per_year,
+        per_month=per_month,
+        rise=_rise(occurrences, corpus),
+        variants=tuple(variants),
+        members=tuple(Member(o.passage_id, o.doc["doc_id"], o.doc["title"], o.date, o.text_hash, o.similarity,
+                             passage_text[o.index]) for o in occurrences),
+    )
+
+
+def _last(dated: list[_Occurrence]) -> _Occurrence:
+    return max(dated, key=lambda o: (o.start, o.ord))
+
+
+def _seen(o: _Occurrence) -> Seen:
+    return Seen.of(o.doc, o.passage_id)
+
+
+def _period_counts(occurrences: list[_Occurrence], totals: PeriodTotals) -> tuple[dict, dict]:
+    """Documents and passages per year and month, with the share of that period's documents."""
+    out = []
+    for width, by in ((4, "year"), (7, "month")):
+        docs: dict[str, set] = {}
+        passages: dict[str, int] = {}
+        for o in occurrences:
+            if o.date and len(o.date) >= width:
+                period = o.date[:width]
+                docs.setdefault(period, set()).add(o.doc["doc_id"])
+                passages[period] = passages.get(period, 0) + 1
+        period_documents = totals.per(by)
+        out.append({p: PeriodCount.of(len(docs[p]), passages[p], period_documents[p]) for p in sorted(docs)})
+    return out[0], out[1]
+
+
+def _rise(occurrences: list[_Occurrence], corpus: Corpus) -> float:
+    """Share of the latest quarter's documents that use it, minus its share of the earlier documents.
+
+    A quarter of the documents adapts to any corpus: a year of KCNA or six years of speeches alike.
+    """
+    if not corpus.rise_since or not corpus.n_before:
+        return 0.0
+    docs = {(o.doc["doc_id"], o.start) for o in occurrences if o.start}
+    latest = sum(start >= corpus.rise_since for _, start in docs)
+    return round(latest / corpus.n_latest - (len(docs) - latest) / corpus.n_before, 4)
+
+
+def core_wording(centre: str, variants: list[str], share: float = CORE_SHARE) -> str:
+    """The centre's words that most variants share, in the centre's order, with … where words differ.
+
+    Runs of shared words are quoted from the centre as written; runs made only of stop words are dropped.
+    "our state-first principle" / "the principle of our state first" / "our state-first idea" -> "our state-first".
+    """
+    if len(variants) < 2:
+        return centre
+    stop = mining_stop_words()
+    tokens = list(WORD.finditer(centre))
+    sets = [{w.lower() for w in WORD.findall(v)} for v in variants]
+    needed = share * len(sets)
+    runs: list[list[re.Match]] = []
+    current: list[re.Match] = []
+    for token in tokens:
+        if sum(token.group().lower() in s for s in sets) >= needed:
+            current.append(token)
+        elif current:
+            runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    pieces = []
+    for run in runs:
+        while run and run[0].group().lower() in stop:
+            run = run[1:]
+        while run and run[-1].group().lower() in stop:
+            run = run[:-1]
+        if run:
+            pieces.append(centre[run[0].start():run[-1].end()])
+    return " … ".join(pieces)
