@@ -37,6 +37,9 @@ from index.levels import LEVELS
 from index.textnorm import short_id, text_hash
 
 
+SEGMENT_COMMIT = 200  # documents segmented between commits to the cache
+
+
 @dataclass
 class BuildSettings:
     model: str = DEFAULT_MODEL
@@ -221,6 +224,10 @@ def _segment(documents: list[Document], skip: set[str], encoder: Encoder, cache:
     for doc, key in tqdm(list(zip(documents, keys)), desc="segmenting", unit="docs", disable=not progress or not todo):
         if key not in cached:
             fresh[key] = cached[key] = segmenter.segment(doc.text, skip, doc.title_in_text, dateline)
+            if len(fresh) >= SEGMENT_COMMIT:  # a killed build keeps what it segmented (the whole UN archive: 30 min)
+                splitter.flush()
+                cache.put_segments(fresh)
+                fresh = {}
     splitter.flush()
     if fresh:
         cache.put_segments(fresh)

@@ -28,6 +28,7 @@ EXPECTED = {
     "app": ["cold_s", "warm_s"],
     "onnx": ["speed", "overlap"],
     "cache": ["stand_in", "real", "fp16"],
+    "resume": ["clean_s", "segmenting", "embedding", "sizes"],
     "segmentation": ["speeches", "wrapped", "totals", "decades", "hyphens_joined", "unwrapped_changed"],
 }
 
