@@ -32,7 +32,7 @@ from index.embed.embedding import embed_distinct, model_dimension
 from index.embed.encoder import DEFAULT_BATCH_SIZE, DEFAULT_MODEL, Encoder, load_encoder
 from index.errors import IndexUnavailable, RefrainError
 from index.ingest.records import Problem, ReadOptions, Record, read_sources
-from index.ingest.segment import DEFAULT_DATELINE, Passage, Segmenter, SentenceSplitter, paragraph_spans, passages_of
+from index.ingest.segment import DEFAULT_DATELINE, Passage, Segmenter, SentenceSplitter, passages_of
 from index.levels import LEVELS
 from index.textnorm import short_id, text_hash
 
@@ -219,7 +219,7 @@ def _segment(documents: list[Document], skip: set[str], encoder: Encoder, cache:
             for doc in documents]
     cached = cache.get_segments(keys)
     todo = [doc for doc, key in zip(documents, keys) if key not in cached]
-    splitter.prefetch(doc.text[a:b] for doc in todo for a, b in paragraph_spans(doc.text, skip, doc.title_in_text, dateline))
+    splitter.prefetch(t for doc in todo for t in segmenter.paragraph_texts(doc.text, skip, doc.title_in_text, dateline))
     fresh = {}
     for doc, key in tqdm(list(zip(documents, keys)), desc="segmenting", unit="docs", disable=not progress or not todo):
         if key not in cached:

@@ -143,6 +143,28 @@ def test_unwrapped_speeches_segment_as_lines_and_blocks_as_before(speeches):
         assert all(p.text == text[p.start:p.end] for items in passages_of(text, spans).values() for p in items)
 
 
+def test_wrapped_text_reads_the_same_from_a_text_file_and_from_json_and_csv_records(speeches, tmp_path):
+    import csv
+
+    text = speeches["USA_67_2012.txt"]
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "USA_67_2012.txt").write_text(text, encoding="utf-8")
+    (folder / "speeches.jsonl").write_text(json.dumps({"text": text, "title": "USA 2012"}) + "\n", encoding="utf-8")
+    with open(folder / "speeches.csv", "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([["title", "text"], ["USA 2012", text]])
+    records = [r for r in read_sources([str(folder)], ReadOptions()) if isinstance(r, Record)]
+    assert len(records) == 3
+    txt = next(r for r in records if r.source.endswith(".txt"))
+    assert txt.title == "USA_67_2012" and not txt.title_in_text  # the first printed line is speech, not a title
+    cuts = []
+    for record in records:
+        spans = Segmenter(HashingEncoder(dim=16).token_spans, 128).segment(record.text, title_in_text=record.title_in_text)
+        cuts.append({level: texts(items) for level, items in passages_of(record.text, spans).items()})
+    assert cuts[0] == cuts[1] == cuts[2]
+    assert cuts[0]["sentence"][0] == "I would like to begin today by telling the Assembly about an American named Chris Stevens."
+
+
 def test_kcna_the_sample_and_the_2020_2024_folder_keep_their_segmentation():
     """No KCNA story and no sample speech is taken for printed text; of the 2020-2024 folder only typescripts
     cut at a width are (checked by hand: lines of 63-102 characters ending mid-sentence)."""

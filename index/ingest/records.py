@@ -17,6 +17,7 @@ from typing import Iterator
 
 from index.dates import DateError, from_parts, iso_date_in, parse_date
 from index.errors import RefrainError
+from index.ingest import reflow
 from index.store.layout import is_index_folder
 from index.textnorm import normalise, normalise_line, word_count
 
@@ -215,9 +216,14 @@ def _title_of(text: str, path: Path, title_from: str) -> tuple[str, bool]:
     if title_from == "filename":
         return stem, False
     first, _, rest = text.partition("\n")
-    if rest.strip() and word_count(first) <= TITLE_MAX_WORDS:
+    if rest.strip() and word_count(first) <= TITLE_MAX_WORDS and not _first_printed_line(text, rest):
         return first, True
     return stem, False
+
+
+def _first_printed_line(text: str, rest: str) -> bool:
+    """In a hard-wrapped document the first line is the start of the speech unless a blank line sets it apart."""
+    return not rest.startswith("\n") and reflow.detect(text) is not None
 
 
 def _date_from_name(name: str, date_re: re.Pattern | None) -> str | None:

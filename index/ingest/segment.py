@@ -154,9 +154,7 @@ class Segmenter:
         """Spans (start, end) of the document's paragraphs and sentences, in reading order; for a hard-wrapped
         document also its reading edits under REFLOW (what passages_of needs to give each passage its text)."""
         out: dict[str, list] = {level: [] for level in LEVELS}
-        lines = reflow.lines_of(text)
-        layout = reflow.detect(text, lines)
-        edits = reflow.edits(text, layout, lines) if layout else []
+        lines, layout, edits = _reading_of(text)
         for p_start, p_end in paragraph_spans(text, skip_lines, title_in_text, dateline, layout, lines):
             reading = reflow.Reading(text, p_start, p_end, edits)
             para = reading.text
@@ -169,6 +167,13 @@ class Segmenter:
         if edits:
             out[REFLOW] = [list(edit) for edit in edits]
         return out
+
+    def paragraph_texts(self, text: str, skip_lines: set[str] = frozenset(), title_in_text: bool = False,
+                        dateline: re.Pattern | None = None) -> list[str]:
+        """The paragraph texts segment() hands to the sentence splitter (for SentenceSplitter.prefetch)."""
+        lines, layout, edits = _reading_of(text)
+        return [reflow.reading_text(text, a, b, edits)
+                for a, b in paragraph_spans(text, skip_lines, title_in_text, dateline, layout, lines)]
 
     def cache_key(self, text_digest: str, skip_here: list[str], title_in_text: bool, model: str, dateline: str = "") -> str:
         """Everything a document's segmentation depends on, hashed."""
@@ -205,6 +210,13 @@ class Segmenter:
 
     def _fit(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
         return [(start + a, start + b) for a, b in token_windows(text[start:end], self.token_spans, self.max_tokens)]
+
+
+def _reading_of(text: str) -> tuple[list[tuple[int, int]], reflow.Layout | None, list[reflow.Edit]]:
+    """The document's lines, its layout if hard-wrapped, and the edits that make its reading text."""
+    lines = reflow.lines_of(text)
+    layout = reflow.detect(text, lines)
+    return lines, layout, reflow.edits(text, layout, lines) if layout else []
 
 
 def passages_of(text: str, spans: dict[str, list]) -> dict[str, list[Passage]]:
