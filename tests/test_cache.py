@@ -183,3 +183,29 @@ def test_processes_write_one_cache_at_once(tmp_path):
         hashes, data = vectors(400, seed=seed)
         found = cache.get_vectors(MODEL, hashes, 384)
         assert all(np.array_equal(found[h], data[i]) for i, h in enumerate(hashes))
+
+
+def test_a_build_interrupted_while_segmenting_keeps_the_segmentations_it_committed(tmp_path, monkeypatch):
+    from index import build
+    from index.ingest.segment import Segmenter
+
+    encoder = HashingEncoder(dim=64, max_tokens=40)
+    monkeypatch.setattr(build, "SEGMENT_COMMIT", 10)
+    real_segment, calls = Segmenter.segment, []
+
+    def segment_then_die(self, *args, **kwargs):  # the process dies at the 25th document, as under SIGKILL
+        calls.append(1)
+        if len(calls) == 25:
+            raise KeyboardInterrupt
+        return real_segment(self, *args, **kwargs)
+
+    monkeypatch.setattr(Segmenter, "segment", segment_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        quick_build([SAMPLE_CORPUS], tmp_path / "index", encoder)
+    with sqlite3.connect(tmp_path / "index" / "cache.sqlite") as db:
+        kept = db.execute("SELECT count(*) FROM segments").fetchone()[0]
+    assert kept == 20  # two commits of ten; the four segmented after the last commit are lost
+    calls.clear()
+    monkeypatch.setattr(Segmenter, "segment", lambda self, *a, **k: calls.append(1) or real_segment(self, *a, **k))
+    report = quick_build([SAMPLE_CORPUS], tmp_path / "index", encoder)
+    assert report.documents == 48 and len(calls) == 48 - 20
