@@ -209,3 +209,15 @@ def test_a_build_interrupted_while_segmenting_keeps_the_segmentations_it_committ
     monkeypatch.setattr(Segmenter, "segment", lambda self, *a, **k: calls.append(1) or real_segment(self, *a, **k))
     report = quick_build([SAMPLE_CORPUS], tmp_path / "index", encoder)
     assert report.documents == 48 and len(calls) == 48 - 20
+
+
+def test_a_cache_from_a_newer_format_is_refused_with_a_clear_message(tmp_path):
+    from index.errors import RefrainError
+
+    path = tmp_path / "cache.sqlite"
+    EmbeddingCache(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute(f"PRAGMA user_version={cache_module.FORMAT + 1}")
+    with pytest.raises(RefrainError, match="newer Refrain"):
+        EmbeddingCache(path)
+    assert path.exists() and not list(tmp_path.glob("*.damaged-*"))  # refused, not moved aside

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from index.errors import RefrainError
+
 FORMAT = 2  # PRAGMA user_version of the current layout; 0 is the first (WITHOUT ROWID) one
 PAGE_SIZE = 16384  # a vector row and its key fit a page ten times over: little slack per page
 _SCHEMA = """
@@ -85,10 +87,15 @@ class EmbeddingCache:
                 db.execute(f"PRAGMA page_size={PAGE_SIZE}")  # only a new, empty file takes it
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > FORMAT:
+                raise RefrainError(f"the embedding cache {self.path} was written by a newer Refrain (format {version}, "
+                                   f"this one reads {FORMAT}); build with that version, or give --cache another file")
             if _has_first_format(db):
                 _migrate(db)
-            db.executescript(_SCHEMA)
-            db.execute(f"PRAGMA user_version={FORMAT}")
+            if version != FORMAT:
+                db.executescript(_SCHEMA)
+                db.execute(f"PRAGMA user_version={FORMAT}")
         except BaseException:
             db.close()
             raise
@@ -118,9 +125,9 @@ class EmbeddingCache:
     def _model_id(self, model: str, create: bool) -> int | None:
         """The small integer that stands for the model in every vector row (held under self._lock)."""
         if model not in self._model_ids:
+            if create:  # another process may be adding the same model: the insert waits for its commit
+                self._db.execute("INSERT OR IGNORE INTO vector_models (model) VALUES (?)", (model,))
             row = self._db.execute("SELECT id FROM vector_models WHERE model = ?", (model,)).fetchone()
-            if row is None and create:
-                row = (self._db.execute("INSERT INTO vector_models (model) VALUES (?)", (model,)).lastrowid,)
             if row is None:
                 return None
             self._model_ids[model] = row[0]
@@ -153,13 +160,18 @@ class EmbeddingCache:
     def put_vectors(self, model: str, hashes: list[str], vectors: np.ndarray) -> None:
         """Store one chunk of vectors in one transaction: committed whole, or (killed) not at all."""
         data = np.ascontiguousarray(vectors, dtype=np.float32)
-        with self._lock, self._db:
-            model_id = self._model_id(model, create=True)
-            self._db.executemany(
-                "INSERT INTO vectors (model, hash, vector) VALUES (?, ?, ?) "
-                "ON CONFLICT (model, hash) DO UPDATE SET vector = excluded.vector",
-                ((model_id, bytes.fromhex(h), data[i].tobytes()) for i, h in enumerate(hashes)),
-            )
+        with self._lock:
+            try:
+                with self._db:
+                    model_id = self._model_id(model, create=True)
+                    self._db.executemany(
+                        "INSERT INTO vectors (model, hash, vector) VALUES (?, ?, ?) "
+                        "ON CONFLICT (model, hash) DO UPDATE SET vector = excluded.vector",
+                        ((model_id, bytes.fromhex(h), data[i].tobytes()) for i, h in enumerate(hashes)),
+                    )
+            except BaseException:
+                self._model_ids.pop(model, None)  # its row may have been rolled back with the chunk
+                raise
 
     @_recovering
     def hashes(self, model: str) -> set[str]:
