@@ -1,6 +1,6 @@
 """Issue 12, item 2: bytes per vector of the embedding cache, format by format, and what float16 would cost.
 
-    python -m bench.bench_cache            # 50k stand-in vectors (384-d) + 10k real MiniLM vectors: ~10 min
+    python -m bench.bench_cache            # 50k stand-in vectors (384-d) + 3k real MiniLM vectors: ~10 min
     python -m bench.bench_cache --smoke    # 2k stand-in vectors, 500 "real" ones from the hashing encoder
 
 Every format gets the same vectors, written in chunks of 512 (one transaction each, as a build commits them),
@@ -158,7 +158,7 @@ def main() -> None:
     args = common.parser(__doc__.split("\n")[0]).parse_args()
     from index.textnorm import text_hash
 
-    n_stand_in, n_real = (2000, 500) if args.smoke else (50_000, 10_000)
+    n_stand_in, n_real = (2000, 500) if args.smoke else (50_000, 3_000)
     hashes, data = stand_in_vectors(n_stand_in)
     stand_in = measure_formats(hashes, data, common.work_dir("cache-formats", "stand-in"))
     hashes_256, data_256 = stand_in_vectors(n_stand_in, 256)  # `builtin:hashing`'s default: 1 KB vectors
