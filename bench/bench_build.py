@@ -251,7 +251,7 @@ def rebuilds(encoder, model: str, sources: list[str], options, out: Path, cache:
     from index.store import layout
 
     dst.execute("ATTACH DATABASE ? AS idx", (str(layout.current_generation(out) / layout.DATABASE),))
-    dst.execute("DELETE FROM embeddings WHERE hash NOT IN (SELECT text_hash FROM idx.passages)")
+    dst.execute("DELETE FROM vectors WHERE lower(hex(hash)) NOT IN (SELECT text_hash FROM idx.passages)")
     dst.commit()
     dst.close()
 

@@ -281,7 +281,7 @@ def un_files() -> list[Path]:
 def split_sentences(texts, encoder=None, limit: int | None = None) -> list[str]:
     """Sentence passages of plain texts, cut by the project's segmenter (paragraphs, pysbd, model token limit)."""
     from index.embed.encoder import HashingEncoder
-    from index.ingest.segment import Segmenter
+    from index.ingest.segment import Segmenter, passages_of
     from index.textnorm import text_hash
 
     encoder = encoder or HashingEncoder(64, 128)
@@ -289,8 +289,8 @@ def split_sentences(texts, encoder=None, limit: int | None = None) -> list[str]:
     seen, out = set(), []
     for text in texts:
         text = text.replace("\r\n", "\n")
-        for a, b in segmenter.segment(text)["sentence"]:
-            sentence = text[a:b]
+        for passage in passages_of(text, segmenter.segment(text))["sentence"]:
+            sentence = passage.text  # as read: a hard-wrapped speech's line breaks are spaces
             h = text_hash(sentence)
             if h not in seen:
                 seen.add(h)

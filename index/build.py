@@ -26,12 +26,15 @@ from index.ingest.boilerplate import DEFAULT_MIN_DOCS, DEFAULT_SHARE, find_boile
 from index.ingest.documents import Document, merge_duplicates
 from index.ingest.language import check_language, choose_language
 from index.ingest.records import Problem, ReadOptions, Record, read_sources
-from index.ingest.segment import DEFAULT_DATELINE, Passage, Segmenter, SentenceSplitter, paragraph_spans, passages_of
+from index.ingest.segment import DEFAULT_DATELINE, Passage, Segmenter, SentenceSplitter, passages_of
 from index.levels import LEVELS
 from index.progress import BuildProgress, Progress, ignore
 from index.store import ann, derived, layout
 from index.store.writer import GenerationWriter
 from index.textnorm import short_id, text_hash
+
+
+SEGMENT_COMMIT = 200  # documents segmented between commits to the cache
 
 
 @dataclass
@@ -225,14 +228,20 @@ def _segment(documents: list[Document], skip: set[str], encoder: Encoder, cache:
             for doc in documents]
     cached = cache.get_segments(keys)
     todo = [doc for doc, key in zip(documents, keys) if key not in cached]
-    splitter.prefetch(doc.text[a:b] for doc in todo for a, b in paragraph_spans(doc.text, skip, doc.title_in_text, dateline))
+    splitter.prefetch(t for doc in todo for t in segmenter.paragraph_texts(doc.text, skip, doc.title_in_text, dateline))
     fresh = {}
+    done = 0
     if todo:
         report(BuildProgress("segmenting", 0, len(todo)))
     for doc, key in zip(documents, keys):
         if key not in cached:
             fresh[key] = cached[key] = segmenter.segment(doc.text, skip, doc.title_in_text, dateline)
-            report(BuildProgress("segmenting", len(fresh), len(todo)))
+            done += 1
+            report(BuildProgress("segmenting", done, len(todo)))
+            if len(fresh) >= SEGMENT_COMMIT:  # a killed build keeps what it segmented (the whole UN archive: 30 min)
+                splitter.flush()
+                cache.put_segments(fresh)
+                fresh = {}
     splitter.flush()
     if fresh:
         cache.put_segments(fresh)

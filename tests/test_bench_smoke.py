@@ -27,6 +27,9 @@ EXPECTED = {
     "peer": ["ours_build_s", "txtai_build_s", "ours_query_ms", "txtai_query_ms"],  # without txtai: "skipped"
     "app": ["cold_s", "warm_s"],
     "onnx": ["speed", "overlap"],
+    "cache": ["stand_in", "real", "fp16"],
+    "resume": ["clean_s", "segmenting", "embedding", "sizes"],
+    "segmentation": ["speeches", "wrapped", "totals", "decades", "hyphens_joined", "unwrapped_changed"],
 }
 
 

@@ -24,7 +24,7 @@ def corpus(tmp_path):
 def _cached_vectors(cache) -> int:
     conn = sqlite3.connect(cache)
     try:
-        return conn.execute("SELECT count(*) FROM embeddings").fetchone()[0]
+        return conn.execute("SELECT count(*) FROM vectors").fetchone()[0]
     finally:
         conn.close()
 

@@ -8,6 +8,7 @@ case it happened in), and a few go through `python -m index` itself, checking ex
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -336,20 +337,25 @@ def _scribble(path: Path) -> None:
 
 
 @pytest.mark.parametrize("damage", ["scribbled", "truncated"])
-def test_a_damaged_embedding_cache_stops_the_build_clearly_and_keeps_the_index(damaged, tmp_path, damage):
+def test_a_damaged_embedding_cache_is_moved_aside_and_the_build_goes_on(damaged, tmp_path, damage):
     good, _roots = damaged
     root = tmp_path / "index"
     shutil.copytree(good, root)
     from index.search import Searcher
 
-    before = [h.passage_id for h in Searcher(root).search("harvest festival", k=5)]
     cache = root / layout.CACHE
     if damage == "scribbled":
         _scribble(cache)
     else:
         cache.write_bytes(cache.read_bytes()[:5000])
-    result = cli("build", SAMPLE_CORPUS, "--out", root, "--model", "builtin:hashing-64", "--quiet")
-    assert_clean_user_error(result, "embedding cache", "damaged", "delete it")
-    assert [h.passage_id for h in Searcher(root).search("harvest festival", k=5)] == before
-    cache.unlink()
-    assert cli("build", SAMPLE_CORPUS, "--out", root, "--model", "builtin:hashing-64", "--quiet").returncode == 0
+    result = cli("build", SAMPLE_CORPUS, "--out", root, "--model", "builtin:hashing-64", "--quiet", "--json")
+    assert result.returncode == 0, result.stderr
+    aside = sorted(root.glob(layout.CACHE + ".damaged-*"))
+    assert len(aside) == 1 and re.fullmatch(r"cache\.sqlite\.damaged-\d{8}T\d{6}", aside[0].name), aside
+    assert f"the embedding cache {cache} is damaged" in result.stderr and str(aside[0]) in result.stderr
+    assert "Traceback" not in result.stderr
+    report = json.loads(result.stdout)
+    assert report["embedded"] > 0  # what the damaged cache held is embedded again
+    assert len(Searcher(root).search("harvest festival", k=5)) == 5
+    again = cli("build", SAMPLE_CORPUS, "--out", root, "--model", "builtin:hashing-64", "--quiet", "--json")
+    assert again.returncode == 0 and json.loads(again.stdout)["embedded"] == 0 and "damaged" not in again.stderr

@@ -12,7 +12,6 @@ import random
 import selectors
 import shutil
 import signal
-import sqlite3
 import time
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import pytest
 from conftest import quick_build
 
 from index.store import layout
+from index.embed.cache import EmbeddingCache
 from index.embed.encoder import load_encoder
 from index.search import Filters, Searcher
 from build_runner import MARKER, MOMENTS
@@ -50,11 +50,11 @@ def _hashes(index: Path) -> set[str]:
 
 
 def _cached(index: Path, model_key: str) -> set[str]:
-    conn = sqlite3.connect(index / layout.CACHE)
+    cache = EmbeddingCache(index / layout.CACHE)
     try:
-        return {h for (h,) in conn.execute("SELECT hash FROM embeddings WHERE model = ?", (model_key,))}
+        return cache.hashes(model_key)
     finally:
-        conn.close()
+        cache.close()
 
 
 def _wait_for(proc, needle: str, timeout: float) -> float:

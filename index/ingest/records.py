@@ -23,6 +23,7 @@ from typing import Callable, Iterable, Iterator
 
 from index.dates import DateError, from_parts, iso_date_in, parse_date
 from index.errors import RefrainError
+from index.ingest import reflow
 from index.ingest.columnar import ColumnarError, is_saved_dataset, parquet_rows, saved_dataset_rows, saved_dataset_splits
 from index.ingest.decoding import decode_bytes
 from index.ingest.textrows import csv_rows, json_rows, json_type, jsonl_rows
@@ -264,9 +265,14 @@ def _title_of(text: str, path: Path, title_from: str) -> tuple[str, bool]:
     if title_from == "filename":
         return stem, False
     first, _, rest = text.partition("\n")
-    if rest.strip() and word_count(first) <= TITLE_MAX_WORDS:
+    if rest.strip() and word_count(first) <= TITLE_MAX_WORDS and not _first_printed_line(text, rest):
         return first, True
     return stem, False
+
+
+def _first_printed_line(text: str, rest: str) -> bool:
+    """In a hard-wrapped document the first line is the start of the speech unless a blank line sets it apart."""
+    return not rest.startswith("\n") and reflow.detect(text) is not None
 
 
 def _date_from_name(name: str, date_re: re.Pattern | None) -> str | None:

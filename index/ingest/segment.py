@@ -3,7 +3,9 @@
 Paragraphs follow the corpus's own breaks; tiny fragments ("Comrades,") join a neighbour; a paragraph
 longer than the model can read is cut into windows on sentence boundaries, never truncated. Sentences
 come from the corpus language's splitter (index.ingest.language): pysbd, a maintained rule-based splitter
-that works offline, or Korean rules.
+that works offline, or Korean rules. Hard-wrapped documents (printed records) are read through
+index.ingest.reflow: paragraphs follow their layout, line breaks inside a paragraph read as spaces, and a
+passage's text is the reading text of its span of the document.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterable, Protocol
 
+from index.ingest import reflow
 from index.ingest.language import DEFAULT_LANGUAGE, sentence_segmenter
 from index.levels import LEVELS
 from index.textnorm import stripped_spans, text_hash, word_count
@@ -19,7 +22,7 @@ from index.textnorm import stripped_spans, text_hash, word_count
 
 MIN_PARAGRAPH_WORDS = 4  # shorter paragraphs are headings or salutations: they join a neighbour
 MIN_SENTENCE_WORDS = 3
-SEGMENTER_VERSION = 2  # bump when segmentation rules change: cached segmentations are then ignored
+SEGMENTER_VERSION = 3  # bump when segmentation rules change: cached segmentations are then ignored
 _PYSBD_CHUNK = 10_000  # pysbd slows down badly on huge strings; cut them at spaces first
 # pysbd reads about 30-70 KB of prose a second (far less for some inputs). A paragraph longer than this
 # (no real speech has one; a scraper's whole page on one line does) is split by a plain punctuation rule,
@@ -30,6 +33,7 @@ _SENTENCE_END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019\u00bb)\]]*(?=\s|$)|[\u
 # but not in passages: otherwise every story's first sentence would look alike.
 DEFAULT_DATELINE = r"^[A-Z][\w'’. -]{1,40}, [A-Z][a-z]+\.? \d{1,2}(?:, \d{4})? \([A-Z][\w ]{1,30}\) ?[-–—]{1,2} ?"
 
+REFLOW = "reflow"  # key of a segmentation's reading edits (index.ingest.reflow), present for wrapped documents
 TokenSpans = Callable[[str], list[tuple[int, int]]]
 
 
@@ -39,7 +43,7 @@ class Passage:
     ordinal: int
     start: int  # offsets into the normalised document text
     end: int
-    text: str
+    text: str  # the reading text of document[start:end]: the same, unless the document is hard-wrapped
 
 
 class SplitCache(Protocol):
@@ -134,18 +138,30 @@ class Segmenter:
         self.splitter = splitter or SentenceSplitter()
 
     def segment(self, text: str, skip_lines: set[str] = frozenset(), title_in_text: bool = False,
-                dateline: re.Pattern | None = None) -> dict[str, list[tuple[int, int]]]:
-        """Spans (start, end) of the document's paragraphs and sentences, in reading order."""
-        out: dict[str, list[tuple[int, int]]] = {level: [] for level in LEVELS}
-        for p_start, p_end in paragraph_spans(text, skip_lines, title_in_text, dateline):
-            para = text[p_start:p_end]
-            sentences = _merge_short([(p_start + a, p_start + b) for a, b in self.splitter.spans(para)], text, MIN_SENTENCE_WORDS)
+                dateline: re.Pattern | None = None) -> dict[str, list]:
+        """Spans (start, end) of the document's paragraphs and sentences, in reading order; for a hard-wrapped
+        document also its reading edits under REFLOW (what passages_of needs to give each passage its text)."""
+        out: dict[str, list] = {level: [] for level in LEVELS}
+        lines, layout, edits = _reading_of(text)
+        for p_start, p_end in paragraph_spans(text, skip_lines, title_in_text, dateline, layout, lines):
+            reading = reflow.Reading(text, p_start, p_end, edits)
+            para = reading.text
+            sentences = _merge_short(self.splitter.spans(para), para, MIN_SENTENCE_WORDS)
             if not sentences:
-                sentences = [(p_start, p_end)]
-            out["paragraph"].extend(self._windows(text, [(p_start, p_end)], sentences))
+                sentences = [(0, len(para))]
+            out["paragraph"].extend(reading.span(a, b) for a, b in self._windows(para, [(0, len(para))], sentences))
             for s_start, s_end in sentences:
-                out["sentence"].extend(self._fit(text, s_start, s_end))
+                out["sentence"].extend(reading.span(a, b) for a, b in self._fit(para, s_start, s_end))
+        if edits:
+            out[REFLOW] = [list(edit) for edit in edits]
         return out
+
+    def paragraph_texts(self, text: str, skip_lines: set[str] = frozenset(), title_in_text: bool = False,
+                        dateline: re.Pattern | None = None) -> list[str]:
+        """The paragraph texts segment() hands to the sentence splitter (for SentenceSplitter.prefetch)."""
+        lines, layout, edits = _reading_of(text)
+        return [reflow.reading_text(text, a, b, edits)
+                for a, b in paragraph_spans(text, skip_lines, title_in_text, dateline, layout, lines)]
 
     def cache_key(self, text_digest: str, skip_here: list[str], title_in_text: bool, model: str, dateline: str = "") -> str:
         """Everything a document's segmentation depends on, hashed."""
@@ -184,8 +200,18 @@ class Segmenter:
         return [(start + a, start + b) for a, b in token_windows(text[start:end], self.token_spans, self.max_tokens)]
 
 
-def passages_of(text: str, spans: dict[str, list[tuple[int, int]]]) -> dict[str, list[Passage]]:
-    return {level: [Passage(level, i, a, b, text[a:b]) for i, (a, b) in enumerate(spans.get(level, []))] for level in LEVELS}
+def _reading_of(text: str) -> tuple[list[tuple[int, int]], reflow.Layout | None, list[reflow.Edit]]:
+    """The document's lines, its layout if hard-wrapped, and the edits that make its reading text."""
+    lines = reflow.lines_of(text)
+    layout = reflow.detect(text, lines)
+    return lines, layout, reflow.edits(text, layout, lines) if layout else []
+
+
+def passages_of(text: str, spans: dict[str, list]) -> dict[str, list[Passage]]:
+    """Passages from a segmentation (fresh or cached): document offsets, and the reading text of each span."""
+    edits = [tuple(edit) for edit in spans.get(REFLOW, ())]
+    return {level: [Passage(level, i, a, b, reflow.reading_text(text, a, b, edits)) for i, (a, b) in enumerate(spans.get(level, []))]
+            for level in LEVELS}
 
 
 def token_windows(piece: str, token_spans: TokenSpans, max_tokens: int) -> list[tuple[int, int]]:
@@ -215,23 +241,25 @@ def token_windows(piece: str, token_spans: TokenSpans, max_tokens: int) -> list[
     return windows
 
 
-_LINE = re.compile(r"[^\n]+")
-
-
 def paragraph_spans(text: str, skip_lines: set[str] = frozenset(), title_in_text: bool = False,
-                    dateline: re.Pattern | None = None) -> list[tuple[int, int]]:
-    """Paragraph spans: blank-line blocks if the document has any, else one per line.
+                    dateline: re.Pattern | None = None, layout: reflow.Layout | None = None,
+                    lines: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+    """Paragraph spans: blank-line blocks if the document has any, else one per line; in a hard-wrapped
+    document (`layout`), where its layout starts a paragraph.
 
     Boilerplate lines and the title line are left out; a block never spans one of them; a dateline
-    opening the first paragraph is left out too. Short fragments join the next paragraph (or the
-    previous one when they end a block run).
+    opening the first paragraph is left out too; page furniture of a wrapped document starts nothing and
+    ends nothing. Short fragments join the next paragraph (or the previous one when they end a block run).
     """
-    lines = [(m.start(), m.end()) for m in _LINE.finditer(text)]
+    lines = reflow.lines_of(text) if lines is None else lines
     blank_line_breaks = "\n\n" in text
     groups: list[list[tuple[int, int]]] = []  # runs of paragraphs with nothing skipped between them
     current: list[tuple[int, int]] = []
     block: tuple[int, int] | None = None
+    previous: int | None = None  # index of the block's last line
     for i, (a, b) in enumerate(lines):
+        if layout is not None and i in layout.furniture:
+            continue
         line = text[a:b]
         skipped = (title_in_text and i == 0) or line.strip() in skip_lines
         if skipped:
@@ -242,13 +270,20 @@ def paragraph_spans(text: str, skip_lines: set[str] = frozenset(), title_in_text
                 groups.append(current)
                 current = []
             continue
-        new_block = not blank_line_breaks or block is None or text[block[1] : a].count("\n") >= 2
+        if block is None:
+            new_block = True
+        elif layout is not None:
+            new_block = reflow.starts_paragraph(layout, text[lines[previous][0]:lines[previous][1]], line,
+                                                _next_line(text, lines, i, layout), text.count("\n", block[1], a) >= 2)
+        else:
+            new_block = not blank_line_breaks or text[block[1] : a].count("\n") >= 2
         if new_block:
             if block:
                 current.append(block)
             block = (a, b)
         else:
             block = (block[0], b)
+        previous = i
     if block:
         current.append(block)
     if current:
@@ -262,6 +297,13 @@ def paragraph_spans(text: str, skip_lines: set[str] = frozenset(), title_in_text
     for group in groups:
         spans.extend(_merge_short(group, text, MIN_PARAGRAPH_WORDS))
     return spans
+
+
+def _next_line(text: str, lines: list[tuple[int, int]], i: int, layout: reflow.Layout) -> str | None:
+    for j in range(i + 1, len(lines)):
+        if j not in layout.furniture:
+            return text[lines[j][0] : lines[j][1]]
+    return None
 
 
 def _merge_short(spans: list[tuple[int, int]], text: str, min_words: int) -> list[tuple[int, int]]:

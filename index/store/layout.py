@@ -84,7 +84,9 @@ def check_buildable(root: Path) -> None:
         raise RefrainError(f"--out {root} exists and is not a folder")
     # SQLite keeps cache.sqlite-wal/-shm beside the cache while a build runs, and after one is killed
     ours = {CURRENT, LOCK, CACHE, DERIVED, CURRENT + ".tmp", *(CACHE + s for s in ("-wal", "-shm", "-journal"))}
-    foreign = [p.name for p in root.iterdir() if p.name not in ours and not p.name.startswith(GEN_PREFIX)]
+    aside = CACHE + ".damaged-"  # a damaged cache a build moved aside (index.embed.cache)
+    foreign = [p.name for p in root.iterdir()
+               if p.name not in ours and not p.name.startswith(GEN_PREFIX) and not p.name.startswith(aside)]
     if foreign:
         shown = ", ".join(sorted(foreign)[:5])
         raise RefrainError(f"--out {root} is not a Refrain index folder (it holds {shown}); choose a new or empty folder")
