@@ -14,7 +14,7 @@ several). Parquet files are written with pyarrow, atomically, lists kept as list
 from __future__ import annotations
 
 import os
-import tempfile
+import threading
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
@@ -114,17 +114,13 @@ def write_parquet(frame: pd.DataFrame, path: str | Path) -> Path:
     import pyarrow.parquet as pq
 
     target = Path(path)
-    try:
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent if str(target.parent) else ".")
-        os.close(fd)
-    except OSError as exc:
-        raise RefrainError(f"cannot write {target}: {exc.strerror or exc}") from None
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         pq.write_table(table, tmp)
         os.replace(tmp, target)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise RefrainError(f"cannot write {target}: {exc.strerror or exc}") from None
     return target
 

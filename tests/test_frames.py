@@ -78,6 +78,9 @@ def test_metadata_becomes_one_list_column_per_field(tmp_path, hashing):
     path = frames.write_parquet(frame, tmp_path / "hits.parquet")
     back = pd.read_parquet(path)
     assert [list(v) for v in back["meta_topic"]] == [["Economy", "Top"], []]
+    (tmp_path / "plain").touch()
+    assert path.stat().st_mode == (tmp_path / "plain").stat().st_mode  # an ordinary file, readable as any other
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary file left
 
 
 def test_formulation_tables_add_up(mined):
