@@ -175,9 +175,12 @@ def e5_cache(tmp_path, monkeypatch):
 
 @pytest.mark.model
 @pytest.mark.slow
-def test_e5_prompts_are_recorded_applied_to_passages_and_used_for_queries(tmp_path, e5_cache):
+def test_e5_prompts_are_recorded_applied_to_passages_and_used_for_queries(tmp_path, e5_cache, monkeypatch):
+    from index.embed import encoder as encoder_module
+
+    monkeypatch.setattr(encoder_module, "_LOADED", {})  # this test's models stay out of the process-wide table
     corpus = write_corpus(tmp_path / "corpus", CORPUS)
-    encoder = SentenceTransformerEncoder("intfloat/multilingual-e5-small")
+    encoder = load_encoder("intfloat/multilingual-e5-small")
     assert encoder.name == f"intfloat/multilingual-e5-small@{COMMIT}"
     # a window as long as the encoder allows still fits the model once prompted: nothing is truncated
     longest = " ".join(["harvest"] * encoder.max_tokens)
@@ -189,6 +192,7 @@ def test_e5_prompts_are_recorded_applied_to_passages_and_used_for_queries(tmp_pa
     assert model["prompts"] == E5_PROMPTS and model["max_tokens"] == encoder.max_tokens
 
     searcher = Searcher(tmp_path / "index")  # loads the model by its recorded name, from the cache
+    assert searcher.encoder is encoder  # ORG/NAME and ORG/NAME@commit are the same weights, loaded once
     rows = searcher.level_passages("sentence", with_text=True)
     texts = [t for *_, t in rows]
     stored = searcher.vectors("sentence")[[r for r, *_ in rows]]

@@ -232,4 +232,8 @@ def _make_encoder(spec: str, allow_download: bool = False) -> Encoder:
         if suffix and not suffix.isdigit():
             raise RefrainError(f"bad model {spec!r}: use {HASHING_PREFIX} or {HASHING_PREFIX}-DIM")
         return HashingEncoder(int(suffix) if suffix else 256)
-    return SentenceTransformerEncoder(spec, allow_download=allow_download)
+    source = resolve_model(spec, allow_download)
+    for loaded in _LOADED.values():  # the same weights named another way (ORG/NAME and ORG/NAME@commit): load once
+        if isinstance(loaded, SentenceTransformerEncoder) and loaded.name == source.name:
+            return loaded
+    return SentenceTransformerEncoder(source)
