@@ -50,6 +50,7 @@ class BuildSettings:
     strict: bool = False
     wait: float = 0.0  # seconds to wait for another build of the same folder to finish
     language: str | None = None  # None: detected from the documents
+    allow_download: bool = False  # may a Hugging Face model name be downloaded when the local cache lacks it
 
 
 @dataclass
@@ -139,7 +140,7 @@ def build_index(
             boilerplate = find_boilerplate(documents, settings.boilerplate_share, settings.boilerplate_min_docs)
         report(BuildProgress("read", len(records), len(records)))
         with timer("load model"):
-            encoder = encoder or load_encoder(settings.model)
+            encoder = encoder or load_encoder(settings.model, settings.allow_download)
         cache = EmbeddingCache(settings.cache_path or root / layout.CACHE)
         try:
             with timer("segment"):
@@ -224,7 +225,7 @@ def _segment(documents: list[Document], skip: set[str], encoder: Encoder, cache:
     splitter = SentenceSplitter(cache, language)
     segmenter = Segmenter(encoder.token_spans, encoder.max_tokens, splitter)
     pattern = dateline.pattern if dateline else ""
-    keys = [segmenter.cache_key(doc.text_hash, _skip_lines_in(doc, skip), doc.title_in_text, encoder.name, pattern)
+    keys = [segmenter.cache_key(doc.text_hash, _skip_lines_in(doc, skip), doc.title_in_text, encoder.segment_key, pattern)
             for doc in documents]
     cached = cache.get_segments(keys)
     todo = [doc for doc, key in zip(documents, keys) if key not in cached]

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from index.embed.encoder import Encoder, l2_normalise, load_encoder
+from index.embed.models import Prompts
 from index.errors import RefrainError
 from index.filters import Filters  # re-exported: every query takes them
 from index.ingest.segment import token_windows
@@ -71,6 +72,7 @@ class Searcher:
         self.generation = self.reader.generation
         self.manifest = self.reader.manifest
         self.model_name = self.reader.model_name
+        self.query_prompt = Prompts.from_manifest(self.manifest["model"]).query  # as the index was built
         self.n_documents = self.reader.n_documents
         self._encoder = encoder
         self._encoder_lock = threading.Lock()
@@ -299,7 +301,7 @@ class Searcher:
     def _embed_uncached(self, text: str) -> np.ndarray:
         encoder = self.encoder
         windows = token_windows(text, encoder.token_spans, encoder.max_tokens)
-        vectors = encoder.encode([text[a:b] for a, b in windows])
+        vectors = encoder.encode([text[a:b] for a, b in windows], prompt=self.query_prompt)
         return l2_normalise(vectors.mean(axis=0, keepdims=True))[0]  # long queries: every window counts
 
     @staticmethod

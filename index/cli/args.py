@@ -32,6 +32,8 @@ def add_query_common(p: argparse.ArgumentParser, default_k: int = 10) -> None:
     p.add_argument("-k", type=int, default=default_k, help=f"number of results (default {default_k})")
     add_level(p)
     p.add_argument("--json", action="store_true", help="print JSON for scripts")
+    p.add_argument("--parquet", metavar="FILE", help="write the hits to a Parquet file instead of printing them "
+                                                     "(the columns of index.frames.hits_frame)")
 
 
 def parse_meta(items: list[str]) -> dict[str, list[str]]:

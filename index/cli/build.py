@@ -33,7 +33,12 @@ def register(sub) -> None:
     b.add_argument("--language", default=None, metavar="CODE",
                    help="the corpus language (en, ko, or another pysbd language such as de, fr, ru, zh): chooses the "
                         "sentence splitter and stop words (default: detected from the documents)")
-    b.add_argument("--model", default=None, help="sentence-transformers model: a local path, an installed name, or builtin:hashing")
+    b.add_argument("--model", default=None,
+                   help="sentence-transformers model: a local folder, a Hugging Face name ORG/NAME[@REVISION] from the "
+                        "local cache, or builtin:hashing (default: the bundled all-MiniLM-L6-v2)")
+    b.add_argument("--allow-download", action="store_true",
+                   help="let --model download a Hugging Face model missing from the local cache (configs, tokenizer and "
+                        "safetensors weights only; never the model's own code); without it nothing is downloaded")
     b.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help=f"embedding batch size (default {DEFAULT_BATCH_SIZE})")
     b.add_argument("--embed-chunk", type=int, default=EMBED_CHUNK, metavar="N",
                    help=f"commit new vectors to the embedding cache every N texts (default {EMBED_CHUNK}): "
@@ -93,7 +98,8 @@ def run_build(args, on_progress=None):
                              boilerplate_share=args.boilerplate_share, boilerplate_min_docs=args.boilerplate_min_docs,
                              index_kind=args.index_kind, cache_path=args.cache,
                              dateline_pattern=DEFAULT_DATELINE if args.dateline_pattern is None else args.dateline_pattern,
-                             strict=args.strict, wait=args.wait, language=args.language)
+                             strict=args.strict, wait=args.wait, language=args.language,
+                             allow_download=args.allow_download)
     return build_index(args.sources, args.out, options, settings, on_progress=on_progress)
 
 
@@ -145,6 +151,10 @@ def cmd_info(args) -> int:
         f"  documents: {c['documents']:,} from {c['records']:,} records ({c['duplicate_records']:,} duplicates merged, "
         f"{c['records_skipped']:,} skipped, {c['warnings']:,} warnings)",
     ]
+    prompts = m["model"].get("prompts") or {}
+    if prompts.get("query") or prompts.get("passage"):
+        lines.append(f"  prompts ({prompts.get('source')}): query {prompts.get('query', '')!r}, "
+                     f"passage {prompts.get('passage', '')!r}")
     for level, spec in m["levels"].items():
         lines.append(f"  {level}s: {spec['rows']:,} ({spec['faiss']['kind']} FAISS index)")
     if m.get("language"):

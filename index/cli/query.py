@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 import textwrap
 
 from index.cli.args import add_filters, add_level, add_query_common, filters_of
@@ -45,7 +46,13 @@ def register(sub) -> None:
     d.set_defaults(run=cmd_document)
 
 
-def _print_hits(hits, as_json: bool, header: str) -> None:
+def _print_hits(hits, as_json: bool, header: str, parquet: str | None = None) -> None:
+    if parquet:
+        from index.frames import hits_frame, write_parquet
+
+        write_parquet(hits_frame(hits), parquet)
+        print(f"wrote {len(hits)} rows to {parquet}", file=sys.stderr)
+        return
     if as_json:
         print(json.dumps([h.as_dict() for h in hits], indent=2, ensure_ascii=False))
         return
@@ -67,7 +74,7 @@ def cmd_search(args) -> int:
 
     searcher = Searcher(args.index, model=args.model)
     hits = searcher.search(args.query, k=args.k, level=args.level or DEFAULT_LEVEL, filters=filters_of(args), min_score=args.min_score)
-    _print_hits(hits, args.json, f"search {args.query!r}")
+    _print_hits(hits, args.json, f"search {args.query!r}", args.parquet)
     return 0
 
 
@@ -77,7 +84,7 @@ def cmd_similar(args) -> int:
     searcher = Searcher(args.index)
     hits = searcher.similar(args.passage_id, k=args.k, level=args.level, include_same_doc=args.include_same_doc,
                             filters=filters_of(args), min_score=args.min_score)
-    _print_hits(hits, args.json, f"similar to {args.passage_id}")
+    _print_hits(hits, args.json, f"similar to {args.passage_id}", args.parquet)
     return 0
 
 
@@ -85,7 +92,7 @@ def cmd_phrase(args) -> int:
     from index.search import Searcher
 
     hits = Searcher(args.index).phrase(args.text, k=args.k, level=args.level or DEFAULT_LEVEL, filters=filters_of(args))
-    _print_hits(hits, args.json, f"phrase {args.text!r}")
+    _print_hits(hits, args.json, f"phrase {args.text!r}", args.parquet)
     return 0
 
 

@@ -45,7 +45,9 @@ def register(sub) -> None:
     out = r.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print everything as JSON, member passages included")
     out.add_argument("--csv", metavar="FILE", help="write one row per formulation to FILE ('-' for stdout)")
-    r.add_argument("--members", action="store_true", help="with --csv: one row per member passage instead")
+    out.add_argument("--parquet", metavar="FILE",
+                     help="write one row per formulation to a Parquet file (columns of index.frames.formulations_frame)")
+    r.add_argument("--members", action="store_true", help="with --csv or --parquet: one row per member passage instead")
     r.add_argument("--no-cache", action="store_true", help="recompute even if a stored result exists")
     r.set_defaults(run=cmd_recurring)
 
@@ -99,6 +101,8 @@ def cmd_recurring(args) -> int:
     chosen = select(result.formulations, args.sort, args.since, args.until, text=args.contains)
     if args.json:
         print(recurring_json(result, chosen))
+    elif args.parquet:
+        _write_parquet(args.parquet, chosen, args.members)
     elif args.members and args.csv:
         _write_csv(args.csv, member_rows(chosen), MEMBER_FIELDS)
     elif args.csv:
@@ -119,6 +123,14 @@ def _write_csv(target: str, rows: list[dict], fields) -> None:
     except OSError as exc:
         raise RefrainError(f"cannot write {target}: {exc.strerror or exc}") from None
     print(f"wrote {len(rows)} rows to {target}", file=sys.stderr)
+
+
+def _write_parquet(target: str, chosen: list[Formulation], members: bool) -> None:
+    from index.frames import formulations_frame, members_frame, write_parquet
+
+    frame = members_frame(chosen) if members else formulations_frame(chosen)
+    write_parquet(frame, target)
+    print(f"wrote {len(frame)} rows to {target}", file=sys.stderr)
 
 
 def _print_formulations(shown: list[Formulation], total: int, result: MiningResult, root: str) -> None:

