@@ -15,7 +15,7 @@ from index.mining.params import PhraseParams
 from index.mining.phrases import lexical_phrases
 from index.mining.recurring import MiningParams, mine, recurring
 from index.mining.select import select
-from index.mining.types import Centre, Formulation, MiningResult, PhrasesResult, Seen, Variant
+from index.mining.types import Centre, Formulation, MiningResult, PhrasesResult, Salience, Seen, Variant
 from index.search import Searcher
 from tests.conftest import quick_build, write_corpus
 
@@ -100,9 +100,10 @@ def test_a_stored_result_reads_back_as_the_same_objects_and_json(mined):
     (path,) = (searcher.root / layout.DERIVED).glob("recurring-*.json")
     stored = json.loads(path.read_text())
     assert stored == result.to_dict() and list(stored) == list(result.to_dict())  # same keys, same order
-    assert list(stored["formulations"][0]) == ["id", "level", "centre", "core", "n_passages", "n_documents",
-                                               "n_variants", "first_seen", "last_seen", "per_year", "per_month",
-                                               "rise", "variants", "members"]
+    assert list(stored["formulations"][0]) == ["id", "level", "label", "salience", "centre", "core", "n_passages",
+                                               "n_documents", "n_variants", "multi_variant_documents", "first_seen",
+                                               "last_seen", "per_year", "per_month", "rise", "variants", "shared",
+                                               "members"]
     params = MiningParams(level="sentence", threshold=0.8, min_docs=3)
     fresh = mine(searcher, params)
     assert MiningResult.from_dict(fresh.to_dict()) == fresh
@@ -167,11 +168,18 @@ def test_core_wording_keeps_what_the_variants_share():
 
 
 def test_select_sorts_and_filters_by_dates():
-    def f(fid, docs, first, last, rise):
-        return Formulation(fid, "sentence", Centre(fid, fid), fid, docs, docs, 1, Seen(first, "d", "t", "p"),
-                           Seen(last, "d", "t", "p"), {}, {}, rise, (Variant(fid, fid, docs, docs, 1.0, first, last),), ())
-    result = [f("a", 9, "2019-01-01", "2024-05-01", 0.1), f("b", 5, "2022-03-01", "2024-12-01", 0.5),
-              f("c", 7, "2019-06-01", "2020-12-31", -0.3)]
+    def f(fid, docs, first, last, rise, category="formulation", score=1.0):
+        salience = Salience(category, score, 0.5, 1.0, 0.0, 0.0, 0.0)
+        return Formulation(fid, "sentence", fid, salience, Centre(fid, fid), fid, docs, docs, 1, 0,
+                           Seen(first, "d", "t", "p"), Seen(last, "d", "t", "p"), {}, {}, rise,
+                           (Variant(fid, fid, docs, docs, 1.0, first, last),), (), ())
+    result = [f("a", 9, "2019-01-01", "2024-05-01", 0.1, score=2.0), f("b", 5, "2022-03-01", "2024-12-01", 0.5, score=3.0),
+              f("c", 7, "2019-06-01", "2020-12-31", -0.3, score=1.0)]
+    assert [x.id for x in select(result)] == ["b", "a", "c"]  # salience: the score within the category
+    furniture = [f("t", 50, "2019-01-01", "2024-01-01", 0.0, "title", 9.0), f("s", 40, "2019-01-01", "2024-01-01", 0.0, "stock", 8.0)]
+    assert [x.id for x in select(result + furniture)] == ["b", "a", "c"]  # titles and stock phrases hidden
+    assert [x.id for x in select(result + furniture, furniture=True)] == ["b", "a", "c", "t", "s"]  # and listed last
+    assert [x.id for x in select(result + furniture, "docs", furniture=True)] == ["t", "s", "a", "c", "b"]
     assert [x.id for x in select(result, "docs")] == ["a", "c", "b"]
     assert [x.id for x in select(result, "first")] == ["b", "c", "a"]
     assert [x.id for x in select(result, "last")] == ["c", "a", "b"]
