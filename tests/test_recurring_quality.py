@@ -13,6 +13,7 @@ from index.mining.recurring import MiningParams, recurring
 from index.mining.select import select
 from index.search import Searcher
 from tests.conftest import GROUND_TRUTH, KCNA_JSON, KCNA_OPTIONS, quick_build
+from tests.mining_checks import variant_counts_add_up
 
 pytestmark = pytest.mark.model
 
@@ -142,29 +143,11 @@ def test_planted_formulations_rank_above_planted_titles_and_stock_phrases(sample
     assert max(everything.index(f.id) for f in slogans) < min(everything.index(f.id) for f in furniture)
 
 
-def _variant_counts_add_up(f):
-    """Each member counts under one variant: the variant rows add up, and the label is the most used one."""
-    by_variant: dict[str, list] = {}
-    for m in f.members:
-        by_variant.setdefault(m.text_hash, []).append(m)
-    assert set(by_variant) <= {v.text_hash for v in f.variants}
-    for v in f.variants:
-        held = by_variant.get(v.text_hash, [])
-        assert (v.passages, v.documents) == (len(held), len({m.doc_id for m in held})), v.text
-    assert sum(v.passages for v in f.variants) == f.n_passages == len(f.members)
-    assert f.label == f.variants[0].text and f.variants[0].passages == max(v.passages for v in f.variants)
-    variants_of_doc: dict[str, set] = {}
-    for m in f.members:
-        variants_of_doc.setdefault(m.doc_id, set()).add(m.text_hash)
-    assert f.multi_variant_documents == sum(len(v) > 1 for v in variants_of_doc.values())
-    assert sum(v.documents for v in f.variants) == sum(len(v) for v in variants_of_doc.values())
-
-
 @pytest.mark.parametrize("level", ["sentence", "paragraph", "phrase"])
 def test_sample_variant_counts_add_up_under_the_most_used_label(sample_index, level):
     out, _ = sample_index
     for f in recurring(Searcher(out), MiningParams(level=level)).formulations:
-        _variant_counts_add_up(f)
+        variant_counts_add_up(f)
 
 
 def test_kcna_people_first_is_labelled_by_its_most_used_wording_and_its_counts_add_up(kcna_index):
@@ -175,9 +158,9 @@ def test_kcna_people_first_is_labelled_by_its_most_used_wording_and_its_counts_a
           + ", ".join(f"{v.text!r} {v.passages}/{v.documents}" for v in f.variants)
           + f"; documents using more than one: {f.multi_variant_documents}")
     assert f.label.lower() == "people-first principle"
-    _variant_counts_add_up(f)
+    variant_counts_add_up(f)
     for other in result.formulations:
-        _variant_counts_add_up(other)
+        variant_counts_add_up(other)
 
 
 # An analyst's list of what counts as a title, honorific or name in KCNA, independent of index/mining/salience.py:

@@ -347,7 +347,7 @@ def _members(ctx: Context, f: Formulation, open_at, passage_level: str) -> None:
         if len(members) > rv.MEMBER_LIMIT:
             st.toggle(f"Show all {len(members)}", key=SHOW_ALL)
         st.download_button("Passages CSV", lambda: rows_to_csv(member_rows([f]), MEMBER_FIELDS),
-                           file_name=file_name("recurring", f.id, f.centre.text[:50], ext="csv"),
+                           file_name=file_name("recurring", f.id, f.label[:50], ext="csv"),
                            mime="text/csv", key="rec-members-csv", icon=":material/download:", on_click="ignore",
                            help="Every passage of this formulation: id, document, title, date, similarity, variant, text")
     if len(shown) < len(members):
