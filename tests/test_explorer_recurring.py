@@ -339,7 +339,7 @@ def test_titles_and_stock_phrases_are_hidden_until_switched_on(monkeypatch, samp
     furniture = {"respected Chairman Tamsin", "Arvo Tamsin, first secretary of the Kestrian Unity Party",
                  "message read as follows"}
     assert labels and not furniture & set(labels)
-    hidden = int(re.search(r"(\d+) titles, names and stock phrases hidden", html(at)).group(1))
+    hidden = int(re.search(r"titles, names and stock phrases: (\d+) hidden", html(at)).group(1))
     assert hidden >= 3
     at.toggle(key="furniture").set_value(True)
     run(at)

@@ -116,7 +116,7 @@ def test_variant_note_says_how_the_variant_rows_add_up(river):
     documents = sum(v.documents for v in two.variants)
     assert rv.variant_note(two).endswith(f"1 of its 4 documents uses more than one variant and counts under each, "
                                          f"so the Docs column adds up to {documents}.")
-    assert rv.hidden_note(0, False) == "" and rv.hidden_note(3, False) == "3 titles, names and stock phrases hidden"
+    assert rv.hidden_note(0, False) == "" and rv.hidden_note(3, False) == "titles, names and stock phrases: 3 hidden"
 
 
 def test_describe_params():

@@ -135,10 +135,10 @@ def shared_rows(formulation: Formulation, by_id: dict[str, Formulation]) -> list
 
 
 def hidden_note(hidden: int, shown: bool) -> str:
-    """'12 titles, names and stock phrases hidden' (or included), for the list's header."""
+    """'titles, names and stock phrases: 12 hidden' (or included), for the list's header."""
     if not hidden:
         return ""
-    return f"{hidden:,} title{'s' if hidden != 1 else ''}, names and stock phrases {'included' if shown else 'hidden'}"
+    return f"titles, names and stock phrases: {hidden:,} {'included' if shown else 'hidden'}"
 
 
 def centre_passage(formulation: Formulation) -> str | None:

@@ -133,8 +133,8 @@ def _print_formulations(shown: list[Formulation], total: int, result: MiningResu
     stats = result.stats
     print(f"Recurring formulations in {root}: {p.level} level, threshold {p.threshold}, at least {p.min_docs} documents")
     furniture_count = hidden(result.formulations)
-    left_out = (f"; {furniture_count:,} titles, names and stock phrases {'included' if furniture else 'hidden (--furniture lists them)'}"
-                if furniture_count else "")
+    left_out = (f"; titles, names and stock phrases: {furniture_count:,} "
+                f"{'included' if furniture else 'hidden (--furniture lists them)'}" if furniture_count else "")
     print(f"  {stats.formulations:,} found among {stats.distinct_texts:,} distinct texts of {stats.documents:,} documents"
           f"{left_out}; {total:,} match, showing {len(shown):,}")
     if not shown:
