@@ -1,5 +1,6 @@
 """Evidence for the default mining thresholds: precision and recall of planted formulations on the sample
-corpus across thresholds, and how many formulations KCNA 2024 yields (read them with `recurring --json`).
+corpus across thresholds (sentences, paragraphs, and the phrase level's planted lines: successions sharing a long
+prefix and renamings), and how many formulations KCNA 2024 yields (read them with `recurring --json`).
 
     .venv/bin/python bench/threshold_sweep.py [--kcna INDEX_DIR]
 
@@ -40,7 +41,16 @@ def sample_table(searcher: Searcher) -> str:
             recall = sum(c.id not in outcome.missed for c in clusters) / len(clusters)
             cells.append(f"{outcome.precision:.2f} / {recall:.2f}")
         lines.append(f"| {level} | " + " | ".join(cells) + " |")
+    lines.append("| phrase (planted lines) | " + " | ".join(phrase_cell(searcher, names, t) for t in THRESHOLDS) + " |")
     return "\n".join(lines)
+
+
+def phrase_cell(searcher: Searcher, names: dict[str, str], threshold: float) -> str:
+    """Precision / recall on the planted successions and renamings, with the share recovered with exact dates."""
+    clusters = [c for c in load_clusters(GROUND_TRUTH, "phrase") if c.category == "formulation"]
+    outcome = score(mine(searcher, MiningParams(level="phrase", threshold=threshold)).formulations, clusters, names,
+                    phrases=True)
+    return f"{outcome.precision:.2f} / {outcome.recall:.2f}"
 
 
 def kcna_table(searcher: Searcher) -> str:

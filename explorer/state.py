@@ -20,7 +20,7 @@ VIEW, QUERY, EXACT, LIKE, LEVEL, K, MIN_SCORE = "view", "q", "exact", "like", "l
 DATES, DOCS, READ, PASSAGE, A, B = "dates", "docs", "read", "passage", "a", "b"
 BY, NORM, PERIOD, SORT = "by", "norm", "period", "sort"
 MINE, THRESHOLD, MIN_DOCS, RSORT, SINCE, UNTIL = "rlevel", "thr", "mindocs", "rsort", "since", "until"
-CONTAINS, FORMULATION, RBY = "has", "f", "rby"
+CONTAINS, FORMULATION, RBY, FURNITURE = "has", "f", "rby", "furniture"
 RBY_AUTO = "_refrain_rby_auto"  # the granularity the Recurring view chose for this corpus (not put in the URL)
 SEEDED = "_refrain_seeded_generation"
 SPAN = "_refrain_date_span"  # the corpus span the date picker was seeded with (a rebuild may widen it)
@@ -49,7 +49,7 @@ def seed(state: ViewState, corpus: Corpus) -> None:
     ss[DOCS] = list(state.docs)
     ss[READ], ss[PASSAGE], ss[A], ss[B] = state.read, state.passage, state.a, state.b
     ss[BY], ss[NORM], ss[PERIOD], ss[SORT] = state.by, state.norm, state.period, state.sort
-    ss[MINE], ss[MIN_DOCS], ss[RSORT] = state.mine, state.min_docs, state.rsort
+    ss[MINE], ss[MIN_DOCS], ss[RSORT], ss[FURNITURE] = state.mine, state.min_docs, state.rsort, state.furniture
     ss[THRESHOLD] = state.threshold if state.threshold is not None else DEFAULT_THRESHOLDS[state.mine]
     ss[SINCE] = viewstate.bound_day(state.since, *span, end=False) if span else None
     ss[UNTIL] = viewstate.bound_day(state.until, *span, end=True) if span else None
@@ -95,6 +95,7 @@ def current(corpus: Corpus, views: tuple[str, ...]) -> ViewState:
         threshold=viewstate.threshold_value(ss.get(THRESHOLD), mine),
         min_docs=int(ss.get(MIN_DOCS) or base.min_docs),
         rsort=ss.get(RSORT) or base.rsort,
+        furniture=bool(ss.get(FURNITURE)),
         since=_day(ss.get(SINCE)),
         until=_day(ss.get(UNTIL)),
         contains=(ss.get(CONTAINS) or "").strip()[:viewstate.MAX_CONTAINS_CHARS],

@@ -74,17 +74,23 @@ def seen_date(seen: Seen | None) -> str:
 
 
 def formulation_rows(formulations: Iterable[Formulation], period_totals: PeriodTotals) -> list[dict]:
-    """One row per formulation: counts, first and last appearance, rise, wording, and documents per year
-    (docs_YYYY for every year of the mined corpus, 0 where it was not used)."""
+    """One row per formulation: label, category and salience, counts, first and last appearance, rise, wording,
+    and documents per year (docs_YYYY for every year of the mined corpus, 0 where it was not used).
+
+    multi_variant_documents: documents using more than one variant. Each passage counts under one variant (the
+    members CSV names it), so variants' passages add up to `passages`; their documents exceed `documents` by
+    the documents counted under several."""
     years = list(period_totals.years)
     rows = []
     for f in formulations:
         row = {
-            "id": f.id, "level": f.level, "documents": f.n_documents, "passages": f.n_passages,
-            "variants": f.n_variants, "first_seen": seen_date(f.first_seen),
+            "id": f.id, "level": f.level, "label": f.label, "category": f.category, "salience": f.salience.score,
+            "documents": f.n_documents, "passages": f.n_passages,
+            "variants": f.n_variants, "multi_variant_documents": f.multi_variant_documents,
+            "first_seen": seen_date(f.first_seen),
             "first_doc": f.first_seen.doc_id if f.first_seen else None, "last_seen": seen_date(f.last_seen),
             "last_doc": f.last_seen.doc_id if f.last_seen else None, "rise": f.rise, "core": f.core,
-            "centre": f.centre.text,
+            "centre": f.centre.text, "shared": " | ".join(w.text for w in f.shared),
         }
         row.update({f"docs_{y}": f.per_year[y].documents if y in f.per_year else 0 for y in years})
         rows.append(row)
@@ -93,16 +99,17 @@ def formulation_rows(formulations: Iterable[Formulation], period_totals: PeriodT
 
 def formulation_fields(period_totals: PeriodTotals) -> list[str]:
     """The header of formulation_rows (also for an empty list)."""
-    return ["id", "level", "documents", "passages", "variants", "first_seen", "first_doc", "last_seen", "last_doc",
-            "rise", "core", "centre", *(f"docs_{y}" for y in period_totals.years)]
+    return ["id", "level", "label", "category", "salience", "documents", "passages", "variants",
+            "multi_variant_documents", "first_seen", "first_doc", "last_seen", "last_doc", "rise", "core", "centre",
+            "shared", *(f"docs_{y}" for y in period_totals.years)]
 
 
 MEMBER_FIELDS = ("formulation", "passage_id", "doc_id", "title", "date", "similarity", "variant", "text")
 
 
 def member_rows(formulations: Iterable[Formulation]) -> list[dict]:
-    """One row per member passage of each formulation, in date order; `variant` is the wording it holds
-    (at phrase level the phrase, the passage being the sentence that contains it)."""
+    """One row per member passage of each formulation, in date order; `variant` is the wording it counts under
+    (at phrase level the phrase, the longest variant the sentence holds; the passage is the sentence)."""
     return [
         {"formulation": f.id, "passage_id": m.passage_id, "doc_id": m.doc_id, "title": m.title, "date": m.date,
          "similarity": m.similarity, "variant": f.variant_of(m), "text": m.text}
@@ -122,11 +129,18 @@ def phrase_rows(phrases: Iterable[PhraseRow]) -> list[dict]:
     ]
 
 
+VARIANT_COUNTS = ("exclusive: each member passage counts under one variant, the one its text_hash names (at phrase "
+                  "level the longest variant its sentence holds), so a formulation's variants' passages add up to "
+                  "n_passages; a document using several variants counts under each, multi_variant_documents says "
+                  "how many do")
+
+
 def recurring_json(result: MiningResult, formulations: Iterable[Formulation], selection: dict | None = None) -> str:
     """The mined result (parameters, statistics, period totals) with the chosen formulations, members included."""
     data = {k: v for k, v in replace(result, formulations=()).to_dict().items() if k != "formulations"}
     if selection is not None:
         data["selection"] = selection
+    data["variant_counts"] = VARIANT_COUNTS
     data["formulations"] = [f.to_dict() for f in formulations]
     return json.dumps(data, ensure_ascii=False, indent=1)
 

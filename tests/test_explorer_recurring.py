@@ -13,6 +13,8 @@ import csv
 import datetime as dt
 import io
 import json
+import re
+import shutil
 
 import pytest
 import streamlit as st
@@ -25,6 +27,8 @@ from explorer.logic import recurring_rows as rv
 from index.errors import RefrainError
 from index.mining.recurring import MiningParams, recurring
 from index.mining.types import Formulation
+from index.search import Searcher
+from index.textnorm import clip
 
 RIVER = explorer_corpus.RIVER
 
@@ -37,8 +41,8 @@ def river(searcher) -> Formulation:
 
 @pytest.fixture(scope="module")
 def phrases(searcher) -> dict[str, Formulation]:
-    """Phrase formulations in at least two documents, by centre text."""
-    return {f.centre.text: f for f in recurring(searcher, MiningParams("phrase", min_docs=2)).formulations}
+    """Phrase formulations in at least two documents, by label."""
+    return {f.label: f for f in recurring(searcher, MiningParams("phrase", min_docs=2)).formulations}
 
 
 @pytest.fixture
@@ -187,7 +191,8 @@ def test_phrase_members_mark_the_phrase_inside_the_sentence(app, phrases):
     assert at.selectbox(key="f").value == hardship.id
     body = html(at)
     assert body.count('<mark class="hl">Hardship is the forge</mark>') == 2
-    assert len(card_ids(at, "rec")) == 2 and "Shared wording" not in body  # one variant: no separate core wording
+    assert len(card_ids(at, "rec")) == 2 and "Core wording" not in body  # one variant: no separate core wording
+    assert "Shared wording" not in body  # and no wording shared with a distinct line
 
 
 def test_open_document_from_a_member_selects_the_passage(app, river):
@@ -242,7 +247,7 @@ def test_exports_hold_the_listing_and_every_member(app, river, monkeypatch):
         "refrain-recurring-sentence.csv"
     data = json.loads(offered["rec-json"][0])
     assert data["params"]["min_docs"] == 3 and data["selection"] == {"sort": "last", "since": None, "until": None,
-                                                                     "contains": "river"}
+                                                                     "contains": "river", "furniture": False}
     assert data["formulations"][0]["members"] == [m.to_dict() for m in river.members]
     members = list(csv.DictReader(io.StringIO(offered["rec-members-csv"][0])))
     assert [m["passage_id"] for m in members] == [m.passage_id for m in river.members]
@@ -272,7 +277,7 @@ def test_bad_url_values_fall_back_without_errors(app):
               "f": "f-<script>", "rby": "week", "index": "/etc"})
     ss = at.session_state
     assert (ss["rlevel"], ss["thr"], ss["mindocs"], ss["rsort"], ss["since"], ss["until"], ss["f"]) == \
-        ("sentence", 0.8, 2, "docs", None, None, None)
+        ("sentence", 0.8, 2, "salience", None, None, None)
     assert not at.error and list(table(at)["formulation"]) == [RIVER]
     assert dict(at.query_params) == {"view": "recurring", "mindocs": "2"}
     at = app({"f": "f-0123456789ab"})  # well formed, but no such formulation here: dropped quietly
@@ -312,3 +317,49 @@ def test_search_settings_wait_in_the_sidebar_while_mining(app):
     at.segmented_control(key="view").set_value("recurring")
     run(at)
     assert list(table(at)["formulation"]) == [RIVER] and at.query_params["view"] == "recurring"
+
+
+# ---------------------------------------------------------------- titles and stock phrases, shared wording
+
+
+@pytest.fixture(scope="module")
+def sample_dir(sample_hashing_index, tmp_path_factory):
+    """The sample corpus (hashing encoder), copied: mining writes its results into DIR/derived."""
+    out = tmp_path_factory.mktemp("sample-recurring") / "index"
+    shutil.copytree(sample_hashing_index, out)
+    return out
+
+
+def test_titles_and_stock_phrases_are_hidden_until_switched_on(monkeypatch, sample_dir):
+    monkeypatch.setenv("REFRAIN_INDEX", str(sample_dir))
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.query_params.update({"view": "recurring", "rlevel": "phrase"})
+    run(at)
+    labels = list(table(at)["formulation"])
+    furniture = {"respected Chairman Tamsin", "Arvo Tamsin, first secretary of the Kestrian Unity Party",
+                 "message read as follows"}
+    assert labels and not furniture & set(labels)
+    hidden = int(re.search(r"titles, names and stock phrases: (\d+) hidden", html(at)).group(1))
+    assert hidden >= 3
+    at.toggle(key="furniture").set_value(True)
+    run(at)
+    frame = table(at)
+    assert len(frame) == len(labels) + hidden and at.query_params["furniture"] == "1"
+    assert list(frame["formulation"][:len(labels)]) == labels  # formulations first, in the same order
+    kinds = dict(zip(frame["formulation"], frame["category"]))
+    assert {kinds[x] for x in furniture} == {"title or name", "stock phrase"}
+    assert set(frame["category"][len(labels):]) <= {"title or name", "stock phrase"}
+
+
+def test_a_line_shows_the_wording_it_shares_with_its_successor(monkeypatch, sample_dir):
+    result = recurring(Searcher(sample_dir), MiningParams("phrase"))
+    old = next(f for f in result.formulations if f.label.endswith("and coastal fortification"))
+    new = next(f for f in result.formulations if f.label.endswith("building the strategic rocket forces"))
+    monkeypatch.setenv("REFRAIN_INDEX", str(sample_dir))
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.query_params.update({"view": "recurring", "rlevel": "phrase", "f": old.id})
+    run(at)
+    body = html(at)
+    assert "Shared wording" in body and "“simultaneously pushing forward economic construction”" in body
+    assert f"also in</span> {clip(new.label, 60)}" in body
+    assert "Each passage is counted once, under the longest variant its sentence holds" in plain(texts(at))

@@ -131,8 +131,9 @@ def test_cli_parquet_files_read_back_as_the_library_frames(tmp_path, sample_hash
     assert done.returncode == 0 and done.stdout == "" and "wrote 5 rows" in done.stderr
     pd.testing.assert_frame_equal(pd.read_parquet(hits_file), frames.hits_frame(searcher.search(QUERY, k=5)),
                                   check_dtype=False)
-    assert run_cli("recurring", sample_hashing_index, "--parquet", formulations_file).returncode == 0
-    assert run_cli("recurring", sample_hashing_index, "--parquet", members_file, "--members").returncode == 0
+    everything = ("--furniture", "--sort", "docs")  # every formulation, in the order mining lists them
+    assert run_cli("recurring", sample_hashing_index, *everything, "--parquet", formulations_file).returncode == 0
+    assert run_cli("recurring", sample_hashing_index, *everything, "--parquet", members_file, "--members").returncode == 0
     pd.testing.assert_frame_equal(pd.read_parquet(formulations_file), frames.formulations_frame(mined), check_dtype=False)
     pd.testing.assert_frame_equal(pd.read_parquet(members_file), frames.members_frame(mined), check_dtype=False)
     bad = run_cli("recurring", sample_hashing_index, "--parquet", tmp_path / "missing" / "f.pq")

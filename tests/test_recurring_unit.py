@@ -10,14 +10,18 @@ from index.store import layout
 from index.errors import RefrainError
 from index.mining.describe import core_wording
 from index.mining.grouping import centre_groups
+from index.mining.inclusion import diverge, shared_stems, super_phrases
 from index.mining.pairs import similar_pairs
 from index.mining.params import PhraseParams
 from index.mining.phrases import lexical_phrases
 from index.mining.recurring import MiningParams, mine, recurring
+from index.mining.salience import WordStats, assess
 from index.mining.select import select
-from index.mining.types import Centre, Formulation, MiningResult, PhrasesResult, Seen, Variant
+from index.mining.types import Centre, Formulation, MiningResult, PhrasesResult, Salience, Seen, Variant
 from index.search import Searcher
+from index.words import WORD
 from tests.conftest import quick_build, write_corpus
+from tests.mining_checks import variant_counts_add_up
 
 SLOGAN = "Self-reliance is the lifeblood of our glorious Union."
 VARIANT = "Self-reliance is still the lifeblood of our glorious Union."
@@ -100,9 +104,10 @@ def test_a_stored_result_reads_back_as_the_same_objects_and_json(mined):
     (path,) = (searcher.root / layout.DERIVED).glob("recurring-*.json")
     stored = json.loads(path.read_text())
     assert stored == result.to_dict() and list(stored) == list(result.to_dict())  # same keys, same order
-    assert list(stored["formulations"][0]) == ["id", "level", "centre", "core", "n_passages", "n_documents",
-                                               "n_variants", "first_seen", "last_seen", "per_year", "per_month",
-                                               "rise", "variants", "members"]
+    assert list(stored["formulations"][0]) == ["id", "level", "label", "salience", "centre", "core", "n_passages",
+                                               "n_documents", "n_variants", "multi_variant_documents", "first_seen",
+                                               "last_seen", "per_year", "per_month", "rise", "variants", "shared",
+                                               "members"]
     params = MiningParams(level="sentence", threshold=0.8, min_docs=3)
     fresh = mine(searcher, params)
     assert MiningResult.from_dict(fresh.to_dict()) == fresh
@@ -167,11 +172,18 @@ def test_core_wording_keeps_what_the_variants_share():
 
 
 def test_select_sorts_and_filters_by_dates():
-    def f(fid, docs, first, last, rise):
-        return Formulation(fid, "sentence", Centre(fid, fid), fid, docs, docs, 1, Seen(first, "d", "t", "p"),
-                           Seen(last, "d", "t", "p"), {}, {}, rise, (Variant(fid, fid, docs, docs, 1.0, first, last),), ())
-    result = [f("a", 9, "2019-01-01", "2024-05-01", 0.1), f("b", 5, "2022-03-01", "2024-12-01", 0.5),
-              f("c", 7, "2019-06-01", "2020-12-31", -0.3)]
+    def f(fid, docs, first, last, rise, category="formulation", score=1.0):
+        salience = Salience(category, score, 0.5, 1.0, 0.0, 0.0, 0.0)
+        return Formulation(fid, "sentence", fid, salience, Centre(fid, fid), fid, docs, docs, 1, 0,
+                           Seen(first, "d", "t", "p"), Seen(last, "d", "t", "p"), {}, {}, rise,
+                           (Variant(fid, fid, docs, docs, 1.0, first, last),), (), ())
+    result = [f("a", 9, "2019-01-01", "2024-05-01", 0.1, score=2.0), f("b", 5, "2022-03-01", "2024-12-01", 0.5, score=3.0),
+              f("c", 7, "2019-06-01", "2020-12-31", -0.3, score=1.0)]
+    assert [x.id for x in select(result)] == ["b", "a", "c"]  # salience: the score within the category
+    furniture = [f("t", 50, "2019-01-01", "2024-01-01", 0.0, "title", 9.0), f("s", 40, "2019-01-01", "2024-01-01", 0.0, "stock", 8.0)]
+    assert [x.id for x in select(result + furniture)] == ["b", "a", "c"]  # titles and stock phrases hidden
+    assert [x.id for x in select(result + furniture, furniture=True)] == ["b", "a", "c", "t", "s"]  # and listed last
+    assert [x.id for x in select(result + furniture, "docs", furniture=True)] == ["t", "s", "a", "c", "b"]
     assert [x.id for x in select(result, "docs")] == ["a", "c", "b"]
     assert [x.id for x in select(result, "first")] == ["b", "c", "a"]
     assert [x.id for x in select(result, "last")] == ["c", "a", "b"]
@@ -188,3 +200,93 @@ def test_bad_parameters_are_user_errors(mined):
     for params in [MiningParams(level="word"), MiningParams(threshold=1.5), MiningParams(min_docs=1)]:
         with pytest.raises(RefrainError):
             recurring(searcher, params)
+
+
+# ---------------------------------------------------------------- distinct lines, salience, labels and counts
+
+
+def _w(text):
+    return [w.lower() for w in WORD.findall(text)]
+
+
+def test_lines_that_branch_off_a_shared_run_diverge():
+    apart = [("simultaneously pushing forward economic construction and defence upbuilding",
+              "simultaneously pushing forward economic construction and building nuclear armed forces"),
+             ("labour-first spirit", "science-first spirit"),
+             ("hold high the banner of self-reliance", "carry forward the torch of self-reliance"),
+             ("officials of the Party and the government", "officials of the Party and working people")]
+    one_line = [("the great people-first politics", "people-first politics of our Party"),  # context on either side
+                ("our state-first principle", "the principle of our state first"),  # reordered
+                ("people-first principle", "based on the people-first principle"),  # included
+                ("hold high the banner of self-reliance", "holding high the banner of self-reliance"),  # word forms
+                ("simultaneously pushing forward economic construction and defence",
+                 "simultaneously advancing economic construction and defence"),  # a changed word inside: a variant
+                ("flood-hit area", "flood-stricken area")]  # too little shared to say
+    for a, b in apart:
+        assert diverge(_w(a), _w(b)) and diverge(_w(b), _w(a)), (a, b)
+    for a, b in one_line:
+        assert not diverge(_w(a), _w(b)), (a, b)
+
+
+def test_a_stem_inside_two_diverging_lines_is_shared_not_a_bridge():
+    keys = [_w(t) for t in ("pushing forward economic construction", "pushing forward economic construction and coastal defence",
+                            "pushing forward economic construction and rocket forces", "people-first principle",
+                            "based on the people-first principle")]
+    supers = super_phrases(keys)
+    assert supers == [[1, 2], [], [], [4], []]
+    assert shared_stems(keys, supers) == {0: [1, 2]}  # "people-first principle" is inside one line only
+
+
+def test_grouping_never_puts_two_conflicting_texts_in_one_group():
+    # Node 0 is close to 1 and 2; 1 and 2 conflict (two lines), so the centre takes the closer one only.
+    first, second, score = np.array([0, 0]), np.array([1, 2]), np.array([0.9, 0.8], dtype=np.float32)
+    weight = np.array([5, 3, 3])
+    plain = centre_groups(3, first, second, score, weight, ["a", "b", "c"])
+    assert [sorted(m) for _, m in plain] == [[0, 1, 2]]
+    apart = centre_groups(3, first, second, score, weight, ["a", "b", "c"], conflict=lambda u, v: {u, v} == {1, 2})
+    assert sorted(sorted(m) for _, m in apart) == [[0, 1], [2]]
+
+
+def test_salience_puts_titles_names_and_stock_phrases_in_their_category():
+    stats = WordStats.of(["The respected Chairman Tamsin opened the plenum.", "The message said:",
+                          "Arvo Tamsin, president of the State Council, spoke.", "We follow the people-first principle.",
+                          "Our people and our Party are one.", "The people of the valley met the Party secretary."] * 3)
+    def category(label, members=()):
+        return assess(label, members or [label], 3, stats).category
+    assert category("respected Chairman Tamsin") == "title"  # an honorific
+    assert category("president of the State Council") == "title"  # a title word and a name
+    assert category("Arvo Tamsin, president") == "title"
+    assert category("message said", ["The message said:"] * 3) == "stock"  # a header
+    assert category("received a message") == "stock"  # reporting words
+    assert category("people-first principle") == "formulation"
+    assert category("people and our Party") == "formulation"  # half names is not enough
+    common, rare = assess("people and our Party", [], 3, stats), assess("people-first principle", [], 3, stats)
+    assert rare.distinctiveness > common.distinctiveness and rare.score > common.score
+
+
+def test_phrase_variant_counts_add_up_and_lines_report_the_wording_they_share(tmp_path, hashing):
+    stem = "simultaneously pushing forward economic construction"
+    lines = {"old": f"{stem} and coastal fortification", "new": f"{stem} and building the strategic rocket forces"}
+    frames = {"old": ["The Party keeps {} in every district.", "Farmers of Ossel endorsed {} yesterday.",
+                      "Our miners said that {} remains the course."],
+              "alone": ["Speakers praised {} at the meeting.", "Nobody doubts {} now.", "Teachers explained {} to pupils."],
+              "new": ["The congress adopted {} on Monday.", "Engineers welcomed {} warmly.", "Since spring {} has guided us."]}
+    files = {}
+    for i in range(3):
+        files[f"2019-0{i + 1}-01_old{i}.txt"] = speech(i, frames["old"][i].format(lines["old"]))
+        files[f"2022-0{i + 1}-01_new{i}.txt"] = speech(10 + i, frames["new"][i].format(lines["new"]))
+        files[f"2020-0{i + 1}-01_alone{i}.txt"] = speech(20 + i, frames["alone"][i].format(stem))
+    out = tmp_path / "index"
+    quick_build([write_corpus(tmp_path / "c", files)], out, hashing)
+    result = recurring(Searcher(out), MiningParams(level="phrase", threshold=0.5))
+    for f in result.formulations:
+        variant_counts_add_up(f)
+    old = next(f for f in result.formulations if f.label == lines["old"])
+    new = next(f for f in result.formulations if f.label == lines["new"])
+    alone = next(f for f in result.formulations if f.label == stem)  # used on its own in three documents
+    assert (old.first_seen.date, old.last_seen.date) == ("2019-01-01", "2019-03-01")
+    assert (new.first_seen.date, new.last_seen.date) == ("2022-01-01", "2022-03-01")
+    assert alone.n_documents == 9 and alone.first_seen.date == "2019-01-01"  # every sentence holding the stem
+    for f in (old, new, alone):
+        (shared,) = f.shared
+        assert shared.text == stem and set(shared.formulations) == {old.id, new.id, alone.id}

@@ -105,7 +105,18 @@ def test_centre_passage_variants_and_shown_members(river):
     assert len(rv.shown_members(many, show_all=False)) == rv.MEMBER_LIMIT
     assert len(rv.shown_members(many, show_all=True)) == 80
     assert rv.option_label(river) == f"4 documents · {RIVER}"
-    assert rv.option_label(replace(river, centre=Centre("x" * 300, "x"))).endswith("…")
+    assert rv.option_label(replace(river, label="x" * 300)).endswith("…")  # the label, clipped
+
+
+def test_variant_note_says_how_the_variant_rows_add_up(river):
+    assert sum(v.passages for v in river.variants) == river.n_passages
+    assert rv.variant_note(river).startswith(f"Each passage is counted once, so the Passages column adds up to {river.n_passages}")
+    two = replace(river, multi_variant_documents=1, variants=tuple(replace(v, documents=v.documents + 1) if i == 0 else v
+                                                                   for i, v in enumerate(river.variants)))
+    documents = sum(v.documents for v in two.variants)
+    assert rv.variant_note(two).endswith(f"1 of its 4 documents uses more than one variant and counts under each, "
+                                         f"so the Docs column adds up to {documents}.")
+    assert rv.hidden_note(0, False) == "" and rv.hidden_note(3, False) == "titles, names and stock phrases: 3 hidden"
 
 
 def test_describe_params():
@@ -135,7 +146,8 @@ def test_member_csv_and_json_hold_every_member(result, river):
     assert rows[0]["text"] == RIVER and rows[0]["variant"] == RIVER and rows[0]["formulation"] == river.id
     data = json.loads(recurring_json(result, [river], rv.selection("docs", "2021", None, "river")))
     assert data["params"]["level"] == "sentence" and data["stats"]["formulations"] == 1
-    assert data["selection"] == {"sort": "docs", "since": "2021", "until": None, "contains": "river"}
+    assert data["selection"] == {"sort": "docs", "since": "2021", "until": None, "contains": "river", "furniture": False}
+    assert data["variant_counts"].startswith("exclusive: each member passage counts under one variant")
     assert data["formulations"][0]["members"] == [m.to_dict() for m in river.members]
 
 
@@ -149,19 +161,20 @@ def test_csv_cells_that_look_like_formulas_are_defused():
 
 def test_recurring_state_round_trips_through_the_url():
     state = ViewState(view="recurring", mine="phrase", threshold=0.7, min_docs=4, rsort="rising", since="2024-06-01",
-                      until="2024-09", contains="people-first", formulation="f-0123456789ab", rby="year")
+                      until="2024-09", contains="people-first", formulation="f-0123456789ab", rby="year", furniture=True)
     params = to_params(state)
     assert params == {"view": "recurring", "rlevel": "phrase", "thr": "0.7", "mindocs": "4", "rsort": "rising",
-                      "since": "2024-06-01", "until": "2024-09", "has": "people-first", "f": "f-0123456789ab",
-                      "rby": "year"}
+                      "furniture": "1", "since": "2024-06-01", "until": "2024-09", "has": "people-first",
+                      "f": "f-0123456789ab", "rby": "year"}
     assert from_params(params) == state
+    assert "furniture" not in to_params(replace(state, furniture=False))  # hidden is the default
 
 
 def test_bad_recurring_values_fall_back_to_defaults():
     state = from_params({"view": "recurring", "rlevel": "chapter", "thr": "nan", "mindocs": "lots", "rsort": "random",
                          "since": "yesterday", "until": "2024-02-30", "f": "f-<script>", "rby": "week",
                          "has": "x" * 500})
-    assert (state.mine, state.threshold, state.min_docs, state.rsort) == ("sentence", None, 3, "docs")
+    assert (state.mine, state.threshold, state.min_docs, state.rsort) == ("sentence", None, 3, "salience")
     assert (state.since, state.until, state.formulation, state.rby) == (None, None, None, None)
     assert len(state.contains) == 200
     clamped = from_params({"thr": "0.1", "mindocs": "1"})

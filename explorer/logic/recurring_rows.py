@@ -17,7 +17,9 @@ from explorer.logic.timeline import periods_between
 
 MEMBER_LIMIT = 50  # member cards drawn before "show all"; exports always hold every member
 YEARS_FOR_YEARLY_TREND = 4  # a mined corpus spanning fewer years is charted per month
-SORT_LABELS = {"docs": "Most documents", "first": "Newest", "last": "Longest unseen", "rising": "Rising"}
+SORT_LABELS = {"salience": "Formulations first", "docs": "Most documents", "first": "Newest", "last": "Longest unseen",
+               "rising": "Rising"}
+CATEGORY_LABELS = {"formulation": "formulation", "title": "title or name", "stock": "stock phrase"}
 
 
 def mining_params(state) -> MiningParams:
@@ -52,7 +54,9 @@ def table_rows(formulations: Iterable[Formulation], period_totals: PeriodTotals,
     return [
         {
             "id": f.id,
-            "formulation": f.centre.text,
+            "formulation": f.label,
+            "category": CATEGORY_LABELS[f.category],
+            "salience": f.salience.score,
             "documents": f.n_documents,
             "passages": f.n_passages,
             "variants": f.n_variants,
@@ -104,6 +108,39 @@ def variant_rows(formulation: Formulation) -> list[dict]:
     ]
 
 
+def variant_note(formulation: Formulation) -> str:
+    """How the variant rows add up to the formulation's counts, said where they are shown."""
+    f = formulation
+    passages = sum(v.passages for v in f.variants)
+    documents = sum(v.documents for v in f.variants)
+    level_rule = (" under the longest variant its sentence holds" if f.level == "phrase" else "")
+    text = (f"Each passage is counted once,{level_rule} so the Passages column adds up to {passages:,} "
+            f"(the formulation's {f.n_passages:,}).")
+    if f.multi_variant_documents:
+        several = f.multi_variant_documents
+        text += (f" {several:,} of its {f.n_documents:,} documents use{'s' if several == 1 else ''} more than one "
+                 f"variant and count{'s' if several == 1 else ''} under each, so the Docs column adds up to "
+                 f"{documents:,}.")
+    return text
+
+
+def shared_rows(formulation: Formulation, by_id: dict[str, Formulation]) -> list[dict]:
+    """The wording it shares with distinct lines, and which formulations hold it (their labels where known)."""
+    rows = []
+    for shared in formulation.shared:
+        others = [x for x in shared.formulations if x != formulation.id]
+        rows.append({"wording": shared.text,
+                     "also_in": [clip(by_id[x].label, 60) if x in by_id else x for x in others]})
+    return rows
+
+
+def hidden_note(hidden: int, shown: bool) -> str:
+    """'titles, names and stock phrases: 12 hidden' (or included), for the list's header."""
+    if not hidden:
+        return ""
+    return f"titles, names and stock phrases: {hidden:,} {'included' if shown else 'hidden'}"
+
+
 def centre_passage(formulation: Formulation) -> str | None:
     """The first passage (by date) whose text is the centre's: what "Compare with centre" compares against."""
     centre = formulation.centre.text_hash
@@ -117,7 +154,7 @@ def shown_members(formulation: Formulation, show_all: bool, limit: int = MEMBER_
 
 
 def option_label(formulation: Formulation, width: int = 110) -> str:
-    text = clip(formulation.centre.text, width)
+    text = clip(formulation.label, width)
     docs = formulation.n_documents
     return f"{docs} document{'s' if docs != 1 else ''} · {text}"
 
@@ -133,6 +170,6 @@ def describe_params(params: MiningParams) -> str:
     return text
 
 
-def selection(sort: str, since: str | None, until: str | None, contains: str) -> dict:
+def selection(sort: str, since: str | None, until: str | None, contains: str, furniture: bool = False) -> dict:
     """The ranking and filters applied to a result, as recorded in an export."""
-    return {"sort": sort, "since": since, "until": until, "contains": contains or None}
+    return {"sort": sort, "since": since, "until": until, "contains": contains or None, "furniture": furniture}

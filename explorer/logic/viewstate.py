@@ -12,7 +12,7 @@ The index location is deliberately not part of this state: it never comes from a
 The Recurring view adds its own (mining over the same from/to/meta filters):
 
     ?view=recurring&rlevel=phrase&thr=0.7&mindocs=4&rsort=rising&since=2024-06-01&until=2024-09-30
-     &has=people-first&f=f-0123456789ab&rby=year
+     &has=people-first&f=f-0123456789ab&rby=year&furniture=1
 """
 
 from __future__ import annotations
@@ -70,7 +70,8 @@ class ViewState:
     mine: str = "sentence"
     threshold: float | None = None  # None: the mining level's default
     min_docs: int = DEFAULT_MIN_DOCS
-    rsort: str = "docs"
+    rsort: str = RECURRING_SORTS[0]
+    furniture: bool = False  # list titles, names and stock phrases too (index/mining/salience.py)
     since: str | None = None  # first seen on or after
     until: str | None = None  # last seen on or before
     contains: str = ""  # a variant contains this text
@@ -200,6 +201,7 @@ def from_params(params: Mapping[str, Sequence[str] | str], views: Sequence[str] 
         threshold=threshold_value(_last(params, "thr"), mine),
         min_docs=_int(_last(params, "mindocs"), MIN_DOCS_MIN, MIN_DOCS_MAX, DEFAULT.min_docs),
         rsort=_choice(_last(params, "rsort"), RECURRING_SORTS, DEFAULT.rsort),
+        furniture=_bool(_last(params, "furniture"), DEFAULT.furniture),
         since=_date(_last(params, "since")),
         until=_date(_last(params, "until")),
         contains=(_last(params, "has") or "").strip()[:MAX_CONTAINS_CHARS],
@@ -247,6 +249,8 @@ def to_params(state: ViewState) -> dict[str, str | list[str]]:
         out["mindocs"] = str(state.min_docs)
     if state.rsort != DEFAULT.rsort:
         out["rsort"] = state.rsort
+    if state.furniture:
+        out["furniture"] = "1"
     for key, value in (("since", state.since), ("until", state.until), ("has", state.contains),
                        ("f", state.formulation), ("rby", state.rby)):
         if value:

@@ -17,7 +17,14 @@ cosine = dot product.  Checks:
   C2      any two planted sentences of different formulations: cosine < 0.60
   C3      filler sentences (everything not planted, not boilerplate, not title)
           are unique, pairwise cosine < 0.70 across different speeches, and
-          cosine < 0.65 with every planted sentence
+          cosine < 0.65 with every planted sentence; the sentences that carry a
+          planted phrase are filler too, so a phrase line never recurs as a
+          sentence
+  P1      every phrase variant has cosine >= 0.75 (the phrase threshold) with
+          its line's canonical phrase
+  P2      every succession or renaming is a real test of keeping lines apart:
+          the two lines, or the wording they share and one of them, reach
+          cosine >= 0.75, so similarity alone would join them
 Exit status 0 iff there are no violations.
 """
 import datetime
@@ -32,6 +39,7 @@ CORPUS = os.path.join(HERE, "corpus")
 GT = os.path.join(HERE, "ground_truth.json")
 
 T_VARIANT, T_CROSS, T_FILLER, T_FILLER_PLANTED = 0.80, 0.60, 0.70, 0.65
+T_PHRASE = 0.75
 
 
 def main():
@@ -221,17 +229,49 @@ def main():
     for a, b in zip(*np.where(FP >= T_FILLER_PLANTED)):
         bad(f"C3 filler-planted {FP[a, b]:.3f}: [{filler[a][0]}] {filler[a][1]!r} | {p_txt[b]!r}")
 
+    # ---- phrase lines --------------------------------------------------------
+    phrase_forms = gt.get("phrase_formulations", [])
+    all_sents = [(o[0], o[3]) for o in occ]
+    check_gt(phrase_forms, [(fn, v["text"]) for f in phrase_forms for v in f["variants"]
+                            for fn, sent in all_sents if v["text"] in sent], 1)
+    min_phrase = 1.0
+    for f in phrase_forms:
+        E = enc([v["text"] for v in f["variants"]])
+        for v, e in zip(f["variants"], E):
+            cos = float(e @ E[0])
+            min_phrase = min(min_phrase, cos)
+            if cos < T_PHRASE:
+                bad(f"P1 {f['id']}: {cos:.3f} {v['text']!r}")
+    by_id = {f["id"]: f for f in phrase_forms}
+    pair_lines = []
+    for f in phrase_forms:
+        if not f.get("replaces"):
+            continue
+        old = by_id[f["replaces"]["id"]]
+        texts = [old["canonical"], f["canonical"]] + ([f["shares"]] if f.get("shares") else [])
+        E = enc(texts)
+        lines_cos = float(E[0] @ E[1])
+        stem_cos = [float(E[2] @ E[0]), float(E[2] @ E[1])] if len(texts) == 3 else []
+        pair_lines.append(f"  {f['replaces']['kind']:9s} {old['id']} -> {f['id']}: lines {lines_cos:.3f}"
+                          + (f", shared wording ~ old {stem_cos[0]:.3f}, ~ new {stem_cos[1]:.3f}" if stem_cos else ""))
+        if max([lines_cos] + stem_cos) < T_PHRASE:
+            bad(f"P2 {old['id']} -> {f['id']}: no cosine reaches {T_PHRASE}, so similarity alone keeps them apart")
+
     # ---- report ------------------------------------------------------------
     print(f"speeches: {len(files)}  words (body): {words_total}  "
           f"per year: {dict(sorted(years.items()))}")
     print(f"sentences: planted {sum(o[1] != 'filler' for o in occ)}, filler {len(filler)}")
-    for f in forms + pforms:
+    for f in forms + pforms + phrase_forms:
         print(f"  {f['id']:22s} docs={len(f['documents']):2d} count={f['count']:2d} "
               f"{f['first_seen']} .. {f['last_seen']}")
     print(f"C1 min variant-canonical cosine : {min_intra:.3f}  (>= {T_VARIANT})")
     print(f"C2 max cross-formulation cosine : {max_cross:.3f}  (< {T_CROSS})  {max_cross_pair}")
     print(f"C3 max filler-filler cosine     : {max_ff:.3f}  (< {T_FILLER})  {max_ff_pair}")
     print(f"C3 max filler-planted cosine    : {max_fp:.3f}  (< {T_FILLER_PLANTED})  {max_fp_pair}")
+    print(f"P1 min phrase variant-canonical : {min_phrase:.3f}  (>= {T_PHRASE})")
+    print("P2 successions and renamings (cosine of the lines, and of the wording they share with each):")
+    for line in pair_lines:
+        print(line)
     print(f"violations: {len(violations)}")
     for v in violations:
         print("  " + v)

@@ -9,10 +9,13 @@ verbatim in the speeches:
 * sentence formulations: a variant must match a whole sentence exactly, where
   sentences are produced by pysbd (language="en", clean=False, applied per
   paragraph, whitespace stripped);
-* paragraph formulations: a variant must match a whole paragraph exactly.
+* paragraph formulations: a variant must match a whole paragraph exactly;
+* phrase formulations: a variant is a phrase inside sentences; its count is the
+  number of sentences that hold it.
 
 As a cross-check, the plain substring count of every variant in each file must
-equal the number of exact sentence / paragraph matches.
+equal the number of exact sentence / paragraph matches (phrases: the number of
+sentences holding it, each holding it once).
 
 Usage:  python sample/make_ground_truth.py      (writes sample/ground_truth.json)
 """
@@ -90,6 +93,61 @@ FORMS = {
  "The highest honour a citizen can earn is honest labour.",
  "Honest, conscientious labour is the highest honour any citizen can earn.",
 ]),
+"message-header": ("The message read as follows", [
+ "The message read as follows:",
+]),
+}
+# The class of each sentence formulation (see index/mining/salience.py): all are slogans except the stock header.
+CLASSES = {"message-header": "stock"}
+
+# Phrase-level lines: phrases used inside otherwise unique sentences. Two successions share a long prefix with
+# the line they replace (the first one with no overlap in time, the second overlapping), two renamings replace
+# an old slogan with a new one that the model puts close to it (cosine 0.81 and 0.78), and a title, an honorific
+# and a stock header are planted as the furniture the default order must put last.
+# id -> (label, class, relation, [variants]); relation: (kind, id of the line it replaces) or None.
+PHRASES = {
+"construction-coastal": ("Economic construction and coastal fortification, simultaneously", "formulation", None, [
+ "simultaneously pushing forward economic construction and coastal fortification",
+]),
+"construction-rockets": ("Economic construction and the strategic rocket forces, simultaneously", "formulation",
+                         ("successor", "construction-coastal"), [
+ "simultaneously pushing forward economic construction and building the strategic rocket forces",
+]),
+"countryside-labour": ("A thriving countryside through collective farm labour", "formulation", None, [
+ "building a thriving countryside through collective farm labour",
+]),
+"countryside-machinery": ("A thriving countryside through rural science and machinery", "formulation",
+                          ("successor", "countryside-labour"), [
+ "building a thriving countryside through rural science and machinery",
+]),
+"self-reliance-banner": ("Hold high the banner of self-reliance", "formulation", None, [
+ "hold high the banner of self-reliance",
+ "holding high the banner of self-reliance",
+]),
+"self-reliance-torch": ("Carry forward the torch of self-reliance", "formulation", ("renaming", "self-reliance-banner"), [
+ "carry forward the torch of self-reliance",
+ "carrying forward the torch of self-reliance",
+]),
+"nation-first": ("The nation-first spirit", "formulation", None, [
+ "nation-first spirit",
+]),
+"state-first": ("The state-first spirit", "formulation", ("renaming", "nation-first"), [
+ "state-first spirit",
+]),
+"respected-chairman": ("The respected Chairman Tamsin", "title", None, [
+ "respected Chairman Tamsin",
+]),
+"first-secretary": ("First secretary of the Kestrian Unity Party", "title", None, [
+ "first secretary of the Kestrian Unity Party",
+]),
+"message-read": ("The message read as follows", "stock", None, [
+ "message read as follows",
+]),
+}
+# The wording each succession shares with the line it replaces: reported as shared, never a reason to merge.
+SHARED = {
+ "construction-rockets": "simultaneously pushing forward economic construction",
+ "countryside-machinery": "building a thriving countryside",
 }
 PARAS = {
 "founders-oath": ("The founders' oath in the Varnholm print shop", [
@@ -131,8 +189,11 @@ def main():
             for v in variants:
                 hits = []
                 for fn, (raw, paras, sents) in docs.items():
-                    units = sents if unit == "sentence" else paras
-                    n = sum(1 for u in units if u == v)
+                    if unit == "phrase":
+                        n = sum(1 for u in sents if v in u)
+                    else:
+                        units = sents if unit == "sentence" else paras
+                        n = sum(1 for u in units if u == v)
                     if raw.count(v) != n:
                         sys.exit(f"{fn}: variant of {fid} found {raw.count(v)}x as substring "
                                  f"but {n}x as a whole {unit}: {v!r}")
@@ -148,6 +209,8 @@ def main():
             rec = {"id": fid, "label": label, "canonical": variants[0],
                    "variants": vrecs, "documents": d, "count": total,
                    "first_seen": d[0][:10], "last_seen": d[-1][:10]}
+            if unit == "sentence":
+                rec["class"] = CLASSES.get(fid, "formulation")
             if unit == "paragraph":
                 rec["sentences"] = sorted({s.strip() for v in variants
                                            for s in seg.segment(v) if s.strip()})
@@ -158,17 +221,25 @@ def main():
         if paras[-1] != BOILERPLATE:
             sys.exit(f"{fn}: does not end with the boilerplate line")
 
+    phrases = build({fid: (label, variants) for fid, (label, _, _, variants) in PHRASES.items()}, "phrase")
+    for rec in phrases:
+        _, cls, relation, _ = PHRASES[rec["id"]]
+        rec["class"] = cls
+        rec["replaces"] = {"kind": relation[0], "id": relation[1]} if relation else None
+        rec["shares"] = SHARED.get(rec["id"]) or next((w for k, w in SHARED.items()
+                                                        if PHRASES[k][2] and PHRASES[k][2][1] == rec["id"]), None)
     gt = {
         "corpus": "Union of Kestria sample speeches (invented)",
         "n_documents": len(files),
         "boilerplate": [BOILERPLATE],
         "formulations": build(FORMS, "sentence"),
         "paragraph_formulations": build(PARAS, "paragraph"),
+        "phrase_formulations": phrases,
     }
     with open(OUT, "w", encoding="utf-8") as f:
         json.dump(gt, f, indent=2, ensure_ascii=False)
         f.write("\n")
-    for rec in gt["formulations"] + gt["paragraph_formulations"]:
+    for rec in gt["formulations"] + gt["paragraph_formulations"] + gt["phrase_formulations"]:
         print(f"{rec['id']:22s} docs={len(rec['documents']):2d} count={rec['count']:2d} "
               f"{rec['first_seen']} .. {rec['last_seen']}")
 

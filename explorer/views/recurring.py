@@ -22,7 +22,7 @@ from index.export import (MEMBER_FIELDS, file_name, formulation_fields, formulat
 from explorer.logic.highlight import escape_html, escape_markdown
 from index.mining.params import DEFAULT_THRESHOLDS, MINING_LEVELS, SORTS, MiningParams
 from index.mining.recurring import is_mined
-from index.mining.select import select
+from index.mining.select import hidden, select
 from index.mining.types import Formulation, MiningResult, PeriodTotals
 from index.search import Hit
 from explorer.logic.timeline import GRANULARITIES
@@ -51,7 +51,7 @@ def render(ctx: Context) -> None:
                 "metadata filters.", icon=":material/filter_alt_off:")
         return
     try:
-        chosen = select(result.formulations, s.rsort, s.since, s.until, text=s.contains)
+        chosen = select(result.formulations, s.rsort, s.since, s.until, text=s.contains, furniture=s.furniture)
     except RefrainError as exc:
         st.error(escape_markdown(str(exc)), icon=":material/error:")
         return
@@ -63,13 +63,15 @@ def render(ctx: Context) -> None:
                 "filters.", icon=":material/search_off:")
         return
     if not chosen:
+        furniture = "" if s.furniture or not hidden(result.formulations) else (
+            " Titles, names and stock phrases are hidden: the “Titles & stock phrases” switch lists them.")
         st.info(f"None of the {len(result.formulations)} formulations matches “new since”, “not seen since” or "
-                "“contains”. Clear or change those filters.", icon=":material/search_off:")
+                f"“contains”. Clear or change those filters.{furniture}", icon=":material/search_off:")
         return
     ids = [f.id for f in chosen]
     if st.session_state.get(state.FORMULATION) not in ids:
         st.session_state[state.FORMULATION] = None
-    _table(chosen, totals, by, s.norm, ids)
+    _table(chosen, totals, by, s.norm, ids, s.furniture)
     by_id = {f.id: f for f in chosen}
     st.selectbox("Formulation", ids, index=None, key=state.FORMULATION, persist_state="session",
                  format_func=lambda fid: rv.option_label(by_id[fid]), label_visibility="collapsed",
@@ -111,6 +113,10 @@ def _controls(ctx: Context) -> None:
                           help="Only formulations last seen on or before this day")
         st.text_input("Contains", key=state.CONTAINS, persist_state="session", max_chars=200,
                       placeholder="words in any variant", icon=":material/search:", width="stretch")
+        st.toggle("Titles & stock phrases", key=state.FURNITURE, persist_state="session",
+                  help="Also list titles, honorifics and names (“respected Chairman …”, “president of …”) and stock "
+                       "phrases (headers, “The message said:”), which are hidden by default. “Formulations first” "
+                       "lists them after the slogans and policy wording.")
 
 
 def _mine(ctx: Context, params: MiningParams) -> MiningResult | None:
@@ -159,6 +165,8 @@ def _list_header(result: MiningResult, chosen: list[Formulation], s) -> None:
     stats, params = result.stats, result.params
     total = len(result.formulations)
     shown = f" · {len(chosen):,} shown" if len(chosen) != total else ""
+    furniture = rv.hidden_note(hidden(result.formulations), bool(s.furniture))
+    shown += f" · {furniture}" if furniture else ""
     with st.container(horizontal=True, vertical_alignment="center", key="rec-head"):
         st.html(f'<div class="rf-summary"><b>{total:,}</b> formulation{"s" if total != 1 else ""} in '
                 f'{stats.documents:,} documents{shown}<br><span class="rf-muted">'
@@ -174,7 +182,7 @@ def _list_header(result: MiningResult, chosen: list[Formulation], s) -> None:
 
 def _export_menu(result: MiningResult, chosen: list[Formulation], s) -> None:
     totals = result.period_totals
-    selection = rv.selection(s.rsort, s.since, s.until, s.contains)
+    selection = rv.selection(s.rsort, s.since, s.until, s.contains, bool(s.furniture))
     level = result.params.level
     with st.popover("Export", icon=":material/download:", type="tertiary", key="rec-export", disabled=not chosen):
         st.caption(f"The {len(chosen)} formulations listed, in this order. CSV: one row each, with its documents per "
@@ -188,18 +196,24 @@ def _export_menu(result: MiningResult, chosen: list[Formulation], s) -> None:
                                key="rec-json", icon=":material/download:", on_click="ignore", disabled=not chosen)
 
 
-def _table(chosen: list[Formulation], totals: PeriodTotals, by: str, share: bool, ids: list[str]) -> None:
+def _table(chosen: list[Formulation], totals: PeriodTotals, by: str, share: bool, ids: list[str],
+           furniture: bool) -> None:
     frame = pd.DataFrame(rv.table_rows(chosen, totals, by, share))
     _sync_selection(ids, st.session_state.get(state.FORMULATION))
     spans = rv.periods(totals, by)
     span_text = f"{spans[0]}–{spans[-1]}" if spans else ""
     st.dataframe(
         frame, key=TABLE, on_select=partial(_table_pick, ids), selection_mode="single-row", hide_index=True,
-        column_order=["formulation", "documents", "passages", "variants", "first_seen", "last_seen", "rise", "trend"],
+        column_order=["formulation", *(["category"] if furniture else []), "documents", "passages", "variants",
+                      "first_seen", "last_seen", "rise", "trend"],
         column_config={
-            "formulation": st.column_config.TextColumn("Formulation (centre)", width=280,
-                                                       help="The passage at the centre of the group: every member is "
-                                                            "within the threshold of it"),
+            "formulation": st.column_config.TextColumn("Formulation", width=280,
+                                                       help="Its most used wording (the variant most of its passages "
+                                                            "use); the centre every member is similar to is shown "
+                                                            "when you choose it"),
+            "category": st.column_config.TextColumn("Kind", width=90,
+                                                    help="formulation (slogan or policy wording), title or name, or "
+                                                         "stock phrase, read from its wording"),
             "documents": st.column_config.NumberColumn("Docs", width=48, help="Documents using it"),
             "passages": st.column_config.NumberColumn("Passages", width=64),
             "variants": st.column_config.NumberColumn("Variants", width=60, help="Distinct wordings"),
@@ -235,11 +249,14 @@ def _detail(ctx: Context, result: MiningResult, f: Formulation, by: str, share: 
     passage_level = "paragraph" if level == "paragraph" else "sentence"
     open_at = partial(state.open_passage, level=passage_level)
     with st.container(border=True, key="rec-detail", gap="small"):
-        core = f.core if f.core and f.core != f.centre.text else ""
-        st.html(f'<div class="rf-label">Formulation · {escape_html(level)} · {escape_html(f.id)}</div>'
-                f'<div class="rf-centre">{escape_html(f.centre.text)}</div>'
-                + (f'<div class="rf-core"><span class="rf-muted">Shared wording:</span> {escape_html(core)}</div>'
-                   if core else ""))
+        core = f.core if f.core and f.core != f.label else ""
+        centre = (f'<div class="rf-core"><span class="rf-muted">Centre (every member is similar to it):</span> '
+                  f'{escape_html(f.centre.text)}</div>' if f.centre.text != f.label else "")
+        kind = rv.CATEGORY_LABELS[f.category]
+        st.html(f'<div class="rf-label">{escape_html(kind.capitalize())} · {escape_html(level)} · {escape_html(f.id)}'
+                f'</div><div class="rf-centre">{escape_html(f.label)}</div>' + centre
+                + (f'<div class="rf-core"><span class="rf-muted">Core wording of its variants:</span> '
+                   f'{escape_html(core)}</div>' if core else ""))
         rise = f"{rv.rise(f):+.2f}".replace("-", "−")
         st.html(f'<div class="rf-metrics"><span><b>{f.n_documents:,}</b>documents</span>'
                 f'<span><b>{f.n_passages:,}</b>passages</span><span><b>{f.n_variants:,}</b>'
@@ -263,6 +280,7 @@ def _detail(ctx: Context, result: MiningResult, f: Formulation, by: str, share: 
         _chart(f, result.period_totals, by, share)
 
     st.html(f'<div class="rf-section">Variants <span class="rf-muted">({f.n_variants})</span></div>')
+    st.caption(rv.variant_note(f))
     variants = rv.variant_rows(f)
     st.dataframe(
         pd.DataFrame(variants), key="rec-variants", hide_index=True,
@@ -275,7 +293,20 @@ def _detail(ctx: Context, result: MiningResult, f: Formulation, by: str, share: 
             "similarity": st.column_config.ProgressColumn("To centre", format="%.2f", min_value=0.0, max_value=1.0,
                                                           width=110, help="Cosine similarity to the centre"),
         })
+    _shared(f, {x.id: x for x in result.formulations})
     _members(ctx, f, open_at, passage_level)
+
+
+def _shared(f: Formulation, by_id: dict[str, Formulation]) -> None:
+    """Wording this line shares with distinct lines: reported here, never a reason to join them."""
+    rows = rv.shared_rows(f, by_id)
+    if not rows:
+        return
+    st.html('<div class="rf-section">Shared wording <span class="rf-muted">(with distinct lines, which it never '
+            'joins)</span></div>')
+    for row in rows:
+        st.html(f'<div class="rf-core">“{escape_html(row["wording"])}” <span class="rf-muted">also in</span> '
+                + "; ".join(escape_html(x) for x in row["also_in"]) + "</div>")
 
 
 def _chart(f: Formulation, totals: PeriodTotals, by: str, share: bool) -> None:
@@ -316,7 +347,7 @@ def _members(ctx: Context, f: Formulation, open_at, passage_level: str) -> None:
         if len(members) > rv.MEMBER_LIMIT:
             st.toggle(f"Show all {len(members)}", key=SHOW_ALL)
         st.download_button("Passages CSV", lambda: rows_to_csv(member_rows([f]), MEMBER_FIELDS),
-                           file_name=file_name("recurring", f.id, f.centre.text[:50], ext="csv"),
+                           file_name=file_name("recurring", f.id, f.label[:50], ext="csv"),
                            mime="text/csv", key="rec-members-csv", icon=":material/download:", on_click="ignore",
                            help="Every passage of this formulation: id, document, title, date, similarity, variant, text")
     if len(shown) < len(members):

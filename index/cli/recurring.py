@@ -35,9 +35,14 @@ def register(sub) -> None:
                    help="cosine similarity to the group's centre; default " + ", ".join(f"{k} {v}" for k, v in DEFAULT_THRESHOLDS.items()))
     r.add_argument("--since", metavar="DATE", help="only formulations first seen on or after DATE (new ones)")
     r.add_argument("--until", metavar="DATE", help="only formulations last seen on or before DATE (vanished since)")
-    r.add_argument("--sort", choices=SORTS, default="docs",
-                   help="docs (most documents), first (newest first appearance), last (longest vanished), rising (latest year's share vs before)")
+    r.add_argument("--sort", choices=SORTS, default=SORTS[0],
+                   help="salience (default: formulations before titles, names and stock phrases, each by documents x "
+                        "distinctiveness), docs (most documents), first (newest first appearance), last (longest "
+                        "vanished), rising (latest quarter's share vs before)")
     r.add_argument("--contains", metavar="TEXT", help="only formulations with a variant containing TEXT")
+    r.add_argument("--furniture", action="store_true",
+                   help="also list titles, honorifics, names and stock phrases (headers, 'The message said:'), "
+                        "which are hidden by default")
     r.add_argument("--from", dest="date_from", metavar="DATE", help="mine only documents dated on or after DATE")
     r.add_argument("--to", dest="date_to", metavar="DATE", help="mine only documents dated on or before DATE")
     r.add_argument("--meta", action="append", default=[], metavar="FIELD=VALUE", help="mine only documents with this metadata (repeatable)")
@@ -98,7 +103,7 @@ def cmd_recurring(args) -> int:
         result = recurring(searcher, params, update, use_cache=not args.no_cache)
     finally:
         close()
-    chosen = select(result.formulations, args.sort, args.since, args.until, text=args.contains)
+    chosen = select(result.formulations, args.sort, args.since, args.until, text=args.contains, furniture=args.furniture)
     if args.json:
         print(recurring_json(result, chosen))
     elif args.parquet:
@@ -108,7 +113,7 @@ def cmd_recurring(args) -> int:
     elif args.csv:
         _write_csv(args.csv, formulation_rows(chosen, result.period_totals), formulation_fields(result.period_totals))
     else:
-        _print_formulations(chosen[: args.limit], len(chosen), result, args.index)
+        _print_formulations(chosen[: args.limit], len(chosen), result, args.index, args.furniture)
     return 0
 
 
@@ -133,22 +138,52 @@ def _write_parquet(target: str, chosen: list[Formulation], members: bool) -> Non
     print(f"wrote {len(frame)} rows to {target}", file=sys.stderr)
 
 
-def _print_formulations(shown: list[Formulation], total: int, result: MiningResult, root: str) -> None:
+def _print_formulations(shown: list[Formulation], total: int, result: MiningResult, root: str, furniture: bool) -> None:
+    from index.mining.select import hidden
+
     p = result.params
     stats = result.stats
     print(f"Recurring formulations in {root}: {p.level} level, threshold {p.threshold}, at least {p.min_docs} documents")
-    print(f"  {stats.formulations:,} found among {stats.distinct_texts:,} distinct texts of {stats.documents:,} documents; "
-          f"{total:,} match, showing {len(shown):,}")
+    furniture_count = hidden(result.formulations)
+    left_out = (f"; titles, names and stock phrases: {furniture_count:,} "
+                f"{'included' if furniture else 'hidden (--furniture lists them)'}" if furniture_count else "")
+    print(f"  {stats.formulations:,} found among {stats.distinct_texts:,} distinct texts of {stats.documents:,} documents"
+          f"{left_out}; {total:,} match, showing {len(shown):,}")
     if not shown:
         return
     print(f"\n  {'#':>3} {'docs':>5} {'pass':>5} {'var':>4}  {'first seen':<10}  {'last seen':<10}  {'rise':>6}  formulation")
     for i, f in enumerate(shown, start=1):
+        kind = f"  [{f.category}]" if f.category != "formulation" else ""
         print(f"  {i:>3} {f.n_documents:>5} {f.n_passages:>5} {f.n_variants:>4}  {seen_date(f.first_seen):<10}  "
-              f"{seen_date(f.last_seen):<10}  {f.rise:>+6.2f}  {f.id}")
-        print(f"{'':>8}{textwrap.shorten(f.centre.text, 110, placeholder=' …')}")
-        if f.n_variants > 1 and f.core and f.core != f.centre.text:
-            print(f"{'':>8}core wording: {textwrap.shorten(f.core, 96, placeholder=' …')}")
+              f"{seen_date(f.last_seen):<10}  {f.rise:>+6.2f}  {f.id}{kind}")
+        print(f"{'':>8}{textwrap.shorten(f.label, 110, placeholder=' …')}")
+        if f.n_variants > 1:
+            print(f"{'':>8}{variant_summary(f)}")
+        for line in shared_lines(f):
+            print(f"{'':>8}{line}")
     print(f"\n  Details, variants and member passages: python -m index recurring {root} --json (or --csv FILE)")
+
+
+def shared_lines(f: Formulation, most: int = 2) -> list[str]:
+    """The wording it shares with distinct lines, one line each (the first `most`; --json has them all)."""
+    lines = []
+    for shared in f.shared[:most]:
+        others = [x for x in shared.formulations if x != f.id]
+        named = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+        lines.append(f"shares “{textwrap.shorten(shared.text, 60, placeholder=' …')}” with {named}")
+    if len(f.shared) > most:
+        lines.append(f"and {len(f.shared) - most} more shared wording{'s' if len(f.shared) - most > 1 else ''} (--json)")
+    return lines
+
+
+def variant_summary(f: Formulation) -> str:
+    """'3 variants, each passage counted once: 10 + 3 + 1 = 14 passages; 1 of 10 documents uses two or more'."""
+    counts = " + ".join(str(v.passages) for v in f.variants[:6]) + (" + …" if f.n_variants > 6 else "")
+    text = f"{f.n_variants} variants, each passage counted once: {counts} = {f.n_passages} passages"
+    if f.multi_variant_documents:
+        text += (f"; {f.multi_variant_documents} of {f.n_documents} documents use"
+                 f"{'s' if f.multi_variant_documents == 1 else ''} more than one")
+    return text
 
 
 def cmd_phrases(args) -> int:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Iterable
 
 import numpy as np
 
@@ -22,6 +23,15 @@ from index.words import WORD, mining_stop_words
 
 if TYPE_CHECKING:
     from index.search import Searcher
+
+
+@dataclass(frozen=True)
+class SharedStem:
+    """A phrase included in two lines that diverge (inclusion.py): reported with them, never joining them."""
+
+    text: str
+    words: tuple[str, ...]
+    node: int | None  # its node when it is used on its own in enough documents to group, else None
 
 
 class Corpus(ABC):
@@ -36,7 +46,7 @@ class Corpus(ABC):
     def _init_documents(self, searcher: Searcher, params: MiningParams) -> np.ndarray:
         self.searcher = searcher
         self.level = params.level
-        filters = params.filters
+        self.filters = filters = params.filters
         doc_mask = searcher.document_mask(filters) if not filters.empty else np.ones(searcher.n_documents, dtype=bool)
         self.docs = searcher.documents_by_ord()
         self.doc_ords = np.flatnonzero(doc_mask)
@@ -60,6 +70,18 @@ class Corpus(ABC):
         """Which candidate pairs may join a group (all of them, except where a level says otherwise)."""
         return np.ones(len(first), dtype=bool)
 
+    def conflict_rule(self) -> Callable[[int, int], bool] | None:
+        """Which two nodes may never share a group, however close (none, except where a level says otherwise)."""
+        return None
+
+    def words_in(self, node: int) -> int:
+        """How many words a node has: a passage holding two variants of a formulation counts under the longer."""
+        return 0
+
+    def shared_stems(self) -> list[SharedStem]:
+        """Wording two distinct lines share, kept out of both (phrase level; inclusion.py)."""
+        return []
+
     def same_single_doc(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
         """Pairs whose two texts occur only within one and the same document."""
         single = np.array([next(iter(d)) if len(d) == 1 else -1 for d in self.node_docs], dtype=np.int64)
@@ -67,6 +89,12 @@ class Corpus(ABC):
             return np.zeros(0, dtype=bool)
         a, b = single[first], single[second]
         return (a >= 0) & (a == b)
+
+    def sentence_texts(self) -> list[str]:
+        """The mined documents' sentences: what salience counts words in (salience.WordStats)."""
+        from index.mining.phrases import sentence_table
+
+        return sentence_table(self.searcher, self.filters).texts
 
     def passage_texts(self, occurrences: list[int]) -> dict[int, str]:
         """Text of the passage behind each occurrence."""
@@ -112,19 +140,36 @@ class PassageCorpus(Corpus):
 
 
 class PhraseCorpus(Corpus):
-    """Recurring word phrases (see phrases.py); each occurs in the sentence passages that contain it."""
+    """Recurring word phrases (see phrases.py); each occurs in the sentence passages that contain it.
+
+    Distinct lines stay apart (inclusion.py): two phrases that branch off a shared run never share a group, and
+    a shared stem (the run two such lines share) joins neither: it is left out, or, where it is used on its own
+    in at least min_docs documents, kept as a phrase that may group with anything but the lines that hold it.
+    """
 
     def __init__(self, searcher: Searcher, params: MiningParams, progress: Progress):
+        from index.mining.inclusion import shared_stems, super_phrases
         from index.mining.phrases import find_phrases, sentence_table
 
         self._init_documents(searcher, params)
         progress(0.01, "finding recurring phrases")
         table = sentence_table(searcher, params.filters)
         phrases = [p for p in find_phrases(table, min_docs=params.min_docs) if not is_name(p.text)]
+        supers = super_phrases([p.words for p in phrases])
+        stems = shared_stems([p.words for p in phrases], supers)
+        kept = [n for n in range(len(phrases)) if n not in stems or _used_alone(phrases, n, stems[n], table, params.min_docs)]
+        node_of = {n: i for i, n in enumerate(kept)}
+        self._stems = [SharedStem(phrases[n].text, phrases[n].words, node_of.get(n)) for n in sorted(stems)]
+        self._apart = {tuple(sorted((node_of[n], node_of[s]))) for n, above in stems.items() if n in node_of
+                       for s in above if s in node_of}
+        self._conflicts: dict[tuple[int, int], bool] = {}
+        phrases = [phrases[n] for n in kept]
+        self._sentences = table.texts
         self.occ_doc = table.doc_ords
         self.occ_pid = table.passage_ids
         self.node_hash = [text_hash(p.key) for p in phrases]
         self._texts = [p.text for p in phrases]
+        self._words = [p.words for p in phrases]
         self.node_members = [np.array(p.passages, dtype=np.int64) for p in phrases]
         self._init_nodes()
 
@@ -146,10 +191,40 @@ class PhraseCorpus(Corpus):
         return {n: self._texts[n] for n in nodes}  # a phrase, not the sentence that holds it
 
     def related(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
-        """Two phrases join only if they share a lower-case content word: short phrases that only share a
-        name ("stifle the DPRK", "development of the DPRK") embed close but are not one formulation."""
+        """Two phrases join only if they share a lower-case content word (short phrases that only share a name,
+        "stifle the DPRK" and "development of the DPRK", embed close but are not one formulation), are not two
+        lines branching off a shared run, and are not a shared stem and a line that holds it."""
         words = [content_words(t) for t in self._texts]
-        return np.array([bool(words[a] & words[b]) for a, b in zip(first.tolist(), second.tolist())], dtype=bool)
+        return np.array([bool(words[a] & words[b]) and not self._conflict(a, b)
+                         for a, b in zip(first.tolist(), second.tolist())], dtype=bool)
+
+    def conflict_rule(self) -> Callable[[int, int], bool]:
+        return self._conflict
+
+    def _conflict(self, a: int, b: int) -> bool:
+        from index.mining.inclusion import diverge
+
+        pair = (a, b) if a < b else (b, a)
+        found = self._conflicts.get(pair)
+        if found is None:
+            found = self._conflicts[pair] = pair in self._apart or diverge(self._words[a], self._words[b])
+        return found
+
+    def words_in(self, node: int) -> int:
+        return len(self._words[node])
+
+    def sentence_texts(self) -> list[str]:
+        return self._sentences
+
+    def shared_stems(self) -> list[SharedStem]:
+        return self._stems
+
+
+def _used_alone(phrases: list, stem: int, above: list[int], table, min_docs: int) -> bool:
+    """A stem used outside every phrase that holds it in at least min_docs documents (a formulation of its own)."""
+    inside = set().union(*(phrases[s].passages for s in above))
+    alone = {int(table.doc_ords[i]) for i in phrases[stem].passages if i not in inside}
+    return len(alone) >= min_docs
 
 
 def is_name(text: str) -> bool:

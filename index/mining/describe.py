@@ -1,15 +1,24 @@
 """A group of texts becomes a Formulation: its members in date order, its variants, counts per year and month,
-first and last appearance, rise, and the core wording its variants share. Every figure is computed from the
-member list, which the formulation carries, so any number can be checked against the passages behind it."""
+first and last appearance, rise, the core wording its variants share, its label and category. Every figure is
+computed from the member list, which the formulation carries, so any number can be checked against the passages
+behind it.
+
+Each member passage counts under one variant: at phrase level a sentence may hold several ("based on the
+people-first principle" holds "people-first principle" too), and it counts under the longest, then the closest to
+the centre. So the variants' passages add up to the formulation's, and the label, the most used variant, is
+the wording most passages use ("people-first principle", not the longer wording three of them use).
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from index.mining.corpus import Corpus
+from index.mining.inclusion import includes
 from index.mining.params import CORE_SHARE, MiningParams
-from index.mining.types import Centre, Formulation, Member, PeriodCount, PeriodTotals, Seen, Variant
+from index.mining.salience import WordStats, assess
+from index.mining.types import Centre, Formulation, Member, PeriodCount, PeriodTotals, Seen, SharedWording, Variant
 from index.textnorm import short_id
 from index.words import WORD, mining_stop_words
 
@@ -22,9 +31,8 @@ class _Occurrence:
     doc: dict  # the document, as Searcher.documents_by_ord() gives it
     ord: int
     index: int  # the occurrence in the corpus (to read the passage's text)
-    text_hash: str  # the first (closest) variant found in it
+    text_hash: str  # the variant it counts under: the longest it holds, then the closest to the centre
     similarity: float
-    variants: set[int]
 
     @property
     def date(self) -> str | None:
@@ -35,24 +43,24 @@ class _Occurrence:
         return self.doc["start"]
 
 
-def describe(corpus: Corpus, centre: int, members: dict[int, float], params: MiningParams) -> Formulation:
+def describe(corpus: Corpus, centre: int, members: dict[int, float], params: MiningParams, stats: WordStats) -> Formulation:
     """A formulation with every number traceable: all figures are computed from the member list."""
     by_passage: dict[str, _Occurrence] = {}  # one member per passage (a sentence may hold two variants of a phrase)
-    for node, similarity in sorted(members.items(), key=lambda item: (-item[1], corpus.node_hash[item[0]])):
+    order = sorted(members.items(), key=lambda item: (-corpus.words_in(item[0]), -item[1], corpus.node_hash[item[0]]))
+    for node, similarity in order:
         for i in corpus.node_members[node].tolist():
             pid = corpus.occ_pid[i]
             if pid in by_passage:
-                by_passage[pid].variants.add(node)
                 continue
             ord_ = int(corpus.occ_doc[i])
-            by_passage[pid] = _Occurrence(pid, corpus.docs[ord_], ord_, i, corpus.node_hash[node], round(similarity, 4), {node})
+            by_passage[pid] = _Occurrence(pid, corpus.docs[ord_], ord_, i, corpus.node_hash[node], round(similarity, 4))
     occurrences = sorted(by_passage.values(), key=lambda o: (o.start is None, o.start or "", o.ord, o.passage_id))
     passage_text = corpus.passage_texts([o.index for o in occurrences])
     texts = corpus.node_texts(list(members), passage_text)
     dated = [o for o in occurrences if o.date]
     variants = []
     for node, similarity in members.items():
-        occ = [o for o in occurrences if node in o.variants]
+        occ = [o for o in occurrences if o.text_hash == corpus.node_hash[node]]
         occ_dated = [o for o in occ if o.date]
         variants.append(Variant(
             texts[node], corpus.node_hash[node], len(occ), len({o.doc["doc_id"] for o in occ}), round(similarity, 4),
@@ -60,23 +68,50 @@ def describe(corpus: Corpus, centre: int, members: dict[int, float], params: Min
     variants.sort(key=lambda v: (-v.passages, -v.similarity, v.text_hash))
     centre_text = texts[centre]
     per_year, per_month = _period_counts(occurrences, corpus.period_totals)
+    n_documents = len({o.doc["doc_id"] for o in occurrences})
+    variants_of_doc: dict[str, set[str]] = {}
+    for o in occurrences:
+        variants_of_doc.setdefault(o.doc["doc_id"], set()).add(o.text_hash)
+    member_texts = [passage_text[o.index] for o in occurrences]
     return Formulation(
         id="f-" + short_id(params.level, corpus.node_hash[centre])[:12],
         level=params.level,
+        label=variants[0].text,
+        salience=assess(variants[0].text, member_texts, n_documents, stats),
         centre=Centre(centre_text, corpus.node_hash[centre]),
         core=core_wording(centre_text, [v.text for v in variants]),
         n_passages=len(occurrences),
-        n_documents=len({o.doc["doc_id"] for o in occurrences}),
+        n_documents=n_documents,
         n_variants=len(variants),
+        multi_variant_documents=sum(len(v) > 1 for v in variants_of_doc.values()),
         first_seen=_seen(dated[0]) if dated else None,
         last_seen=_seen(_last(dated)) if dated else None,
         per_year=per_year,
         per_month=per_month,
         rise=_rise(occurrences, corpus),
         variants=tuple(variants),
+        shared=(),
         members=tuple(Member(o.passage_id, o.doc["doc_id"], o.doc["title"], o.date, o.text_hash, o.similarity,
-                             passage_text[o.index]) for o in occurrences),
+                             text) for o, text in zip(occurrences, member_texts)),
     )
+
+
+def with_shared_wording(formulations: list[Formulation], corpus: Corpus) -> list[Formulation]:
+    """Each formulation with the shared stems (corpus.shared_stems) its variants hold, and every formulation
+    holding each: wording two lines share is reported with both, never used to join them."""
+    stems = corpus.shared_stems()
+    if not stems:
+        return formulations
+    holders: dict[int, list[str]] = {}
+    variant_words = [[tuple(w.lower() for w in WORD.findall(v.text)) for v in f.variants] for f in formulations]
+    for s, stem in enumerate(stems):
+        holders[s] = sorted(f.id for f, words in zip(formulations, variant_words)
+                            if any(includes(v, stem.words) or v == stem.words for v in words))
+    out = []
+    for f in formulations:
+        shared = tuple(SharedWording(stems[s].text, tuple(ids)) for s, ids in holders.items() if f.id in ids and len(ids) > 1)
+        out.append(replace(f, shared=shared) if shared else f)
+    return out
 
 
 def _last(dated: list[_Occurrence]) -> _Occurrence:

@@ -10,6 +10,13 @@ Used by the quality test and the threshold sweep behind the default threshold. T
   formulation matched the cluster with more passages; every other mined formulation is a false positive.
 - A planted cluster is recovered when its matched formulation covers at least 90% of its documents.
 Precision = true positives / mined formulations; recall = recovered clusters / planted clusters.
+
+Phrase level (`phrase_formulations`: lines used inside otherwise unique sentences): a passage belongs to a
+planted line when it holds one of the line's variants as a run of words; only mined formulations about a planted
+line are scored, those with a variant sharing a run of two or more words (one of them a content word) with a
+planted variant (the phrase level also mines pieces of every recurring sentence, and other phrases that happen to
+share a sentence with a planted one); and a formulation with passages of two planted lines is a false positive,
+whatever its majority: it joined two lines.
 """
 
 from __future__ import annotations
@@ -19,8 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.ingest.segment import SentenceSplitter
+from index.mining.inclusion import includes, longest_common_run
 from index.mining.types import Formulation
 from index.textnorm import normalise
+from index.words import WORD, mining_stop_words
 
 PURITY = 0.5
 COVERAGE = 0.9
@@ -33,6 +42,13 @@ class Cluster:
     documents: set[str]  # file names
     first_seen: str
     last_seen: str
+    category: str = "formulation"  # salience category the planted wording should get (index/mining/salience.py)
+    replaces: str | None = None  # phrase level: the line this one succeeds or renames
+    shares: str | None = None  # phrase level: the wording it shares with the line it succeeds (or its successor)
+
+    @property
+    def phrases(self) -> list[tuple[str, ...]]:
+        return [_words(t) for t in self.texts]
 
 
 @dataclass
@@ -59,6 +75,12 @@ def load_clusters(path: str | Path, level: str) -> list[Cluster]:
                     by_position.setdefault(i, []).append(text[a:b])
             for i, texts in sorted(by_position.items()):
                 clusters.append(_cluster(f"{f['id']}#s{i + 1}", texts, f))
+    elif level == "phrase":
+        for f in truth.get("phrase_formulations", []):
+            cluster = _cluster(f["id"], [v["text"] for v in f["variants"]], f)
+            cluster.replaces = (f.get("replaces") or {}).get("id")
+            cluster.shares = f.get("shares")
+            clusters.append(cluster)
     else:
         for f in truth.get("paragraph_formulations", []):
             clusters.append(_cluster(f["id"], [v["text"] for v in f["variants"]], f))
@@ -66,19 +88,51 @@ def load_clusters(path: str | Path, level: str) -> list[Cluster]:
 
 
 def _cluster(cid: str, texts: list[str], f: dict) -> Cluster:
-    return Cluster(cid, {normalise(t) for t in texts}, set(f["documents"]), f["first_seen"], f["last_seen"])
+    return Cluster(cid, {normalise(t) for t in texts}, set(f["documents"]), f["first_seen"], f["last_seen"],
+                   f.get("class", "formulation"))
 
 
-def score(formulations: list[Formulation] | tuple[Formulation, ...], clusters: list[Cluster], doc_names: dict[str, str], contains: bool = False) -> Score:
-    """doc_names maps doc_id to the file name the ground truth uses; contains: the paragraph-level rule."""
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(w.lower() for w in WORD.findall(text))
+
+
+def holds(passage: str, cluster: Cluster) -> bool:
+    """Phrase level: the passage holds one of the cluster's variants as a run of words."""
+    words = _words(passage)
+    return any(includes(words, p) for p in cluster.phrases)
+
+
+def about(formulation: Formulation, cluster: Cluster) -> bool:
+    """Phrase level: one of the formulation's variants shares a run of words holding two or more content words
+    with one of the cluster's variants."""
+    stop = mining_stop_words()
+    for variant in formulation.variants:
+        words = _words(variant.text)
+        for phrase in cluster.phrases:
+            i, _, n = longest_common_run(words, phrase)
+            if sum(w not in stop for w in words[i:i + n]) >= 2:
+                return True
+    return False
+
+
+def score(formulations: list[Formulation] | tuple[Formulation, ...], clusters: list[Cluster], doc_names: dict[str, str],
+          contains: bool = False, phrases: bool = False) -> Score:
+    """doc_names maps doc_id to the file name the ground truth uses; contains: the paragraph-level rule;
+    phrases: the phrase-level rules (see the module's docstring)."""
     candidates = []
+    if phrases:
+        formulations = [f for f in formulations if any(about(f, c) for c in clusters)]
     for f in formulations:
         counts = {c.id: 0 for c in clusters}
         for m in f.members:
             text = normalise(m.text)
             for c in clusters:
-                if text in c.texts or (contains and any(t in text for t in c.texts)):
+                if (holds(text, c) if phrases else
+                        text in c.texts or (contains and any(t in text for t in c.texts))):
                     counts[c.id] += 1
+        if phrases and sum(n > 0 for n in counts.values()) > 1:
+            candidates.append((0, 0.0, None, f))  # it joined two planted lines
+            continue
         best = None  # the first cluster listed wins ties: the level's own planted formulations come first
         for c in clusters:
             if best is None or counts[c.id] > counts[best]:

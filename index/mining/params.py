@@ -23,7 +23,7 @@ DEFAULT_THRESHOLDS = {"sentence": 0.80, "paragraph": 0.80, "phrase": 0.75}
 DEFAULT_MIN_DOCS = 3
 CORE_SHARE = 0.8  # a word is core wording when at least this share of a formulation's variants use it
 LATEST_SHARE = 0.25  # "rising" compares the latest quarter of the mined documents (by date) with the rest
-SORTS = ("docs", "first", "last", "rising")
+SORTS = ("salience", "docs", "first", "last", "rising")  # the first is the default
 
 Meta = tuple[tuple[str, tuple[str, ...]], ...]
 

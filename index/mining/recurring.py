@@ -68,9 +68,10 @@ def mine(searcher: Searcher, params: MiningParams, progress: Progress | None = N
     from scipy.sparse.csgraph import connected_components
 
     from index.mining.corpus import corpus_for
-    from index.mining.describe import describe
+    from index.mining.describe import describe, with_shared_wording
     from index.mining.grouping import formulation_groups
     from index.mining.pairs import similar_pairs
+    from index.mining.salience import WordStats
 
     params.check()
     started = time.perf_counter()
@@ -85,7 +86,9 @@ def mine(searcher: Searcher, params: MiningParams, progress: Progress | None = N
     report(0.86, f"grouping {len(first):,} pairs")
     groups = formulation_groups(corpus, first, second, score, params.min_docs)
     report(0.95, f"describing {len(groups):,} formulations")
-    formulations = [describe(corpus, centre, members, params) for centre, members in groups]
+    stats = WordStats.of(corpus.sentence_texts())
+    formulations = [describe(corpus, centre, members, params, stats) for centre, members in groups]
+    formulations = with_shared_wording(formulations, corpus)
     formulations.sort(key=lambda f: (-f.n_documents, -f.n_passages, f.id))
     report(1.0, "done")
     n = len(corpus.node_hash)

@@ -1,4 +1,9 @@
-"""Ranking and filtering mined formulations: what the CLI lists and the explorer's Recurring view shows."""
+"""Ranking and filtering mined formulations: what the CLI lists and the explorer's Recurring view shows.
+
+The default order, "salience", puts formulations before furniture (index/mining/salience.py): slogans and policy
+wording first, then titles and names, then stock phrases, each by salience score. Titles, names and stock
+phrases are left out unless `furniture` asks for them, whatever the order.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,14 @@ from typing import Iterable
 from index.dates import DateError, bounds, normalise_bound
 from index.errors import RefrainError
 from index.mining.params import SORTS
+from index.mining.salience import CATEGORIES, FURNITURE
 from index.mining.types import Formulation, Seen
 
 
-def select(formulations: Iterable[Formulation], sort: str = "docs", since: str | None = None, until: str | None = None,
-           min_docs: int | None = None, text: str | None = None) -> list[Formulation]:
+def select(formulations: Iterable[Formulation], sort: str = "salience", since: str | None = None, until: str | None = None,
+           min_docs: int | None = None, text: str | None = None, furniture: bool = False) -> list[Formulation]:
     """Rank and filter formulations: since = first seen on/after DATE (new), until = last seen on/before DATE,
-    text = a variant contains it (ignoring case)."""
+    text = a variant contains it (ignoring case), furniture = keep titles, names and stock phrases too."""
     if sort not in SORTS:
         raise RefrainError(f"unknown sort {sort!r}; choose one of {', '.join(SORTS)}")
     try:
@@ -24,6 +30,8 @@ def select(formulations: Iterable[Formulation], sort: str = "docs", since: str |
     chosen = []
     needle = (text or "").strip().lower()
     for f in formulations:
+        if not furniture and f.category in FURNITURE:
+            continue
         if min_docs and f.n_documents < min_docs:
             continue
         first = f.first_seen.date if f.first_seen else None
@@ -36,6 +44,7 @@ def select(formulations: Iterable[Formulation], sort: str = "docs", since: str |
             continue
         chosen.append(f)
     keys = {
+        "salience": lambda f: (CATEGORIES.index(f.category), -f.salience.score, -f.n_documents, f.id),
         "docs": lambda f: (-f.n_documents, -f.n_passages, f.id),
         "first": lambda f: (_neg_date(f.first_seen), -f.n_documents, f.id),
         "last": lambda f: (_start(f.last_seen.date) if f.last_seen else "9999", -f.n_documents, f.id),
@@ -57,3 +66,8 @@ def _neg_date(seen: Seen | None) -> tuple:
     if not seen:
         return (1, "")
     return (0, "".join(chr(0x10FFFF - ord(c)) for c in _start(seen.date)))
+
+
+def hidden(formulations: Iterable[Formulation]) -> int:
+    """How many formulations are titles, names or stock phrases: what the default list leaves out."""
+    return sum(f.category in FURNITURE for f in formulations)

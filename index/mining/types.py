@@ -14,7 +14,7 @@ from typing import Callable
 
 from index.mining.params import MiningParams, PhraseParams
 
-MINER_VERSION = 3  # stored results of another version are mined again: bump when mining or its JSON changes
+MINER_VERSION = 4  # stored results of another version are mined again: bump when mining or its JSON changes
 
 Progress = Callable[[float, str], None]  # (fraction done, what is being done)
 
@@ -102,12 +102,17 @@ class Centre:
 
 @dataclass(frozen=True)
 class Variant:
-    """One distinct wording of a formulation, with how often and when it was used."""
+    """One distinct wording of a formulation, with how often and when it was used.
+
+    The counts are exclusive: each member passage is counted under one variant, the one its text_hash names (at
+    phrase level the longest variant the sentence holds), so the variants' passages add up to the formulation's.
+    Documents do not add up where a document uses two variants (Formulation.multi_variant_documents says how many).
+    """
 
     text: str
     text_hash: str
-    passages: int
-    documents: int
+    passages: int  # members counted under this wording
+    documents: int  # documents of those members
     similarity: float  # cosine to the centre, to four decimals
     first_seen: str | None  # dates; None when no passage holding it is dated
     last_seen: str | None
@@ -122,9 +127,51 @@ class Variant:
 
 
 @dataclass(frozen=True)
+class Salience:
+    """What kind of formulation it is and how much it says (index/mining/salience.py), read from its label.
+
+    category: "formulation" (a slogan or policy wording), "title" (a title, honorific or name) or "stock" (a stock
+    phrase: a header, "The message said:"). The default order lists formulations first, and hides the others.
+    score: documents x distinctiveness x content share, the order within a category.
+    """
+
+    category: str
+    score: float
+    distinctiveness: float  # mean over its content words of log(1 + N/df) / log(1 + N), N sentences, df holding it
+    content_share: float  # content words / words
+    name_share: float  # names and title words / content words
+    frame_share: float  # reporting words ("said", "following", "message") / content words
+    header_share: float  # members ending with ':' (a header introducing what follows)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Salience":
+        return cls(data["category"], data["score"], data["distinctiveness"], data["content_share"], data["name_share"],
+                   data["frame_share"], data["header_share"])
+
+
+@dataclass(frozen=True)
+class SharedWording:
+    """Wording that distinct lines share, kept out of each (index/mining/inclusion.py: a shared stem), with every
+    formulation whose variants hold it."""
+
+    text: str
+    formulations: tuple[str, ...]
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "formulations": list(self.formulations)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "SharedWording":
+        return cls(data["text"], tuple(data["formulations"]))
+
+
+@dataclass(frozen=True)
 class Member:
     """A passage using a formulation. At phrase level the passage is the sentence that holds the phrase, and
-    text_hash is the phrase's (its variant)."""
+    text_hash is the phrase's (its variant: the longest variant the sentence holds)."""
 
     passage_id: str
     doc_id: str
@@ -150,18 +197,26 @@ class Formulation:
 
     id: str
     level: str
+    label: str  # its most used variant (most member passages)
+    salience: Salience
     centre: Centre
     core: str  # the centre's words that most variants share, "…" where they differ
     n_passages: int
     n_documents: int
     n_variants: int
+    multi_variant_documents: int  # documents whose members fall under more than one variant
     first_seen: Seen | None  # None when no member is dated
     last_seen: Seen | None
     per_year: dict[str, PeriodCount]  # only the periods it was used in
     per_month: dict[str, PeriodCount]
     rise: float  # share of the latest quarter's documents using it minus the share of the earlier ones
-    variants: tuple[Variant, ...]
+    variants: tuple[Variant, ...]  # most passages first: the first is the label
+    shared: tuple[SharedWording, ...]  # wording it shares with distinct lines (phrase level)
     members: tuple[Member, ...]
+
+    @property
+    def category(self) -> str:
+        return self.salience.category
 
     def counts(self, by: str) -> dict[str, PeriodCount]:
         """Its counts per period, by 'year' or 'month'."""
@@ -173,25 +228,29 @@ class Formulation:
 
     def to_dict(self) -> dict:
         return {
-            "id": self.id, "level": self.level, "centre": self.centre.to_dict(), "core": self.core,
+            "id": self.id, "level": self.level, "label": self.label, "salience": self.salience.to_dict(),
+            "centre": self.centre.to_dict(), "core": self.core,
             "n_passages": self.n_passages, "n_documents": self.n_documents, "n_variants": self.n_variants,
+            "multi_variant_documents": self.multi_variant_documents,
             "first_seen": _dict_or_none(self.first_seen), "last_seen": _dict_or_none(self.last_seen),
             "per_year": {p: c.to_dict() for p, c in self.per_year.items()},
             "per_month": {p: c.to_dict() for p, c in self.per_month.items()},
             "rise": self.rise,
             "variants": [v.to_dict() for v in self.variants],
+            "shared": [w.to_dict() for w in self.shared],
             "members": [m.to_dict() for m in self.members],
         }
 
     @classmethod
     def from_dict(cls, data: dict) -> "Formulation":
         return cls(
-            data["id"], data["level"], Centre.from_dict(data["centre"]), data["core"], data["n_passages"],
-            data["n_documents"], data["n_variants"], _seen_or_none(data["first_seen"]), _seen_or_none(data["last_seen"]),
+            data["id"], data["level"], data["label"], Salience.from_dict(data["salience"]), Centre.from_dict(data["centre"]),
+            data["core"], data["n_passages"], data["n_documents"], data["n_variants"], data["multi_variant_documents"],
+            _seen_or_none(data["first_seen"]), _seen_or_none(data["last_seen"]),
             {p: PeriodCount.from_dict(c) for p, c in data["per_year"].items()},
             {p: PeriodCount.from_dict(c) for p, c in data["per_month"].items()},
             data["rise"], tuple(Variant.from_dict(v) for v in data["variants"]),
-            tuple(Member.from_dict(m) for m in data["members"]))
+            tuple(SharedWording.from_dict(w) for w in data["shared"]), tuple(Member.from_dict(m) for m in data["members"]))
 
 
 @dataclass(frozen=True)
