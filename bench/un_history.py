@@ -12,6 +12,11 @@ and its sentences would be cut at every line end. This script reflows those file
 line that ends a sentence and is clearly shorter than the file's usual line ends a paragraph; other lines
 join the next), and counts them.
 
+The mining is at sentence level, and a build embeds paragraphs too: long reflowed paragraphs cost more than
+all the sentences together. So the prepared speeches hold one sentence per line (split by Refrain's own
+sentence splitter): each paragraph of the index is one sentence, and every text is embedded once. The
+paragraph level of this index is therefore not the speeches' paragraphs; only sentences are mined.
+
     python -m bench.un_history prepare --speeches /work/notes/un-all   # sample + reflow into bench/work/un-history
     python -m bench.un_history build                                    # refrain build (the long part)
     python -m bench.un_history report > /tmp/un-history.md              # mine and print the tables
@@ -29,6 +34,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from bench.common import work_dir
+from index.ingest.segment import SentenceSplitter
 
 SPEECHES_PER_YEAR = 2
 SEED = 11  # the issue's number: any fixed seed makes the sample reproducible
@@ -64,6 +70,15 @@ def reflow(text: str) -> str:
     return "\n\n".join(paragraphs) + "\n"
 
 
+def one_sentence_a_line(text: str, splitter: SentenceSplitter) -> str:
+    """The speech's sentences, one a line (a line is a paragraph to Refrain), as its own splitter cuts them."""
+    sentences = []
+    for paragraph in re.split(r"\n\s*\n|\n", text):
+        paragraph = " ".join(paragraph.split())
+        sentences += [paragraph[a:b] for a, b in splitter.spans(paragraph)] if paragraph else []
+    return "\n".join(sentences) + "\n"
+
+
 def prepare(speeches: Path, out: Path) -> dict:
     by_year: dict[str, list[Path]] = defaultdict(list)
     for path in sorted(speeches.iterdir()):
@@ -71,6 +86,7 @@ def prepare(speeches: Path, out: Path) -> dict:
         if m:
             by_year[m["year"]].append(path)
     rng = random.Random(SEED)
+    splitter = SentenceSplitter(language="en")
     corpus = out / "corpus"
     corpus.mkdir(parents=True, exist_ok=True)
     chosen, reflowed = [], []
@@ -80,7 +96,7 @@ def prepare(speeches: Path, out: Path) -> dict:
             if is_hard_wrapped(text.splitlines()):
                 text = reflow(text)
                 reflowed.append(path.name)
-            (corpus / path.name).write_text(text, encoding="utf-8")
+            (corpus / path.name).write_text(one_sentence_a_line(text, splitter), encoding="utf-8")
             chosen.append(path.name)
     summary = {"speeches": len(chosen), "years": len(by_year), "per_year": SPEECHES_PER_YEAR, "seed": SEED,
                "reflowed": reflowed, "files": chosen}
