@@ -82,3 +82,34 @@ def uses(texts: tuple[str, ...]) -> dict[int, int]:
         if any(t in row["text"] for t in texts):
             counts[int(row["date"][:4])] += 1
     return counts
+
+
+# ---------------------------------------------------------------- a lexical succession, for the stand-in encoder
+
+# With the hashing stand-in (builtin:hashing-256) the two slogans are 0.77 apart: within the lineage band, below the
+# grouping threshold. Four countries drop LEXICAL_OLD for LEXICAL_NEW, each in its year; LEXICAL_FLAT is said by all.
+LEXICAL_OLD = "Self-reliance is the banner of our glorious nation and its toiling people."
+LEXICAL_NEW = "Self-development is the banner of our glorious nation and its working people."
+LEXICAL_FLAT = "We thank the Assembly for its warm hospitality this autumn."
+LEXICAL_ADOPTS = {"KES": 2020, "MAV": 2020, "TAR": 2021, "ORN": 2022}
+LEXICAL_YEARS = list(range(2016, 2024))
+LEXICAL_MODEL = "builtin:hashing-256"
+
+
+def lexical_speeches() -> list[dict]:
+    rows = []
+    for year in LEXICAL_YEARS:
+        for day, (country, adopts) in enumerate(LEXICAL_ADOPTS.items(), start=20):
+            said = [f"Delegate {country} speaks in {year} of harbour number {year * 7 + day} and tunnel {day}. "
+                    + (LEXICAL_NEW if year >= adopts else LEXICAL_OLD),
+                    f"{LEXICAL_FLAT} The {country} budget of {year} grew by {day + year % 13} units for villages."]
+            rows.append({"id": f"{country}-{year}", "title": f"{country} {year}", "date": f"{year}-09-{day}",
+                         "country": country, "text": "\n\n".join(said)})
+    return rows
+
+
+def write_lexical(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "speeches.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in lexical_speeches()) + "\n", encoding="utf-8")
+    return path

@@ -1,5 +1,5 @@
 """`lineage`, `compare-periods` and `recurring --by FIELD` as a user runs them (stand-in encoder, a small corpus in
-which four countries give up an old slogan for a new one, each in its own year)."""
+which four countries give up an old slogan for a new one, each in its own year: planted_succession.lexical_speeches)."""
 
 from __future__ import annotations
 
@@ -10,31 +10,19 @@ from functools import partial
 
 import pytest
 
+import planted_succession as planted
 from reliability_support import assert_clean_user_error, cli as run_cli
-from tests.conftest import write_corpus
 
 cli = partial(run_cli, timeout=300)
-OLD = "Self-reliance is the banner of our glorious nation and its toiling people."
-NEW = "Self-development lights the road of the great country forward to victory."
-FLAT = "We thank the Assembly for its warm hospitality this autumn."
-ADOPTS = {"KES": 2020, "MAV": 2020, "TAR": 2021, "ORN": 2022}  # the year each country takes up NEW and drops OLD
-YEARS = range(2016, 2024)
+OLD, NEW, FLAT = planted.LEXICAL_OLD, planted.LEXICAL_NEW, planted.LEXICAL_FLAT
+ADOPTS = planted.LEXICAL_ADOPTS
 
 
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory):
-    rows = []
-    for year in YEARS:
-        for day, (country, adopts) in enumerate(ADOPTS.items(), start=20):
-            # each slogan shares its line with words of its own: a line found in a fifth of the documents is boilerplate
-            said = [f"Delegate {country} speaks in {year} of harbour number {year * 7 + day} and tunnel {day}. "
-                    + (NEW if year >= adopts else OLD),
-                    f"{FLAT} The {country} budget of {year} grew by {day + year % 13} units for villages."]
-            rows.append({"id": f"{country}-{year}", "title": f"{country} {year}", "date": f"{year}-09-{day}",
-                         "country": country, "text": "\n\n".join(said)})
-    corpus = write_corpus(tmp_path_factory.mktemp("c"), {"speeches.jsonl": "\n".join(json.dumps(r) for r in rows)})
+    corpus = planted.write_lexical(tmp_path_factory.mktemp("c"))
     out = tmp_path_factory.mktemp("i") / "index"
-    built = cli("build", corpus / "speeches.jsonl", "--out", out, "--model", "builtin:hashing", "--id-field", "id",
+    built = cli("build", corpus, "--out", out, "--model", planted.LEXICAL_MODEL, "--id-field", "id",
                 "--meta-field", "country", "--quiet")
     assert built.returncode == 0, built.stderr
     return out
@@ -79,21 +67,21 @@ def test_recurring_by_an_unknown_field_is_a_clean_error(index_dir):
 def test_lineage_of_the_new_slogan_names_the_old_one(index_dir):
     found = ids(index_dir)
     old, new = found[OLD], found[NEW]
-    # the stand-in encoder is lexical: the two slogans share few words, so the band is widened for it
-    table = cli("lineage", index_dir, new, "--min-similarity", "0")
+    table = cli("lineage", index_dir, new)
     assert table.returncode == 0, table.stderr
     text = table.stdout
     assert "per year" in text and "Predecessors (1)" in text and "Successors (0)" in text and old in text
     assert "100.0% before 2020, 18.8% from then on" in text  # 16 of 16 speeches before, 3 of 16 after
-    data = json.loads(cli("lineage", index_dir, new, "--min-similarity", "0", "--json").stdout)
+    data = json.loads(cli("lineage", index_dir, new, "--json").stdout)
     (link,) = data["links"]
     assert (link["earlier"], link["later"], link["handover"]) == (old, new, "2020")
     assert link["curves"][0]["documents"] == [4, 4, 4, 4, 2, 1, 0, 0]
     assert link["curves"][1]["documents"] == [0, 0, 0, 0, 2, 3, 4, 4]
-    assert data["band"] == [0.0, 0.8] and data["formulation"] == new
-    every = cli("lineage", index_dir, "--min-similarity", "0")
+    assert data["band"] == [0.6, 0.8] and data["formulation"] == new and 0.6 <= link["similarity"] < 0.8
+    every = cli("lineage", index_dir)
     assert f"{old} → {new}" in every.stdout and "1 links among 3 formulations" in every.stdout
-    assert "0 links among 3 formulations" in cli("lineage", index_dir).stdout  # the slogans share too few words
+    narrow = cli("lineage", index_dir, "--min-similarity", "0.78")  # the slogans are 0.77 apart
+    assert "0 links among 3 formulations" in narrow.stdout
     assert_clean_user_error(cli("lineage", index_dir, "f-000000000000"), "no formulation 'f-000000000000'")
 
 
