@@ -68,6 +68,16 @@ section[data-testid="stSidebar"] .block-container {padding-top: 1.2rem;}
 .rf-seen .rf-label {margin-right: .35rem;}
 .rf-seen-title {color: #52606d;}
 div[class*="st-key-card-"] button p, div[class*="st-key-para-"] button p {font-size: .82rem;}
+.rf-variants {max-height: 26rem; overflow-y: auto;}
+.rf-variants table {width: 100%; border-collapse: collapse; font-size: .9rem;}
+.rf-variants th {text-align: left; color: #52606d; font-size: .78rem; font-weight: 600; border-bottom: 1px solid #e4e7eb;
+                 padding: .25rem .45rem; position: sticky; top: 0; background: #fff;}
+.rf-variants td {vertical-align: top; padding: .3rem .45rem; border-bottom: 1px solid #f0f2f4; white-space: nowrap;}
+.rf-variants td.rf-wording {white-space: normal; overflow-wrap: anywhere; width: 100%;}
+.rf-variants td.num {text-align: right; font-variant-numeric: tabular-nums;}
+.rf-variants mark.diff {background: #dbeafe; color: inherit; padding: 0 .08em; border-radius: 2px;}
+.rf-link {font-size: .9rem; line-height: 1.4;}
+.rf-link .rf-label {margin-right: .35rem;}
 </style>
 """
 

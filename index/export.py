@@ -18,6 +18,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Iterable
 
 if TYPE_CHECKING:
+    from index.mining.adoption import Adoption
+    from index.mining.periods_compare import PeriodComparison
     from index.mining.types import Formulation, MiningResult, PeriodTotals, PhraseRow, Seen
 
 FIELDS = ("passage_id", "doc_id", "title", "date", "score", "text", "level", "ordinal", "meta")
@@ -73,14 +75,15 @@ def seen_date(seen: Seen | None) -> str:
     return seen.date if seen else ""
 
 
-def formulation_rows(formulations: Iterable[Formulation], period_totals: PeriodTotals) -> list[dict]:
+def formulation_rows(formulations: Iterable[Formulation], period_totals: PeriodTotals, by: str = "year") -> list[dict]:
     """One row per formulation: label, category and salience, counts, first and last appearance, rise, wording,
-    and documents per year (docs_YYYY for every year of the mined corpus, 0 where it was not used).
+    and documents per period (docs_YYYY for every year of the mined corpus, or docs_YYYY-MM for every month with
+    `by="month"`; 0 where it was not used).
 
     multi_variant_documents: documents using more than one variant. Each passage counts under one variant (the
     members CSV names it), so variants' passages add up to `passages`; their documents exceed `documents` by
     the documents counted under several."""
-    years = list(period_totals.years)
+    periods = list(period_totals.per(by))
     rows = []
     for f in formulations:
         row = {
@@ -92,16 +95,17 @@ def formulation_rows(formulations: Iterable[Formulation], period_totals: PeriodT
             "last_doc": f.last_seen.doc_id if f.last_seen else None, "rise": f.rise, "core": f.core,
             "centre": f.centre.text, "shared": " | ".join(w.text for w in f.shared),
         }
-        row.update({f"docs_{y}": f.per_year[y].documents if y in f.per_year else 0 for y in years})
+        counts = f.counts(by)
+        row.update({f"docs_{p}": counts[p].documents if p in counts else 0 for p in periods})
         rows.append(row)
     return rows
 
 
-def formulation_fields(period_totals: PeriodTotals) -> list[str]:
+def formulation_fields(period_totals: PeriodTotals, by: str = "year") -> list[str]:
     """The header of formulation_rows (also for an empty list)."""
     return ["id", "level", "label", "category", "salience", "documents", "passages", "variants",
             "multi_variant_documents", "first_seen", "first_doc", "last_seen", "last_doc", "rise", "core", "centre",
-            "shared", *(f"docs_{y}" for y in period_totals.years)]
+            "shared", *(f"docs_{p}" for p in period_totals.per(by))]
 
 
 MEMBER_FIELDS = ("formulation", "passage_id", "doc_id", "title", "date", "similarity", "variant", "text")
@@ -133,6 +137,40 @@ VARIANT_COUNTS = ("exclusive: each member passage counts under one variant, the 
                   "level the longest variant its sentence holds), so a formulation's variants' passages add up to "
                   "n_passages; a document using several variants counts under each, multi_variant_documents says "
                   "how many do")
+
+
+ADOPTER_FIELDS = ("formulation", "field", "value", "documents", "passages", "total", "share", "first_seen", "first_doc",
+                  "first_passage", "last_seen", "last_doc", "doc_ids", "centre")
+
+
+def adopter_rows(adoptions: Iterable[tuple[Formulation, Adoption]]) -> list[dict]:
+    """One row per formulation and metadata value using it (`recurring --by FIELD --csv`), first adopters first;
+    doc_ids lists the documents counted, space-separated."""
+    return [
+        {"formulation": f.id, "field": a.field, "value": u.value, "documents": u.documents, "passages": u.passages,
+         "total": u.total, "share": u.share, "first_seen": seen_date(u.first_seen),
+         "first_doc": u.first_seen.doc_id if u.first_seen else None,
+         "first_passage": u.first_seen.passage_id if u.first_seen else None, "last_seen": seen_date(u.last_seen),
+         "last_doc": u.last_seen.doc_id if u.last_seen else None, "doc_ids": " ".join(u.doc_ids), "centre": f.centre.text}
+        for f, a in adoptions for u in a.adopters
+    ]
+
+
+CHANGE_FIELDS = ("status", "formulation", "first_documents", "first_passages", "first_share", "second_documents",
+                 "second_passages", "second_share", "change", "p_value", "centre", "first_passage_ids",
+                 "second_passage_ids")
+
+
+def change_rows(comparison: PeriodComparison) -> list[dict]:
+    """One row per formulation used in either period (`compare-periods --csv`), with the passages counted."""
+    return [
+        {"status": c.status, "formulation": c.formulation_id, "first_documents": c.first.documents,
+         "first_passages": c.first.passages, "first_share": c.first.share, "second_documents": c.second.documents,
+         "second_passages": c.second.passages, "second_share": c.second.share, "change": c.change,
+         "p_value": c.p_value, "centre": c.centre, "first_passage_ids": " ".join(c.first.passage_ids),
+         "second_passage_ids": " ".join(c.second.passage_ids)}
+        for c in comparison.changes
+    ]
 
 
 def recurring_json(result: MiningResult, formulations: Iterable[Formulation], selection: dict | None = None) -> str:

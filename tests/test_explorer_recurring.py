@@ -82,7 +82,7 @@ def test_lists_the_formulation_with_its_counts_dates_and_trend(app, river):
     assert list(frame["formulation"]) == [RIVER]
     row = frame.iloc[0]
     assert (row["documents"], row["passages"], row["variants"]) == (4, 4, 3)
-    assert (row["first_seen"], row["last_seen"], row["rise"]) == ("2021-03-04", "2023-04-22", -0.1)
+    assert (row["first_seen"], row["last_seen"], row["rise"]) == ("2021-03-04", "2023-04-22", -10.0)  # points
     assert len(row["trend"]) == 27 and sum(row["trend"]) == 3  # per month, Mar 2021 to May 2023; one year-only date
     body = html(at)
     assert "<b>1</b> formulation in 8 documents" in body and "sentences, similarity ≥ 0.80 to the centre" in body
@@ -156,9 +156,9 @@ def test_choosing_a_formulation_shows_variants_timeline_and_members(app, river):
     body = html(at)
     assert f'<div class="rf-centre">{RIVER}</div>' in body
     assert "<b>4</b>documents" in body and "<b>4</b>passages" in body and "<b>3</b>variants" in body
-    assert "−0.10" in body and "2021-03-04" in body and "Iron bridge opens at Tarsk" in body and "Founders day" in body
-    variants = at.dataframe[1].value
-    assert len(variants) == 3 and variants["wording"][0] == RIVER and list(variants["passages"]) == [2, 1, 1]
+    assert "−10.0 pt" in body and "2021-03-04" in body and "Iron bridge opens at Tarsk" in body and "Founders day" in body
+    variants = body[body.index('<div class="rf-variants">'):]
+    assert variants.count("<tr><td") == 3 and variants.index(RIVER) < variants.index("said the")
     assert card_ids(at, "rec") == [m.passage_id for m in river.members]  # by date, every member
     assert '<mark class="hl">people and our Party flow together like one great river</mark>' in body
     spec = chart_spec(at)
@@ -172,6 +172,54 @@ def test_choosing_a_formulation_shows_variants_timeline_and_members(app, river):
     assert (at.query_params["rby"], at.query_params["norm"]) == ("year", "1")
     assert list(table(at)["trend"][0]) == [0.5, 0.6667, 0.5]  # the trends follow: share of each year's documents
     assert "have no month" not in texts(at)
+
+
+def test_long_formulations_wrap_and_variants_read_in_full_with_their_own_words_marked(app, river):
+    """#13.3: the table's cells wrap over three lines, and every variant shows in full, the words that are not in the
+    shared wording marked (the press-review variants differed only in their cut-off end)."""
+    at = app()
+    assert at.dataframe[0].proto.row_height == rv.TABLE_ROW_HEIGHT > 64  # Streamlit wraps only rows above 4rem
+    at = choose(at, river.id)
+    body = html(at)
+    variants = body[body.index('<div class="rf-variants">'):]
+    assert "Our people and our Party flow together like one great river, " \
+           '<mark class="diff">said the Chairman</mark>.' in variants  # the whole wording, its own words marked
+    assert f'<td class="rf-wording">{RIVER}</td>' in variants  # the centre holds only shared words
+    assert "<mark" not in variants.split("<tbody>")[0]  # nothing marked in the header
+
+
+def test_rise_is_read_in_points_with_its_cut_off_date_everywhere(app, river):
+    """#13.5: one unit and one wording (the latest quarter, from its first day) in the help texts, the header, the
+    table and the detail."""
+    at = app()
+    help_text = json.loads(at.dataframe[0].proto.columns)["rise"]["help"]
+    assert help_text == rv.rise_help("2023-04-22") and "latest quarter" in help_text and "2023-04-22" in help_text
+    assert json.loads(at.dataframe[0].proto.columns)["rise"]["type_config"]["format"] == "%+.1f pt"
+    assert "rise: from 2023-04-22 on vs before" in html(at)
+    assert "latest quarter" in at.selectbox(key="rsort").help and "latest year" not in at.selectbox(key="rsort").help
+    assert table(at)["rise"][0] == -10.0
+    at = choose(at, river.id)
+    assert f'title="{rv.rise_help("2023-04-22")}"><b>−10.0 pt</b>rise' in html(at)
+
+
+def test_the_list_csv_follows_per_month_or_per_year(app, monkeypatch):
+    """#13.6: the CSV's documents per period are per month when the view shows months."""
+    offered = {}
+    real = st.download_button
+
+    def recording(label, data, *args, **kwargs):
+        offered[kwargs["key"]] = data() if callable(data) else data
+        return real(label, data, *args, **kwargs)
+
+    monkeypatch.setattr(st, "download_button", recording)
+    at = app()  # three years: per month by default
+    header = offered["rec-csv"].splitlines()[0].split(",")
+    assert at.segmented_control(key="rby").value == "month"
+    assert "docs_2021-03" in header and "docs_2023-05" in header and "docs_2021" not in header
+    at.segmented_control(key="rby").set_value("year")
+    run(at)
+    header = offered["rec-csv"].splitlines()[0].split(",")
+    assert [h for h in header if h.startswith("docs_")] == ["docs_2021", "docs_2022", "docs_2023"]
 
 
 def test_the_table_marks_the_chosen_row(app, river):
@@ -243,8 +291,8 @@ def test_exports_hold_the_listing_and_every_member(app, river, monkeypatch):
     at = app({"f": river.id, "rsort": "last", "has": "river"})
     (row,) = list(csv.DictReader(io.StringIO(offered["rec-csv"][0])))
     assert (row["id"], row["centre"], row["documents"], row["passages"], row["variants"]) == (river.id, RIVER, "4", "4", "3")
-    assert (row["docs_2021"], row["docs_2022"], row["docs_2023"]) == ("1", "2", "1") and offered["rec-csv"][1] == \
-        "refrain-recurring-sentence.csv"
+    assert (row["docs_2021-03"], row["docs_2022-12"], row["docs_2023-04"]) == ("1", "1", "1")  # per month, as shown
+    assert offered["rec-csv"][1] == "refrain-recurring-sentence.csv"
     data = json.loads(offered["rec-json"][0])
     assert data["params"]["min_docs"] == 3 and data["selection"] == {"sort": "last", "since": None, "until": None,
                                                                      "contains": "river", "furniture": False}

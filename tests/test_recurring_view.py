@@ -70,7 +70,7 @@ def test_table_rows_and_trends_are_read_from_the_formulation(result, river):
     totals = result.period_totals
     (row,) = rv.table_rows([river], totals, "year")
     assert row["formulation"] == RIVER and (row["documents"], row["passages"], row["variants"]) == (4, 4, 3)
-    assert (row["first_seen"], row["last_seen"], row["rise"]) == ("2021-03-04", "2023-04-22", -0.1)
+    assert (row["first_seen"], row["last_seen"], row["rise"]) == ("2021-03-04", "2023-04-22", -10.0)  # points
     assert row["trend"] == [1, 2, 1] and sum(row["trend"]) == river.n_documents
     assert rv.trend(river, ["2021", "2022", "2023"], "year", share=True) == [0.5, 0.6667, 0.5]
     monthly = rv.trend(river, rv.periods(totals, "month"), "month")
@@ -138,6 +138,25 @@ def test_formulation_csv_has_one_row_each_with_documents_per_year(result, river)
     assert (row["docs_2021"], row["docs_2022"], row["docs_2023"]) == ("1", "2", "1")
     empty = rows_to_csv(formulation_rows([], totals), formulation_fields(totals))
     assert empty.strip().split(",")[-1] == "docs_2023"  # the header, even without rows
+
+
+def test_formulation_csv_per_month_has_a_column_for_every_month(result, river):
+    totals = result.period_totals
+    fields = formulation_fields(totals, "month")
+    (row,) = list(csv.DictReader(io.StringIO(rows_to_csv(formulation_rows([river], totals, "month"), fields))))
+    months = [f for f in fields if f.startswith("docs_")]
+    assert months == [f"docs_{m}" for m in totals.months] and "docs_2021" not in row
+    assert [row[m] for m in months if row[m] != "0"] == ["1", "1", "1"]  # the year-only document has no month
+    assert (row["docs_2021-03"], row["docs_2022-12"], row["docs_2023-04"]) == ("1", "1", "1")
+
+
+def test_rise_is_in_points_and_never_minus_zero(river):
+    assert rv.rise(river) == -10.0 and rv.rise_label(river) == "−10.0 pt"
+    tiny = replace(river, rise=-0.0004)  # -0.04 points: the table and the detail must agree on +0.0
+    assert rv.rise(tiny) == 0.0 and str(rv.rise(tiny)) == "0.0" and rv.rise_label(tiny) == "+0.0 pt"
+    assert rv.rise_label(replace(river, rise=0.0251)) == "+2.5 pt"
+    assert "from 2024-08-13 on (the latest quarter" in rv.rise_help("2024-08-13")
+    assert "too few" in rv.rise_help(None)
 
 
 def test_member_csv_and_json_hold_every_member(result, river):

@@ -16,6 +16,7 @@ from index.textnorm import clip
 from explorer.logic.timeline import periods_between
 
 MEMBER_LIMIT = 50  # member cards drawn before "show all"; exports always hold every member
+TABLE_ROW_HEIGHT = 72  # px: three lines of a centre text; Streamlit wraps cell text only in rows taller than 4rem
 YEARS_FOR_YEARLY_TREND = 4  # a mined corpus spanning fewer years is charted per month
 SORT_LABELS = {"salience": "Formulations first", "docs": "Most documents", "first": "Newest", "last": "Longest unseen",
                "rising": "Rising"}
@@ -70,8 +71,23 @@ def table_rows(formulations: Iterable[Formulation], period_totals: PeriodTotals,
 
 
 def rise(formulation: Formulation) -> float:
-    """The rise to two decimals, rounded here once so the table and the detail show the same figure."""
-    return round(float(formulation.rise), 2)
+    """The rise in percentage points to one decimal, rounded here once so the table and the detail show the same
+    figure (never -0.0, which one of them would print as −0.0 and the other as +0.0). Shares of documents are
+    small, so points say what a difference of fractions (+0.00) hid."""
+    return round(float(formulation.rise) * 100, 1) + 0.0
+
+
+def rise_label(formulation: Formulation) -> str:
+    """'+2.5 pt', '−0.4 pt', '+0.0 pt': as the table prints it, with a true minus sign."""
+    return f"{rise(formulation):+.1f} pt".replace("-", "−")
+
+
+def rise_help(rise_since: str | None) -> str:
+    """What rise means for this mining, with its cut-off date."""
+    if not rise_since:
+        return "Rise needs dated documents: there are too few here, so it is 0."
+    return (f"Share of the documents dated from {rise_since} on (the latest quarter of the mined documents, by date) "
+            "that use it, minus its share of the earlier documents, in percentage points")
 
 
 def chart_rows(formulation: Formulation, period_totals: PeriodTotals, by: str) -> list[dict]:

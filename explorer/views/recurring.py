@@ -29,6 +29,7 @@ from explorer.logic.timeline import GRANULARITIES
 from explorer.logic.viewstate import MIN_DOCS_MAX, MIN_DOCS_MIN, THRESHOLD_MAX, THRESHOLD_MIN
 
 from .. import cards, resources, state
+from . import recurring_panels as panels
 from ..context import Context
 
 TABLE, CHART, SHOW_ALL = "rec-table", "rec-chart", "rec-all"
@@ -56,7 +57,7 @@ def render(ctx: Context) -> None:
         st.error(escape_markdown(str(exc)), icon=":material/error:")
         return
     by = _granularity(totals)
-    _list_header(result, chosen, s)
+    _list_header(result, chosen, s, by)
     if not result.formulations:
         st.info(f"No {params.level} recurs in {params.min_docs} or more documents at similarity "
                 f"{params.threshold:.2f}. Lower the threshold or the minimum number of documents, or widen the "
@@ -71,7 +72,8 @@ def render(ctx: Context) -> None:
     ids = [f.id for f in chosen]
     if st.session_state.get(state.FORMULATION) not in ids:
         st.session_state[state.FORMULATION] = None
-    _table(chosen, totals, by, s.norm, ids, s.furniture)
+    _table(chosen, totals, by, s.norm, ids, s.furniture, result.rise_since)
+    panels.compare_panel(ctx, result, by, ids)
     by_id = {f.id: f for f in chosen}
     st.selectbox("Formulation", ids, index=None, key=state.FORMULATION, persist_state="session",
                  format_func=lambda fid: rv.option_label(by_id[fid]), label_visibility="collapsed",
@@ -79,7 +81,7 @@ def render(ctx: Context) -> None:
                              "timeline and passages")
     picked = st.session_state.get(state.FORMULATION)
     if picked:
-        _detail(ctx, result, by_id[picked], by, s.norm)
+        _detail(ctx, result, by_id[picked], by, s.norm, ids)
 
 
 # ---------------------------------------------------------------- controls and mining
@@ -102,7 +104,8 @@ def _controls(ctx: Context) -> None:
     with st.container(horizontal=True, vertical_alignment="bottom", gap="medium", key="rec-ranking"):
         st.selectbox("Order", SORTS, key=state.RSORT, persist_state="session", format_func=rv.SORT_LABELS.get,
                      width=170, help="Most documents; newest first appearance; longest unseen (earliest last "
-                                     "appearance); rising (share of the latest year's documents minus the share before)")
+                                     "appearance); rising (share of the latest quarter of the mined documents, by "
+                                     "date, minus the share before; the table's Rise column)")
         if span:
             low, high = span
             st.date_input("New since", value=None, min_value=low, max_value=high, key=state.SINCE,
@@ -161,7 +164,7 @@ def _granularity(totals: PeriodTotals) -> str:
 # ---------------------------------------------------------------- the list
 
 
-def _list_header(result: MiningResult, chosen: list[Formulation], s) -> None:
+def _list_header(result: MiningResult, chosen: list[Formulation], s, by: str) -> None:
     stats, params = result.stats, result.params
     total = len(result.formulations)
     shown = f" · {len(chosen):,} shown" if len(chosen) != total else ""
@@ -170,25 +173,27 @@ def _list_header(result: MiningResult, chosen: list[Formulation], s) -> None:
     with st.container(horizontal=True, vertical_alignment="center", key="rec-head"):
         st.html(f'<div class="rf-summary"><b>{total:,}</b> formulation{"s" if total != 1 else ""} in '
                 f'{stats.documents:,} documents{shown}<br><span class="rf-muted">'
-                f'{escape_html(rv.describe_params(params))}</span></div>', width="stretch")
+                f'{escape_html(rv.describe_params(params))}'
+                + (f'; rise: from {escape_html(result.rise_since)} on vs before' if result.rise_since else "")
+                + '</span></div>', width="stretch")
         st.segmented_control("Per", ["year", "month"], key=state.RBY, required=True, persist_state="session",
                              format_func=lambda v: f"Per {v}", label_visibility="collapsed",
                              help="Trends and the chart per year or per month")
         st.toggle("Share", key=state.NORM, persist_state="session",
                   help="Trends and the chart as the share of each period's documents, so busy periods do not "
                        "look like trends")
-        _export_menu(result, chosen, s)
+        _export_menu(result, chosen, s, by)
 
 
-def _export_menu(result: MiningResult, chosen: list[Formulation], s) -> None:
+def _export_menu(result: MiningResult, chosen: list[Formulation], s, by: str) -> None:
     totals = result.period_totals
     selection = rv.selection(s.rsort, s.since, s.until, s.contains, bool(s.furniture))
     level = result.params.level
     with st.popover("Export", icon=":material/download:", type="tertiary", key="rec-export", disabled=not chosen):
         st.caption(f"The {len(chosen)} formulations listed, in this order. CSV: one row each, with its documents per "
-                   "year. JSON: everything, with every variant and member passage.")
+                   f"{by}. JSON: everything, with every variant and member passage.")
         with st.container(horizontal=True):
-            st.download_button("CSV", lambda: rows_to_csv(formulation_rows(chosen, totals), formulation_fields(totals)),
+            st.download_button("CSV", lambda: rows_to_csv(formulation_rows(chosen, totals, by), formulation_fields(totals, by)),
                                file_name=file_name("recurring", level, ext="csv"), mime="text/csv", key="rec-csv",
                                icon=":material/download:", on_click="ignore", disabled=not chosen)
             st.download_button("JSON", lambda: recurring_json(result, chosen, selection),
@@ -197,13 +202,14 @@ def _export_menu(result: MiningResult, chosen: list[Formulation], s) -> None:
 
 
 def _table(chosen: list[Formulation], totals: PeriodTotals, by: str, share: bool, ids: list[str],
-           furniture: bool) -> None:
+           furniture: bool, rise_since: str | None) -> None:
     frame = pd.DataFrame(rv.table_rows(chosen, totals, by, share))
     _sync_selection(ids, st.session_state.get(state.FORMULATION))
     spans = rv.periods(totals, by)
     span_text = f"{spans[0]}–{spans[-1]}" if spans else ""
     st.dataframe(
         frame, key=TABLE, on_select=partial(_table_pick, ids), selection_mode="single-row", hide_index=True,
+        row_height=rv.TABLE_ROW_HEIGHT,
         column_order=["formulation", *(["category"] if furniture else []), "documents", "passages", "variants",
                       "first_seen", "last_seen", "rise", "trend"],
         column_config={
@@ -219,9 +225,7 @@ def _table(chosen: list[Formulation], totals: PeriodTotals, by: str, share: bool
             "variants": st.column_config.NumberColumn("Variants", width=60, help="Distinct wordings"),
             "first_seen": st.column_config.TextColumn("First seen", width=86),
             "last_seen": st.column_config.TextColumn("Last seen", width=86),
-            "rise": st.column_config.NumberColumn("Rise", format="%+.2f", width=52,
-                                                  help="Share of the latest quarter of the mined documents (by date) "
-                                                       "using it, minus its share of the earlier documents"),
+            "rise": st.column_config.NumberColumn("Rise", format="%+.1f pt", width=64, help=rv.rise_help(rise_since)),
             "trend": st.column_config.BarChartColumn(
                 "Trend", width=110, y_min=0,
                 help=f"{'Share of documents' if share else 'Documents'} per {by}, {span_text}"),
@@ -244,7 +248,7 @@ def _table_pick(ids: list[str]) -> None:
 # ---------------------------------------------------------------- one formulation
 
 
-def _detail(ctx: Context, result: MiningResult, f: Formulation, by: str, share: bool) -> None:
+def _detail(ctx: Context, result: MiningResult, f: Formulation, by: str, share: bool, listed: list[str]) -> None:
     level = f.level
     passage_level = "paragraph" if level == "paragraph" else "sentence"
     open_at = partial(state.open_passage, level=passage_level)
@@ -257,11 +261,11 @@ def _detail(ctx: Context, result: MiningResult, f: Formulation, by: str, share: 
                 f'</div><div class="rf-centre">{escape_html(f.label)}</div>' + centre
                 + (f'<div class="rf-core"><span class="rf-muted">Core wording of its variants:</span> '
                    f'{escape_html(core)}</div>' if core else ""))
-        rise = f"{rv.rise(f):+.2f}".replace("-", "−")
+        rise = rv.rise_label(f)
         st.html(f'<div class="rf-metrics"><span><b>{f.n_documents:,}</b>documents</span>'
                 f'<span><b>{f.n_passages:,}</b>passages</span><span><b>{f.n_variants:,}</b>'
                 f'variant{"s" if f.n_variants != 1 else ""}</span>'
-                f'<span title="share of the latest year\'s documents using it, minus its share of earlier years">'
+                f'<span title="{escape_html(rv.rise_help(result.rise_since))}">'
                 f'<b>{rise}</b>rise</span></div>')
         for column, (label, key, seen) in zip(st.columns(2, gap="medium"), (
                 ("First seen", "first", f.first_seen), ("Last seen", "last", f.last_seen))):
@@ -279,21 +283,11 @@ def _detail(ctx: Context, result: MiningResult, f: Formulation, by: str, share: 
                           help="Open this document with the passage chosen")
         _chart(f, result.period_totals, by, share)
 
-    st.html(f'<div class="rf-section">Variants <span class="rf-muted">({f.n_variants})</span></div>')
+    panels.variants(f)
     st.caption(rv.variant_note(f))
-    variants = rv.variant_rows(f)
-    st.dataframe(
-        pd.DataFrame(variants), key="rec-variants", hide_index=True,
-        column_config={
-            "wording": st.column_config.TextColumn("Wording", width=350),
-            "passages": st.column_config.NumberColumn("Passages", width=64),
-            "documents": st.column_config.NumberColumn("Docs", width=48),
-            "first_seen": st.column_config.TextColumn("First seen", width=86),
-            "last_seen": st.column_config.TextColumn("Last seen", width=86),
-            "similarity": st.column_config.ProgressColumn("To centre", format="%.2f", min_value=0.0, max_value=1.0,
-                                                          width=110, help="Cosine similarity to the centre"),
-        })
     _shared(f, {x.id: x for x in result.formulations})
+    panels.lineage_panel(ctx, result, f, by, listed)
+    panels.adopters_panel(ctx, result, f)
     _members(ctx, f, open_at, passage_level)
 
 

@@ -57,3 +57,26 @@ def filters_of(args):
     from index.search import Filters
 
     return Filters.make(args.date_from, args.date_to, args.doc_ids, parse_meta(args.meta))
+
+
+def add_mining_options(p: argparse.ArgumentParser) -> None:
+    """What a command that reads mined formulations mines: the options of `recurring` with the same defaults, so
+    both read the same stored result."""
+    from index.mining.params import DEFAULT_MIN_DOCS, DEFAULT_THRESHOLDS, MINING_LEVELS
+
+    g = p.add_argument_group("mining (as in `recurring`; the result stored in DIR/derived is reused)")
+    g.add_argument("--level", choices=MINING_LEVELS, default="sentence", help="sentence (default), paragraph or phrase")
+    g.add_argument("--min-docs", type=int, default=DEFAULT_MIN_DOCS, help=f"at least this many documents (default {DEFAULT_MIN_DOCS})")
+    g.add_argument("--threshold", type=float, default=None,
+                   help="cosine similarity to the group's centre; default " + ", ".join(f"{k} {v}" for k, v in DEFAULT_THRESHOLDS.items()))
+    g.add_argument("--from", dest="date_from", metavar="DATE", help="mine only documents dated on or after DATE")
+    g.add_argument("--to", dest="date_to", metavar="DATE", help="mine only documents dated on or before DATE")
+    g.add_argument("--meta", action="append", default=[], metavar="FIELD=VALUE", help="mine only documents with this metadata (repeatable)")
+    g.add_argument("--no-cache", action="store_true", help="mine again even if a stored result exists")
+
+
+def mining_params_of(args):
+    """The MiningParams that add_mining_options' options ask for."""
+    from index.mining.params import MiningParams
+
+    return MiningParams(args.level, args.threshold, args.min_docs, args.date_from, args.date_to, meta_pairs(args.meta)).check()

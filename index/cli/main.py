@@ -10,11 +10,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from index.cli import build, explore, query, recurring
+from index.cli import analysis, build, explore, query, recurring
 from index.cli.args import Parser
 from index.errors import RefrainError
 
-COMMAND_MODULES = (build, query, recurring, explore)
+COMMAND_MODULES = (build, query, recurring, analysis, explore)
 
 
 def build_parser(prog: str = "refrain") -> argparse.ArgumentParser:

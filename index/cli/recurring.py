@@ -6,13 +6,13 @@ import json
 import sys
 import textwrap
 from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from index.cli.args import meta_pairs
+from index.cli.output import progress_bar, write_csv
 from index.errors import RefrainError
 from index.export import (MEMBER_FIELDS, PHRASE_FIELDS, formulation_fields, formulation_rows, member_rows, phrase_rows,
-                     recurring_json, rows_to_csv, seen_date)
+                     recurring_json, seen_date)
 
 if TYPE_CHECKING:
     from index.mining.types import Formulation, MiningResult
@@ -53,6 +53,9 @@ def register(sub) -> None:
     out.add_argument("--parquet", metavar="FILE",
                      help="write one row per formulation to a Parquet file (columns of index.frames.formulations_frame)")
     r.add_argument("--members", action="store_true", help="with --csv or --parquet: one row per member passage instead")
+    r.add_argument("--by", metavar="FIELD", help="who uses each formulation: its documents by this metadata field's "
+                                                 "values (e.g. country, topic), first adopters first, with shares")
+    r.add_argument("--values", type=int, default=10, help="with --by: values shown per formulation in the table (default 10)")
     r.add_argument("--no-cache", action="store_true", help="recompute even if a stored result exists")
     r.set_defaults(run=cmd_recurring)
 
@@ -74,21 +77,6 @@ def register(sub) -> None:
     p.set_defaults(run=cmd_phrases)
 
 
-def _progress_bar(enabled: bool):
-    if not enabled:
-        return None, lambda: None
-    from tqdm import tqdm
-
-    bar = tqdm(total=100, desc="mining", unit="%", file=sys.stderr, leave=False)
-
-    def update(fraction: float, message: str) -> None:
-        bar.set_description(message[:40])
-        bar.n = int(fraction * 100)
-        bar.refresh()
-
-    return update, bar.close
-
-
 def cmd_recurring(args) -> int:
     from index.mining.recurring import MiningParams, recurring
     from index.mining.select import select
@@ -98,36 +86,29 @@ def cmd_recurring(args) -> int:
         raise RefrainError("--limit must be at least 1")
     searcher = Searcher(args.index)
     params = MiningParams(args.level, args.threshold, args.min_docs, args.date_from, args.date_to, meta_pairs(args.meta)).check()
-    update, close = _progress_bar(sys.stderr.isatty() and not args.json)
+    update, close = progress_bar(sys.stderr.isatty() and not args.json)
     try:
         result = recurring(searcher, params, update, use_cache=not args.no_cache)
     finally:
         close()
     chosen = select(result.formulations, args.sort, args.since, args.until, text=args.contains, furniture=args.furniture)
-    if args.json:
+    if args.by:
+        from index.cli.analysis import print_adopters
+
+        if args.members:
+            raise RefrainError("--members lists passages; with --by the CSV has one row per formulation and value")
+        print_adopters(searcher, result, chosen, args)
+    elif args.json:
         print(recurring_json(result, chosen))
     elif args.parquet:
         _write_parquet(args.parquet, chosen, args.members)
     elif args.members and args.csv:
-        _write_csv(args.csv, member_rows(chosen), MEMBER_FIELDS)
+        write_csv(args.csv, member_rows(chosen), MEMBER_FIELDS)
     elif args.csv:
-        _write_csv(args.csv, formulation_rows(chosen, result.period_totals), formulation_fields(result.period_totals))
+        write_csv(args.csv, formulation_rows(chosen, result.period_totals), formulation_fields(result.period_totals))
     else:
         _print_formulations(chosen[: args.limit], len(chosen), result, args.index, args.furniture)
     return 0
-
-
-def _write_csv(target: str, rows: list[dict], fields) -> None:
-    """The same CSV the explorer exports (formulas defused), to a file or '-' for standard output."""
-    text = rows_to_csv(rows, fields)
-    if target == "-":
-        sys.stdout.write(text)
-        return
-    try:
-        Path(target).write_text(text, encoding="utf-8", newline="")
-    except OSError as exc:
-        raise RefrainError(f"cannot write {target}: {exc.strerror or exc}") from None
-    print(f"wrote {len(rows)} rows to {target}", file=sys.stderr)
 
 
 def _write_parquet(target: str, chosen: list[Formulation], members: bool) -> None:
@@ -211,7 +192,7 @@ def cmd_phrases(args) -> int:
         print(json.dumps(replace(result, phrases=tuple(phrases)).to_dict(), ensure_ascii=False, indent=1))
         return 0
     if args.csv:
-        _write_csv(args.csv, phrase_rows(phrases), PHRASE_FIELDS)
+        write_csv(args.csv, phrase_rows(phrases), PHRASE_FIELDS)
         return 0
     print(f"Recurring phrases in {args.index} (at least {args.min_docs} documents): {len(phrases):,}, showing {min(len(phrases), args.limit):,}")
     print(f"\n  {'docs':>5} {'pass':>5}  {'first seen':<10}  {'last seen':<10}  phrase  [formulations]")

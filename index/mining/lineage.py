@@ -1,0 +1,246 @@
+"""Lineage: the formulations a formulation took over from, and those that took over from it.
+
+Two formulations are in one lineage when they are close in meaning but not the same formulation, and the
+earlier one's use falls as the later one's rises (a slogan giving way to its successor). Precisely, for the
+earlier formulation E (first used before L) and the later one L, over the mined corpus's periods (years or
+months, each with its documents):
+
+1. meaning: the cosine of their centres lies in the band [LINEAGE_MIN_SIMILARITY, threshold): below the
+   mining's grouping threshold (otherwise they would be one formulation) and high enough that they speak of
+   the same thing (the evidence for the band is in README.md, "Lineage"); at the phrase level the two phrases
+   must also share a lower-case content word, as phrases must to be grouped;
+2. the window is the periods from the first either is used in to the last; the handover is L's first period;
+3. E falls: E's share of the window's documents from the handover on is at most FALL_RATIO of its share
+   before it, and lower beyond chance (Fisher's exact test, one-sided, p < ALPHA);
+4. L rises: L's share from the handover on is higher than before it (where it is 0) beyond chance (the same
+   test): a later formulation that merely happened to be missing from a few early documents is no successor;
+5. their shares per period are negatively correlated (Pearson r <= MAX_CORRELATION).
+
+The tests keep the many short-lived stock formulations of a news corpus (three reports of a house-warming
+in August, three others in September) from reading as a succession: three documents cannot show a decline.
+
+Every figure comes from the formulations' own counts per period, which are computed from their member
+passages, so a link can be checked against the passages behind it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterable
+
+import numpy as np
+
+from index.errors import RefrainError
+from index.mining.corpus import _cache_path, content_words
+from index.mining.types import Formulation, MiningResult, PeriodTotals
+
+if TYPE_CHECKING:
+    from index.search import Searcher
+
+LINEAGE_MIN_SIMILARITY = 0.60  # lower edge of the meaning band (its upper edge is the mining threshold)
+FALL_RATIO = 0.5  # the earlier formulation's share after the later one appears is at most half its share before
+ALPHA = 0.01  # the fall and the rise must each be this unlikely by chance (one-sided Fisher exact test)
+MAX_CORRELATION = -0.2  # their shares per period must move against each other at least this much
+MIN_PERIODS = 3  # fewer periods with documents than this say nothing about a trend
+YEARS_FOR_YEARLY_PERIODS = 4  # a corpus spanning fewer years is compared per month
+
+PREDECESSOR, SUCCESSOR = "predecessor", "successor"
+
+
+@dataclass(frozen=True)
+class Curve:
+    """A formulation's use per period of the lineage's window: documents using it and their share of the period's."""
+
+    formulation_id: str
+    centre: str
+    n_documents: int
+    first_seen: str | None
+    last_seen: str | None
+    documents: tuple[int, ...]
+    shares: tuple[float, ...]
+
+    def to_dict(self) -> dict:
+        return {"formulation": self.formulation_id, "centre": self.centre, "n_documents": self.n_documents,
+                "first_seen": self.first_seen, "last_seen": self.last_seen, "documents": list(self.documents),
+                "shares": list(self.shares)}
+
+
+@dataclass(frozen=True)
+class Link:
+    """One earlier formulation giving way to a later one, with the figures that make it a link."""
+
+    earlier: str  # formulation ids
+    later: str
+    similarity: float  # cosine of the two centres
+    correlation: float  # Pearson r of their shares per period over the window
+    handover: str  # the later one's first period: where "before" ends
+    share_before: float  # the earlier one's share of the window's documents before the handover
+    share_after: float  # ... and from the handover on
+    periods: tuple[str, ...]  # the window: from the first period either is used to the last
+    earlier_curve: Curve
+    later_curve: Curve
+
+    def relation_to(self, formulation_id: str) -> str:
+        """What the other formulation is to this one: its predecessor or its successor."""
+        return PREDECESSOR if formulation_id == self.later else SUCCESSOR
+
+    def other(self, formulation_id: str) -> Curve:
+        return self.earlier_curve if formulation_id == self.later else self.later_curve
+
+    def to_dict(self) -> dict:
+        return {"earlier": self.earlier, "later": self.later, "similarity": self.similarity,
+                "correlation": self.correlation, "handover": self.handover, "share_before": self.share_before,
+                "share_after": self.share_after, "periods": list(self.periods),
+                "curves": [self.earlier_curve.to_dict(), self.later_curve.to_dict()]}
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """The links found in a mining result (all of them, or those of one formulation), strongest first."""
+
+    by: str  # 'year' or 'month'
+    band: tuple[float, float]  # [low, high) of centre similarity
+    formulation_id: str | None  # None: every link in the result
+    links: tuple[Link, ...]
+
+    def to_dict(self) -> dict:
+        return {"by": self.by, "band": list(self.band), "fall_ratio": FALL_RATIO, "max_correlation": MAX_CORRELATION,
+                "formulation": self.formulation_id, "links": [link.to_dict() for link in self.links]}
+
+
+def auto_periods(totals: PeriodTotals) -> str:
+    """'year' when the mined documents span at least YEARS_FOR_YEARLY_PERIODS years, else 'month'."""
+    years = sorted(totals.years)
+    if not years or not totals.months:
+        return "year"
+    return "year" if int(years[-1]) - int(years[0]) + 1 >= YEARS_FOR_YEARLY_PERIODS else "month"
+
+
+def lineage(result: MiningResult, vectors: np.ndarray, formulation_id: str | None = None, by: str | None = None,
+            min_similarity: float = LINEAGE_MIN_SIMILARITY) -> Lineage:
+    """Predecessors and successors of one formulation (or every link in the result when formulation_id is None).
+
+    vectors: one unit vector per formulation centre, in result.formulations order (centre_vectors()).
+    """
+    formulations = list(result.formulations)
+    if len(vectors) != len(formulations):
+        raise ValueError(f"{len(vectors)} centre vectors for {len(formulations)} formulations")
+    by = by or auto_periods(result.period_totals)
+    if by not in ("year", "month"):
+        raise RefrainError(f"periods are 'year' or 'month', got {by!r}")
+    high = float(result.params.threshold)
+    band = (float(min_similarity), high)
+    totals = result.period_totals.per(by)
+    periods = sorted(totals)
+    position = {f.id: i for i, f in enumerate(formulations)}
+    if formulation_id is not None and formulation_id not in position:
+        raise RefrainError(f"no formulation {formulation_id!r} in this mining; `recurring DIR --json` lists the ids")
+    sims = np.asarray(vectors, dtype=np.float32) @ np.asarray(vectors, dtype=np.float32).T
+    sources = [position[formulation_id]] if formulation_id is not None else range(len(formulations))
+    words = [content_words(f.centre.text) for f in formulations] if result.params.level == "phrase" else None
+    links = []
+    for i in sources:
+        for j in np.flatnonzero((sims[i] >= band[0]) & (sims[i] < band[1])).tolist():
+            if j == i or (formulation_id is None and j < i):
+                continue
+            if words is not None and not words[i] & words[j]:
+                continue  # phrases that share only a name are not one thing (as in mining: corpus.related)
+            link = _link(formulations[i], formulations[j], float(sims[i, j]), periods, totals, by)
+            if link is not None:
+                links.append(link)
+    links.sort(key=lambda k: (k.correlation - k.similarity, k.earlier, k.later))
+    return Lineage(by, (round(band[0], 4), round(band[1], 4)), formulation_id, tuple(links))
+
+
+def _link(a: Formulation, b: Formulation, similarity: float, periods: list[str], totals: dict[str, int],
+          by: str) -> Link | None:
+    """The link between two formulations close in meaning, if the earlier one's use falls as the later one's rises."""
+    counts_a, counts_b = a.counts(by), b.counts(by)
+    if not counts_a or not counts_b:
+        return None
+    first_a, first_b = min(counts_a), min(counts_b)
+    if first_a == first_b:
+        return None  # neither came first at this granularity
+    earlier, later = (a, b) if first_a < first_b else (b, a)
+    counts_e, counts_l = earlier.counts(by), later.counts(by)
+    handover = min(counts_l)
+    window = [p for p in periods if min(first_a, first_b) <= p <= max(max(counts_a), max(counts_b))]
+    if len(window) < MIN_PERIODS:
+        return None
+    before = [p for p in window if p < handover]
+    after = [p for p in window if p >= handover]
+    e_before, e_after = _use(before, counts_e, totals), _use(after, counts_e, totals)
+    l_before, l_after = _use(before, counts_l, totals), _use(after, counts_l, totals)
+    share_before, share_after = _ratio(e_before), _ratio(e_after)
+    if share_before == 0 or share_after > FALL_RATIO * share_before:
+        return None
+    if _p_higher(e_before, e_after) >= ALPHA or _p_higher(l_after, l_before) >= ALPHA:
+        return None
+    curve_e, curve_l = _curve(earlier, window, by), _curve(later, window, by)
+    r = _correlation(curve_e.shares, curve_l.shares)
+    if r > MAX_CORRELATION:
+        return None
+    return Link(earlier.id, later.id, round(similarity, 4), round(r, 4), handover, round(share_before, 4),
+                round(share_after, 4), tuple(window), curve_e, curve_l)
+
+
+def _use(periods: list[str], counts: dict, totals: dict[str, int]) -> tuple[int, int]:
+    """(documents using it, all documents) in these periods."""
+    return sum(counts[p].documents for p in periods if p in counts), sum(totals[p] for p in periods)
+
+
+def _ratio(use: tuple[int, int]) -> float:
+    return use[0] / use[1] if use[1] else 0.0
+
+
+def _p_higher(high: tuple[int, int], low: tuple[int, int]) -> float:
+    """One-sided Fisher exact p-value that the share in `high` exceeds the share in `low` only by chance."""
+    from scipy.stats import fisher_exact
+
+    table = [[high[0], high[1] - high[0]], [low[0], low[1] - low[0]]]
+    return float(fisher_exact(table, alternative="greater").pvalue)
+
+
+def _curve(f: Formulation, window: list[str], by: str) -> Curve:
+    counts = f.counts(by)
+    return Curve(f.id, f.centre.text, f.n_documents, f.first_seen.date if f.first_seen else None,
+                 f.last_seen.date if f.last_seen else None,
+                 tuple(counts[p].documents if p in counts else 0 for p in window),
+                 tuple(counts[p].share if p in counts else 0.0 for p in window))
+
+
+def _correlation(x: Iterable[float], y: Iterable[float]) -> float:
+    """Pearson's r; 0 when either series does not vary (no trend to relate)."""
+    x, y = np.asarray(list(x), dtype=np.float64), np.asarray(list(y), dtype=np.float64)
+    if x.std() == 0 or y.std() == 0:
+        return 0.0
+    return float(np.corrcoef(x, y)[0, 1])
+
+
+def centre_vectors(searcher: Searcher, result: MiningResult) -> np.ndarray:
+    """One unit vector per formulation centre, in result order: the index's own vector of the centre passage
+    (sentence and paragraph levels), or the phrase embedded through the embedding cache (phrase level)."""
+    formulations = result.formulations
+    dim = searcher.manifest["model"]["dimension"]
+    if not formulations:
+        return np.zeros((0, dim), dtype=np.float32)
+    level = result.params.level
+    if level == "phrase":
+        from index.embed.cache import EmbeddingCache
+        from index.embed.embedding import embed_distinct
+        cache = EmbeddingCache(_cache_path(searcher))
+        try:
+            found, _ = embed_distinct(searcher.encoder, {f.centre.text_hash: f.centre.text for f in formulations}, cache)
+        finally:
+            cache.close()
+        return np.array([found[f.centre.text_hash] for f in formulations], dtype=np.float32).reshape(-1, dim)
+    wanted = {f.centre.text_hash for f in formulations}
+    row_of: dict[str, int] = {}
+    for row, _pid, text_hash in searcher.level_passages(level):
+        if text_hash in wanted and text_hash not in row_of:
+            row_of[text_hash] = row
+    missing = [f.id for f in formulations if f.centre.text_hash not in row_of]
+    if missing:
+        raise RefrainError(f"the index no longer holds the centre of {missing[0]}: mine it again (--no-cache)")
+    rows = np.array([row_of[f.centre.text_hash] for f in formulations], dtype=np.int64)
+    return np.asarray(searcher.vectors(level)[rows], dtype=np.float32)
