@@ -44,7 +44,7 @@ def test_info_search_similar_phrase_document(index_dir):
     assert len(hits) == 2 and all("people-first" in h["text"] for h in hits)
     assert set(hits[0]) >= {"passage_id", "doc_id", "title", "date", "meta", "level", "ordinal", "score", "text", "start", "end"}
     table = cli("search", index_dir, "people-first principle", "-k", "1", check=0).stdout
-    assert "1 result" in table and hits[0]["passage_id"] in table
+    assert "1 shown · 1 of 3 verbatim passages shown" in table and hits[0]["passage_id"] in table
     similar = json.loads(cli("similar", index_dir, hits[0]["passage_id"], "--json", check=0).stdout)
     assert similar and all(h["doc_id"] != hits[0]["doc_id"] for h in similar)
     phrase = json.loads(cli("phrase", index_dir, "guides every decision", "--json", check=0).stdout)
