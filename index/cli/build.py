@@ -106,7 +106,15 @@ def _reason_kind(reason: str) -> str:
 def cmd_info(args) -> int:
     from index.search import Searcher
 
-    info = Searcher(args.index).info()
+    searcher = Searcher(args.index)
+    info = searcher.info()
+    try:
+        backend = searcher.query_backend  # which engine embeds queries (ONNX once checked against torch) and why
+        info["query_embedding"] = backend.as_dict()
+        query_line = backend.describe()
+    except RefrainError as exc:
+        info["query_embedding"] = {"backend": None, "reason": str(exc)}
+        query_line = f"unavailable ({exc})"
     if args.json:
         print(json.dumps(info, indent=2, ensure_ascii=False, default=str))
         return 0
@@ -118,6 +126,7 @@ def cmd_info(args) -> int:
         f"  documents: {c['documents']:,} from {c['records']:,} records ({c['duplicate_records']:,} duplicates merged, "
         f"{c['records_skipped']:,} skipped, {c['warnings']:,} warnings)",
     ]
+    lines.append(f"  query embedding: {query_line}")
     for level, spec in m["levels"].items():
         lines.append(f"  {level}s: {spec['rows']:,} ({spec['faiss']['kind']} FAISS index)")
     lines.append(f"  size on disk: {info['size_bytes'] / 1e6:,.1f} MB")
