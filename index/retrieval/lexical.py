@@ -47,6 +47,14 @@ def quote(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+_BY_DATE = {  # documents by date (ord is chronological, undated last), passages in reading order
+    "oldest": "SELECT p.row FROM passages_fts f JOIN passages p ON p.rowid = f.rowid JOIN documents d ON d.doc_id = p.doc_id "
+              "WHERE passages_fts MATCH ? AND p.level = ? ORDER BY d.ord, p.ordinal",
+    "newest": "SELECT p.row FROM passages_fts f JOIN passages p ON p.rowid = f.rowid JOIN documents d ON d.doc_id = p.doc_id "
+              "WHERE passages_fts MATCH ? AND p.level = ? ORDER BY d.date_start IS NULL, d.ord DESC, p.ordinal",
+}
+
+
 class Lexical:
     """FTS5 lookups for one opened index database (index.store.database.ReadOnlyDatabase)."""
 
@@ -63,10 +71,7 @@ class Lexical:
         if order == "relevance":
             rows, _ = self._ranked(level, phrase, mask)
             return rows
-        by = {"oldest": "d.ord, p.ordinal", "newest": "d.date_start IS NULL, d.ord DESC, p.ordinal"}[order]
-        rows = np.asarray(self._rows(
-            "SELECT p.row FROM passages_fts f JOIN passages p ON p.rowid = f.rowid JOIN documents d ON d.doc_id = p.doc_id "
-            f"WHERE passages_fts MATCH ? AND p.level = ? ORDER BY {by}", (phrase, level)), dtype=np.int64)
+        rows = np.asarray(self._rows(_BY_DATE[order], (phrase, level)), dtype=np.int64)
         return rows[mask[rows]] if mask is not None and len(rows) else rows
 
     def word_rows(self, level: str, words: tuple[str, ...], mask: np.ndarray | None, limit: int) -> tuple[np.ndarray, np.ndarray]:
