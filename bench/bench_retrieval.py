@@ -1,6 +1,7 @@
 """Retrieval: does search return every verbatim use, keep the paraphrases, rank well, and answer fast?
 
-    python -m bench.bench_retrieval --kcna DIR --un DIR --sample DIR   # indexes built with the real model
+    python -m bench.bench_retrieval                                    # builds its indexes in bench/work/retrieval
+    python -m bench.bench_retrieval --kcna DIR --un DIR --sample DIR   # or reuses these (built with the default model)
     python -m bench.bench_retrieval --smoke                            # the sample corpus, hashing encoder
 
 Labelled queries live in bench/retrieval/ (see its README):
@@ -83,9 +84,10 @@ class Txtai:
 def verbatim_recall(searchers: dict, peers: dict, smoke: bool) -> dict:
     from index.search import MAX_K
 
-    queries = json.loads((HERE / "verbatim.json").read_text(encoding="utf-8"))["queries"]
     if smoke:
         queries = [{"corpus": "sample", "query": q, "passages": None} for q in ("great river", "Kestria first", "iron shield")]
+    else:
+        queries = json.loads((HERE / "verbatim.json").read_text(encoding="utf-8"))["queries"]
     out = {"queries": [], "mean": {}}
     names = [*variants(), *(["txtai hybrid"] if peers else [])]
     for item in queries:
@@ -206,6 +208,33 @@ def latency(root: Path, smoke: bool) -> dict:
     return out
 
 
+def un_sources() -> list[str]:
+    """The UN speeches the labels were made on: every other speech of 2024 (sorted by file name, the first kept)."""
+    return [str(p) for p in sorted(common.UN_DIR.glob("*_2024.txt"))[::2]]
+
+
+def default_index(name: str) -> Path:
+    """An index built here with the default model (one shared embedding cache) when none is given."""
+    from index.build import BuildSettings, build_index
+    from index.ingest.records import ReadOptions
+    from index.store import layout
+
+    work = common.work_dir("retrieval")
+    root = work / name
+    if root.is_dir() and layout.current_generation(root) is not None:
+        return root
+    if name == "kcna":
+        sources, options = [str(common.KCNA_JSON)], common.kcna_options()
+    elif name == "un":
+        sources = un_sources()
+        options = ReadOptions(title_from="filename", date_pattern=r"_(?P<year>\d{4})\.txt$",
+                              meta_pattern=r"^(?P<country>[A-Z]{3})_(?P<session>\d+)_")
+    else:
+        sources, options = [str(common.SAMPLE_CORPUS)], ReadOptions()
+    build_index(sources, root, options, BuildSettings(cache_path=str(work / "cache.sqlite"), progress=True))
+    return root
+
+
 # ------------------------------------------------------------------------------------------ report
 
 
@@ -227,9 +256,7 @@ def main(argv=None) -> dict:
                                                                              cache_path=str(root.parent / "cache.sqlite")))
         sample = kcna = un = root
     else:
-        if not (args.kcna and args.un and args.sample):
-            p.error("--kcna, --un and --sample are needed (indexes built with the default model), or --smoke")
-        sample, kcna, un = args.sample, args.kcna, args.un
+        sample, kcna, un = args.sample or default_index("sample"), args.kcna or default_index("kcna"), args.un or default_index("un")
     searchers = {"sample": Searcher(sample), "kcna": Searcher(kcna), "un": Searcher(un)}
     peers = {}
     if not args.no_peer:

@@ -23,7 +23,7 @@ from index.embed.encoder import Encoder, l2_normalise, load_query_encoder
 from index.errors import IndexUnavailable, RefrainError
 from index.ingest.segment import token_windows
 from index.levels import LEVELS
-from index.retrieval.fusion import VERBATIM, Fusion
+from index.retrieval.fusion import MEANING, VERBATIM, Fusion
 from index.retrieval.lexical import Lexical, boilerplate_matches, quote
 from index.retrieval import DEFAULT_MODE
 from index.retrieval.ranking import rank
@@ -339,7 +339,10 @@ class Searcher:
                 mask[self._row_of(passage_id)] = False
         else:
             mask &= target.doc_rows != self._doc_ord(source.doc_id)
-        return self._nearest(vector, k, level, mask, min_score)
+        hits = self._nearest(vector, k, level, mask, min_score)
+        for hit in hits:
+            hit.match = MEANING
+        return hits
 
     def phrase(self, text: str, k: int = 100, level: str = "paragraph", filters: Filters | None = None,
                sort: str = "oldest", offset: int = 0) -> list[Hit]:

@@ -27,6 +27,7 @@ EXPECTED = {
     "peer": ["ours_build_s", "txtai_build_s", "ours_query_ms", "txtai_query_ms"],  # without txtai: "skipped"
     "app": ["cold_s", "warm_s"],
     "onnx": ["speed", "overlap"],
+    "retrieval": ["verbatim", "paraphrase", "ndcg", "latency"],
 }
 
 
