@@ -3,8 +3,8 @@
 - semantic: the k passages nearest in meaning (cosine), as before hybrid existed;
 - lexical: the k best bm25 matches of the query's words;
 - hybrid: every passage containing the query verbatim first, then the dense and lexical candidates fused
-  (index.retrieval.fusion). Candidates: the POOL nearest in meaning, the POOL best by words, and the verbatim
-  passages (the VERBATIM_CAP best by bm25 when there are more; their total is still counted exactly).
+  (index.retrieval.fusion). Candidates: the POOL nearest in meaning, the POOL best by words (bm25), and the
+  verbatim passages (the VERBATIM_CAP best by bm25 when there are more; their total is still counted exactly).
 
 Every hit's score is its cosine similarity to the query, whatever the mode. The minimum score cuts hits whose
 meaning is too far (cosine below it) from the top k, never a verbatim hit. With `per_document`, only the best
@@ -24,9 +24,8 @@ from index.retrieval import fusion as fusion_
 from index.retrieval.fusion import MEANING, VERBATIM, WORDS, Candidates, Fusion
 from index.retrieval.lexical import Lexical, parse
 
-POOL = 100
-VERBATIM_CAP = 2000
-WORDS_CAP = 20_000  # most shared-word matches read per query (their bm25 ranks the lexical side)
+POOL = 100  # candidates asked of the dense and of the lexical side (k when k is larger)
+VERBATIM_CAP = 500  # verbatim passages scored per query (k when k is larger); more are still counted
 
 
 @dataclass
@@ -56,19 +55,23 @@ def rank(query: str, vector: np.ndarray, vectors_of: Callable[[np.ndarray], np.n
     check_mode(mode)
     allowed = len(doc_rows) if mask is None else int(mask.sum())
     parsed = parse(query)
-    verbatim = lexical.phrase_rows(level, parsed.phrase, mask) if parsed.phrase else np.empty(0, dtype=np.int64)
-    result = Ranking(verbatim_total=len(verbatim), verbatim_documents=len(set(doc_rows[verbatim].tolist())))
+    verbatim = lexical.phrase_matches(level, parsed.phrase, mask) if parsed.phrase else np.empty(0, dtype=np.int64)
+    cap = max(k, VERBATIM_CAP)
+    top_verbatim = verbatim
+    if len(verbatim) > cap and mode == "hybrid":  # too many to score them all: the best by bm25 are the candidates
+        top_verbatim = lexical.best(level, parsed.phrase, mask, cap)[0]
+    result = Ranking(verbatim_total=len(verbatim), verbatim_documents=len(np.unique(doc_rows[verbatim])))
     if allowed == 0:
         return result
-    words = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32))
-    if mode != "semantic":
-        words = lexical.word_rows(level, parsed.words, mask, WORDS_CAP)
     pool = k if mode == "semantic" and not per_document else max(k, POOL)
     while True:
+        words = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32))
+        if mode != "semantic":
+            words = lexical.word_rows(level, parsed.words, mask, pool)
         dense = nearest(min(pool, allowed)) if mode != "lexical" else []
-        candidates = _candidates(dense, words, verbatim, vector, vectors_of, pool, mode)
+        candidates = _candidates(dense, words, top_verbatim, verbatim, vector, vectors_of, mode)
         picked = _pick(candidates, _order(candidates, mode, fusion), doc_rows, k, per_document)
-        exhausted = pool >= allowed or (mode == "lexical" and pool >= len(words[0]))
+        exhausted = pool >= allowed or (mode == "lexical" and len(words[0]) < pool)
         if len(picked) >= k or exhausted:
             break
         pool *= 4  # one hit per document skipped too many: ask each side for more
@@ -83,13 +86,13 @@ def rank(query: str, vector: np.ndarray, vectors_of: Callable[[np.ndarray], np.n
     return result
 
 
-def _candidates(dense, words, verbatim, vector, vectors_of, pool: int, mode: str) -> Candidates:
+def _candidates(dense, words, top_verbatim, verbatim, vector, vectors_of, mode: str) -> Candidates:
     word_rows, word_scores = words
     parts = [np.array([r for r, _ in dense], dtype=np.int64)]
     if mode != "semantic":
-        parts.append(word_rows[:pool])
+        parts.append(word_rows)
     if mode == "hybrid":
-        parts.append(verbatim[:VERBATIM_CAP])
+        parts.append(top_verbatim)
     rows = np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
     known = {r: s for r, s in dense}
     cosine = np.array([known.get(int(r), np.nan) for r in rows], dtype=np.float64)
