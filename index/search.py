@@ -25,7 +25,7 @@ from index.ingest.segment import token_windows
 from index.levels import LEVELS
 from index.retrieval.fusion import MEANING, VERBATIM, Fusion
 from index.retrieval.lexical import Lexical, boilerplate_matches, quote
-from index.retrieval import DEFAULT_MODE
+from index.retrieval import DEFAULT_MODE, ORDERS
 from index.retrieval.ranking import rank
 from index.retrieval.results import PhraseResult, SearchResult
 from index.textnorm import normalise_line
@@ -315,8 +315,7 @@ class Searcher:
         mask = self._mask(level, filters)
         target = self.levels[level]
         ranking = rank(self._clean(query), vector, target.rows, lambda n: self._nearest_pairs(vector, n, level, mask),
-                       self.lexical, level, target.doc_rows, mask, k, min_score, mode, per_document,
-                       **({"fusion": fusion} if fusion else {}))
+                       self.lexical, level, target.doc_rows, mask, k, min_score, mode, per_document, fusion)
         hits = self._hydrate(level, list(zip(ranking.rows, ranking.scores)), ranking.matches)
         allowed = None if filters is None or filters.empty else self.document_mask(filters)
         return SearchResult(hits, mode, k, min_score, per_document, ranking.verbatim_total, ranking.verbatim_documents,
@@ -360,6 +359,8 @@ class Searcher:
         k = _check_k(k)
         if isinstance(offset, bool) or not isinstance(offset, (int, np.integer)) or offset < 0:
             raise RefrainError(f"offset must be a whole number from 0, got {offset!r}")
+        if sort not in ORDERS:
+            raise RefrainError(f"unknown order {sort!r}; choose {', '.join(ORDERS)}")
         phrase = self._clean(text)
         if not any(ch.isalnum() for ch in phrase):
             return PhraseResult([], 0, 0, int(offset), sort)

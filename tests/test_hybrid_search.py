@@ -81,7 +81,7 @@ def test_the_minimum_score_never_cuts_a_verbatim_hit_and_says_what_it_cut(search
     assert result.below_min == len(everything.hits) - 5 > 0
     assert result.summary() == f"5 shown · {result.below_min} more below 0.99 · 5 of 5 verbatim passages shown"
     small_k = searcher.search_result(QUERY, k=3)
-    assert small_k.summary() == "3 shown · 3 of 5 verbatim passages shown · raise k to see the other 2"
+    assert small_k.summary() == "3 shown · 3 of 5 verbatim passages shown · 2 more beyond k = 3"
     semantic = searcher.search_result(QUERY, k=10, min_score=0.99, mode="semantic")
     assert semantic.hits == [h for h in semantic.hits if h.match == "verbatim"]  # semantic mode keeps the rule too
 

@@ -49,10 +49,11 @@ def check_mode(mode: str) -> str:
 def rank(query: str, vector: np.ndarray, vectors_of: Callable[[np.ndarray], np.ndarray],
          nearest: Callable[[int], list[tuple[int, float]]], lexical: Lexical, level: str, doc_rows: np.ndarray,
          mask: np.ndarray | None, k: int, min_score: float | None, mode: str = DEFAULT_MODE,
-         per_document: bool = False, fusion: Fusion = fusion_.DEFAULT_FUSION) -> Ranking:
+         per_document: bool = False, fusion: Fusion | None = None) -> Ranking:
     """`nearest(n)` gives the n allowed rows nearest the query vector as (row, cosine), best first;
     `vectors_of(rows)` the stored vectors of rows, to score candidates the dense side did not bring."""
     check_mode(mode)
+    fusion = fusion or fusion_.DEFAULT_FUSION
     allowed = len(doc_rows) if mask is None else int(mask.sum())
     parsed = parse(query)
     verbatim = lexical.phrase_matches(level, parsed.phrase, mask) if parsed.phrase else np.empty(0, dtype=np.int64)
@@ -68,6 +69,8 @@ def rank(query: str, vector: np.ndarray, vectors_of: Callable[[np.ndarray], np.n
         words = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32))
         if mode != "semantic":
             words = lexical.word_rows(level, parsed.words, mask, pool)
+            if mode == "lexical" and not len(words[0]) and parsed.phrase:  # only common words: the phrase by bm25
+                words = lexical.best(level, parsed.phrase, mask, pool)
         dense = nearest(min(pool, allowed)) if mode != "lexical" else []
         candidates = _candidates(dense, words, top_verbatim, verbatim, vector, vectors_of, mode)
         picked = _pick(candidates, _order(candidates, mode, fusion), doc_rows, k, per_document)

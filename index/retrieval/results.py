@@ -40,8 +40,8 @@ class SearchResult:
             else:
                 parts.append(f"{self.verbatim_shown} of {self.verbatim_total} verbatim {unit} shown")
             missing = self.verbatim_total - self.verbatim_shown
-            if missing and not self.per_document:
-                parts.append(f"raise k to see {'it' if missing == 1 else f'the other {missing}'}")
+            if missing and not self.per_document and len(self.hits) + self.below_min >= self.k:
+                parts.append(f"{missing} more beyond k = {self.k}")
         return " · ".join(parts)
 
 
