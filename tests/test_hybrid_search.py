@@ -142,3 +142,21 @@ def test_exact_phrase_totals_pages_and_orders(searcher):
         searcher.phrase("principle", sort="random")
     with pytest.raises(RefrainError):
         searcher.phrase("principle", offset=-1)
+
+
+def test_verbatim_lookup_by_rare_words_gives_exactly_the_fts5_phrase_matches(searcher):
+    """The shortcut (passages with the phrase's rarest words, their texts checked here) agrees with FTS5's own
+    phrase search on every 1-4 word window of the corpus, in both levels, with punctuation and case changed."""
+    from index.retrieval.lexical import parse, quote
+
+    lexical = searcher.lexical
+    for level in ("paragraph", "sentence"):
+        texts = [t for _, _, _, t in searcher.level_passages(level, with_text=True)]
+        windows = {" ".join(t.split()[i:i + n]) for t in texts for n in (1, 2, 3, 4) for i in range(0, len(t.split()), 3)}
+        for phrase in sorted(windows)[:300] + ["PEOPLE first-principle", "principle, of the", "state—first"]:
+            parsed = parse(phrase)
+            if parsed.phrase is None:
+                continue
+            fast = set(lexical.phrase_matches(level, parsed, None).tolist())
+            fts = set(lexical.phrase_rows(level, quote(phrase), None, "oldest").tolist())
+            assert fast == fts, phrase

@@ -15,6 +15,7 @@ import re
 import sqlite3
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -23,7 +24,7 @@ from index.retrieval import ORDERS
 from index.retrieval.results import BoilerplateMatch
 
 _TOKEN = re.compile(r"[^\W_]+")  # what unicode61 calls a token: letters and digits
-WORD_BUDGET = 3000  # passages of a level whose bm25 one query computes at most (the cost of the words side)
+WORD_BUDGET = 1000  # passages of a level whose bm25 one query computes at most (the cost of the words side)
 
 
 @dataclass(frozen=True)
@@ -46,23 +47,19 @@ def quote(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-# Every lookup is narrowed to the level's rowid range, so FTS5 (which holds both levels in one table) scores only
-# that level's matches; the join still checks the level, so a range that is not contiguous stays correct.
-_RANGE = "passages_fts MATCH ? AND passages_fts.rowid BETWEEN ? AND ?"
-_BEST = ("SELECT p.row, f.score FROM (SELECT rowid AS id, rank AS score FROM passages_fts WHERE " + _RANGE +
-         " ORDER BY rank LIMIT ?) f JOIN passages p ON p.rowid = f.id WHERE p.level = ? ORDER BY f.score, p.row")
-_SCORED = ("SELECT p.row, bm25(passages_fts) FROM passages_fts JOIN passages p ON p.rowid = passages_fts.rowid "
-           "WHERE " + _RANGE + " AND p.level = ?")
-_COUNT = "SELECT count(*) FROM passages_fts WHERE " + _RANGE
-_UNORDERED = ("SELECT p.row FROM passages_fts JOIN passages p ON p.rowid = passages_fts.rowid WHERE " + _RANGE +
-              " AND p.level = ?")
+# Lookups ask FTS5 alone (no join) within the level's rowid range, so it scores only that level's matches, and
+# the rowids found become the level's rows through a map read once (Lexical._rows_of).
+_RANGE = "passages_fts MATCH ? AND rowid BETWEEN ? AND ?"
+_SCORED = "SELECT rowid, bm25(passages_fts) FROM passages_fts WHERE " + _RANGE
+_COUNT_UP_TO = "SELECT count(*) FROM (SELECT 1 FROM passages_fts WHERE " + _RANGE + " LIMIT ?)"
+_ROWIDS = "SELECT rowid FROM passages_fts WHERE " + _RANGE
+_JOINED = ("SELECT p.row FROM passages_fts JOIN passages p ON p.rowid = passages_fts.rowid JOIN documents d "
+           "ON d.doc_id = p.doc_id WHERE passages_fts MATCH ? AND passages_fts.rowid BETWEEN ? AND ? AND p.level = ? ")
 _BY_DATE = {  # documents by date (ord is chronological, undated last), passages in reading order
-    "oldest": "SELECT p.row FROM passages_fts JOIN passages p ON p.rowid = passages_fts.rowid JOIN documents d "
-              "ON d.doc_id = p.doc_id WHERE " + _RANGE + " AND p.level = ? ORDER BY d.ord, p.ordinal",
-    "newest": "SELECT p.row FROM passages_fts JOIN passages p ON p.rowid = passages_fts.rowid JOIN documents d "
-              "ON d.doc_id = p.doc_id WHERE " + _RANGE + " AND p.level = ? "
-              "ORDER BY d.date_start IS NULL, d.ord DESC, p.ordinal",
+    "oldest": _JOINED + "ORDER BY d.ord, p.ordinal",
+    "newest": _JOINED + "ORDER BY d.date_start IS NULL, d.ord DESC, p.ordinal",
 }
+VERIFY_LIMIT = 5000  # passages holding a phrase's rare words that are checked here rather than by FTS5
 
 
 class Lexical:
@@ -71,7 +68,7 @@ class Lexical:
     def __init__(self, db):
         self.db = db
         self._counts: dict[tuple[str, str], int] = {}
-        self._spans: dict[str, tuple[int, int, bool]] = {}
+        self._maps: dict[str, tuple[int, np.ndarray]] = {}
 
     def phrase_rows(self, level: str, phrase: str, mask: np.ndarray | None, order: str = "relevance") -> np.ndarray:
         """Rows of the level containing the phrase, allowed by mask, in one of ORDERS: best bm25 first
@@ -81,11 +78,29 @@ class Lexical:
         if order == "relevance":
             rows, _ = self._ranked(level, phrase, mask)
             return rows
-        return self._allowed(self._rows(_BY_DATE[order], (phrase, *self._span(level)[:2], level)), mask)
+        return self._allowed(np.asarray(self._rows(_BY_DATE[order], (phrase, *self._span(level), level)), dtype=np.int64), mask)
 
-    def phrase_matches(self, level: str, phrase: str, mask: np.ndarray | None) -> np.ndarray:
-        """Rows of the level containing the phrase, allowed by mask, in no particular order (no bm25 to compute)."""
-        return self._allowed(self._rows(_UNORDERED, (phrase, *self._span(level)[:2], level)), mask)
+    def phrase_matches(self, level: str, query: LexicalQuery, mask: np.ndarray | None) -> np.ndarray:
+        """Rows of the level containing the query as a phrase, allowed by mask, in no particular order.
+
+        FTS5 reads the position lists of every word of a phrase, so "we call on all states to ..." costs the
+        lists of "on", "all" and "to" (tens of ms at a million passages). When the phrase is plain ASCII and has
+        rare words, the passages holding its three rarest are found first (cheap) and their texts are checked for
+        the phrase here, token by token as FTS5 reads them: the same answer."""
+        low, high = self._span(level)
+        rare = sorted((w for w in query.words if self.count(level, w) <= WORD_BUDGET), key=lambda w: (self.count(level, w), w))
+        if len(query.words) > 1 and rare and all(w.isascii() for w in query.words):
+            holders = self._rows(_ROWIDS, (" AND ".join(quote(w) for w in rare[:3]), low, high))
+            if len(holders) <= VERIFY_LIMIT:
+                phrase = query.phrase[1:-1].replace('""', '"')
+                found = []
+                for i in range(0, len(holders), 900):
+                    chunk = holders[i:i + 900]
+                    marks = ",".join("?" * len(chunk))
+                    found += [r for r, text in self._query(f"SELECT rowid, text FROM passages WHERE rowid IN ({marks})", chunk)
+                              if contains_phrase(text, phrase)]
+                return self._allowed(self._rows_of(level, found), mask)
+        return self._allowed(self._rows_of(level, self._rows(_ROWIDS, (query.phrase, low, high))), mask)
 
     def word_rows(self, level: str, words: tuple[str, ...], mask: np.ndarray | None, limit: int) -> tuple[np.ndarray, np.ndarray]:
         """(rows, bm25 scores, higher is better) of the `limit` passages sharing most of the query's words, best
@@ -96,28 +111,18 @@ class Lexical:
         return self.best(level, " OR ".join(quote(w) for w in chosen), mask, limit)
 
     def best(self, level: str, expression: str, mask: np.ndarray | None, limit: int) -> tuple[np.ndarray, np.ndarray]:
-        """The `limit` best bm25 matches of the level allowed by mask, best first. Without a mask, FTS5 keeps only
-        the best few while it scores."""
-        if mask is not None:
-            rows, scores = self._ranked(level, expression, mask)
-            return rows[:limit], scores[:limit]
-        low, high, contiguous = self._span(level)
-        asked = limit
-        while True:
-            found = self._query(_BEST, (expression, low, high, asked, level))
-            if len(found) >= limit or contiguous or asked >= self._query(_COUNT, (expression, low, high))[0][0]:
-                break
-            asked *= 4  # rows of the other level inside the range took places: ask deeper
-        rows = np.array([r for r, _ in found[:limit]], dtype=np.int64)
-        return rows, -np.array([s for _, s in found[:limit]], dtype=np.float32)  # FTS5's bm25: lower is better
+        """The `limit` best bm25 matches of the level allowed by mask, best first (scored unsorted and sorted here:
+        FTS5's ORDER BY rank, even with a LIMIT, was measured slower)."""
+        rows, scores = self._ranked(level, expression, mask)
+        return rows[:limit], scores[:limit]
 
     def _ranked(self, level: str, expression: str, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """Every match of the level with its bm25 (higher is better), best first; ties by row.
 
         Sorted here, not by SQLite: FTS5's ORDER BY rank over all matches costs ~8x the unsorted scan."""
-        found = self._query(_SCORED, (expression, *self._span(level)[:2], level))
-        rows = np.array([r for r, _ in found], dtype=np.int64)
-        scores = -np.array([s for _, s in found], dtype=np.float32)
+        found = self._query(_SCORED, (expression, *self._span(level)))
+        rows = self._rows_of(level, [r for r, _ in found])
+        scores = -np.array([s for _, s in found], dtype=np.float32)[: len(rows)]  # FTS5's bm25: lower is better
         if mask is not None and len(rows):
             keep = mask[rows]
             rows, scores = rows[keep], scores[keep]
@@ -140,27 +145,42 @@ class Lexical:
         return tuple(chosen)
 
     def count(self, level: str, word: str) -> int:
-        """Passages in the level's rowid range holding the word (FTS5's document frequency), read once per word."""
+        """Passages in the level's rowid range holding the word, counted up to WORD_BUDGET + 1 (a word as common
+        as "the" would take longer to count than the whole query), read once per word."""
         key = (level, word)
         if key not in self._counts:
-            found = self._query(_COUNT, (quote(word), *self._span(level)[:2]))
+            found = self._query(_COUNT_UP_TO, (quote(word), *self._span(level), WORD_BUDGET + 1))
             if len(self._counts) > 50_000:
                 self._counts.clear()
             self._counts[key] = int(found[0][0])
         return self._counts[key]
 
-    def _span(self, level: str) -> tuple[int, int, bool]:
-        """The level's lowest and highest rowid, and whether its rows fill that range (builds write each level in
-        one run, so they do)."""
-        if level not in self._spans:
-            low, high, n = self._query("SELECT min(rowid), max(rowid), count(*) FROM passages WHERE level = ?", (level,))[0]
-            self._spans[level] = (low or 0, high if high is not None else -1, n == (high - low + 1 if n else 0))
-        return self._spans[level]
+    def _span(self, level: str) -> tuple[int, int]:
+        """The level's lowest and highest rowid (a build writes each level in one run)."""
+        low, to_row = self._map(level)
+        return low, low + len(to_row) - 1
+
+    def _rows_of(self, level: str, rowids: list[int]) -> np.ndarray:
+        """The level's rows of FTS rowids found in its range (a rowid of another level, if any, is dropped)."""
+        low, to_row = self._map(level)
+        found = to_row[np.asarray(rowids, dtype=np.int64) - low] if rowids else np.empty(0, dtype=np.int64)
+        return found[found >= 0]
+
+    def _map(self, level: str) -> tuple[int, np.ndarray]:
+        """Rowid -> row of one level, as (lowest rowid, array over the level's rowid range; -1 where a rowid is not
+        of this level): read once, so no lookup joins the passages table."""
+        if level not in self._maps:
+            pairs = np.array(self._query("SELECT rowid, row FROM passages WHERE level = ? ORDER BY rowid", (level,)),
+                             dtype=np.int64).reshape(-1, 2)
+            low = int(pairs[0, 0]) if len(pairs) else 0
+            to_row = np.full(int(pairs[-1, 0]) - low + 1 if len(pairs) else 0, -1, dtype=np.int64)
+            to_row[pairs[:, 0] - low] = pairs[:, 1]
+            self._maps[level] = (low, to_row)
+        return self._maps[level]
 
     @staticmethod
-    def _allowed(rows: list[int], mask: np.ndarray | None) -> np.ndarray:
-        found = np.asarray(rows, dtype=np.int64)
-        return found[mask[found]] if mask is not None and len(found) else found
+    def _allowed(rows: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
+        return rows[mask[rows]] if mask is not None and len(rows) else rows
 
     def _rows(self, sql: str, params: tuple) -> list[int]:
         return [r for (r,) in self._query(sql, params)]
@@ -180,9 +200,24 @@ def tokens(text: str) -> list[str]:
 
 
 def contains_phrase(text: str, phrase: str) -> bool:
-    needle, hay = tokens(phrase), tokens(text)
+    """Whether the text holds the phrase's tokens in a row, as FTS5 would match the phrase."""
+    needle = tokens(phrase)
+    if not needle:
+        return False
+    if all(t.isascii() for t in needle) and not any(ch.isalnum() for ch in _NON_ASCII.findall(text)):
+        return _phrase_pattern(tuple(needle)).search(text) is not None  # the same test, at C speed
+    hay = tokens(text)
     n = len(needle)
-    return n > 0 and any(hay[i:i + n] == needle for i in range(len(hay) - n + 1))
+    return any(hay[i:i + n] == needle for i in range(len(hay) - n + 1))
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+@lru_cache(maxsize=1024)
+def _phrase_pattern(needle: tuple[str, ...]) -> re.Pattern:
+    """ASCII tokens in a row, separated by anything but letters and digits, not inside a longer token."""
+    return re.compile(r"(?<![^\W_])" + r"[\W_]+".join(map(re.escape, needle)) + r"(?![^\W_])", re.IGNORECASE)
 
 
 def boilerplate_matches(db, phrase: str, allowed_docs: np.ndarray | None) -> list[BoilerplateMatch]:

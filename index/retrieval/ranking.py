@@ -24,7 +24,7 @@ from index.retrieval import fusion as fusion_
 from index.retrieval.fusion import MEANING, VERBATIM, WORDS, Candidates, Fusion
 from index.retrieval.lexical import Lexical, parse
 
-POOL = 100  # candidates asked of the dense and of the lexical side (k when k is larger)
+POOL = 40  # candidates asked of the dense and of the lexical side (k when k is larger)
 VERBATIM_CAP = 500  # verbatim passages scored per query (k when k is larger); more are still counted
 
 
@@ -56,7 +56,7 @@ def rank(query: str, vector: np.ndarray, vectors_of: Callable[[np.ndarray], np.n
     fusion = fusion or fusion_.DEFAULT_FUSION
     allowed = len(doc_rows) if mask is None else int(mask.sum())
     parsed = parse(query)
-    verbatim = lexical.phrase_matches(level, parsed.phrase, mask) if parsed.phrase else np.empty(0, dtype=np.int64)
+    verbatim = lexical.phrase_matches(level, parsed, mask) if parsed.phrase else np.empty(0, dtype=np.int64)
     cap = max(k, VERBATIM_CAP)
     top_verbatim = verbatim
     if len(verbatim) > cap and mode == "hybrid":  # too many to score them all: the best by bm25 are the candidates
