@@ -33,6 +33,7 @@ from bench.common import per_item, table, verdict
 HERE = Path(__file__).resolve().parent / "retrieval"
 TARGET_VERBATIM = 0.98
 TARGET_P50_MS = 12.0
+TITLE = "9. Retrieval: verbatim recall, paraphrases, nDCG@10, hybrid latency"
 LATENCY_QUERIES = 200
 
 
@@ -200,7 +201,7 @@ def _dcg(grades: list[int]) -> float:
 
 def latency(root: Path, smoke: bool) -> dict:
     """KCNA `search` p50 per mode, query embedding included, with the ONNX query encoder and with torch; each timed
-    query is new to its searcher (the query-embedding cache is cleared before each block)."""
+    query is new to its searcher (the query-embedding cache is cleared before each block). Wall and CPU time."""
     from index.embed.encoder import load_encoder, load_query_encoder
     from index.search import Searcher
 
@@ -209,47 +210,23 @@ def latency(root: Path, smoke: bool) -> dict:
     torch_encoder = load_encoder(model)
     queries = common.query_texts(LATENCY_QUERIES + 20, seed=5, smoke=smoke)
     warm, timed_q = queries[:20], queries[20:]
-    out = {"backend": backend.as_dict(), "ms": {}}
+    out = {"backend": backend.as_dict(), "ms": {}, "cpu_ms": {}}
+
+    def measure(name, fn, items):
+        wall, cpu = common.per_item_cpu(fn, items, warm)
+        out["ms"][name], out["cpu_ms"][name] = wall.as_dict(1e3), cpu.as_dict(1e3)
+
     for engine, encoder in (("onnx", onnx_encoder), ("torch", torch_encoder)):
         searcher = Searcher(root, encoder=encoder)
         searcher.search("warm up", k=10)
         for mode in ("hybrid", "semantic", "lexical"):
             time.sleep(1.0)  # let the other engine's threads settle
             searcher._embed_cached.cache_clear()
-            stats = per_item(lambda q, m=mode: searcher.search(q, k=10, mode=m), timed_q, warm)
-            out["ms"][f"{mode} ({engine})"] = stats.as_dict(1e3)
+            measure(f"{mode} ({engine})", lambda q, m=mode: searcher.search(q, k=10, mode=m), timed_q)
         searcher._embed_cached.cache_clear()
-        out["ms"][f"embed query ({engine})"] = per_item(lambda q: searcher._embed_uncached(searcher._clean(q)), timed_q, warm).as_dict(1e3)
-        with_filters = per_item(lambda q: searcher.search(q, k=10, per_document=True), timed_q[:50], warm)
-        out["ms"][f"hybrid, one per document ({engine})"] = with_filters.as_dict(1e3)
+        measure(f"embed query ({engine})", lambda q: searcher._embed_uncached(searcher._clean(q)), timed_q)
+        measure(f"hybrid, one per document ({engine})", lambda q: searcher.search(q, k=10, per_document=True), timed_q[:50])
     return out
-
-
-def un_sources() -> list[str]:
-    """The UN speeches the labels were made on: every other speech of 2024 (sorted by file name, the first kept)."""
-    return [str(p) for p in sorted(common.UN_DIR.glob("*_2024.txt"))[::2]]
-
-
-def default_index(name: str) -> Path:
-    """An index built here with the default model (one shared embedding cache) when none is given."""
-    from index.build import BuildSettings, build_index
-    from index.ingest.records import ReadOptions
-    from index.store import layout
-
-    work = common.work_dir("retrieval")
-    root = work / name
-    if root.is_dir() and layout.current_generation(root) is not None:
-        return root
-    if name == "kcna":
-        sources, options = [str(common.KCNA_JSON)], common.kcna_options()
-    elif name == "un":
-        sources = un_sources()
-        options = ReadOptions(title_from="filename", date_pattern=r"_(?P<year>\d{4})\.txt$",
-                              meta_pattern=r"^(?P<country>[A-Z]{3})_(?P<session>\d+)_")
-    else:
-        sources, options = [str(common.SAMPLE_CORPUS)], ReadOptions()
-    build_index(sources, root, options, BuildSettings(cache_path=str(work / "cache.sqlite"), progress=True))
-    return root
 
 
 # ------------------------------------------------------------------------------------------ report
@@ -261,6 +238,8 @@ def main(argv=None) -> dict:
     p.add_argument("--un", type=Path, help="UN General Debate index (real model)")
     p.add_argument("--sample", type=Path, help="the sample corpus's index (real model)")
     p.add_argument("--no-peer", action="store_true", help="skip txtai")
+    p.add_argument("--latency-only", action="store_true",
+                   help="measure the latency again and keep the quality figures of the last run (work/figures)")
     args = p.parse_args(argv)
     smoke = args.smoke
     from index.search import Searcher
@@ -274,6 +253,13 @@ def main(argv=None) -> dict:
         sample = kcna = un = root
     else:
         sample, kcna, un = args.sample or default_index("sample"), args.kcna or default_index("kcna"), args.un or default_index("un")
+    if args.latency_only:
+        previous = json.loads(common.figures_path("retrieval").read_text(encoding="utf-8"))
+        figures = {k: previous[k] for k in ("verbatim", "paraphrase", "ndcg", "quality_s")}
+        figures["quality_run"] = previous.get("quality_run", previous["date"])
+        figures["latency"] = latency(kcna, smoke)
+        common.write_results("retrieval", TITLE, report(figures, smoke), figures, smoke)
+        return figures
     searchers = {"sample": Searcher(sample), "kcna": Searcher(kcna), "un": Searcher(un)}
     peers = {}
     if not args.no_peer:
@@ -291,7 +277,7 @@ def main(argv=None) -> dict:
     speed = latency(kcna, smoke)
     figures = {"verbatim": verbatim, "paraphrase": paraphrase, "ndcg": ndcg, "latency": speed, "quality_s": quality_s}
     body = report(figures, smoke)
-    common.write_results("retrieval", "9. Retrieval: verbatim recall, paraphrases, nDCG@10, hybrid latency", body, figures, smoke)
+    common.write_results("retrieval", TITLE, body, figures, smoke)
     return figures
 
 
@@ -307,12 +293,14 @@ def report(f: dict, smoke: bool) -> str:
                  for q in f["verbatim"]["queries"]]
     n_kcna = sum(q["corpus"] == "kcna" for q in f["verbatim"]["queries"])
     n_un = sum(q["corpus"] == "un" for q in f["verbatim"]["queries"])
-    lat = f["latency"]["ms"]
-    lat_rows = [[name, f"{d['median']:.2f}", f"{d['p95']:.2f}", f"{d['p25']:.2f}–{d['p75']:.2f}", d["n"]] for name, d in lat.items()]
-    hybrid_onnx = lat["hybrid (onnx)"]["median"]
+    lat, cpu = f["latency"]["ms"], f["latency"]["cpu_ms"]
+    lat_rows = [[name, f"{d['median']:.2f}", f"{d['p95']:.2f}", f"{d['p25']:.2f}–{d['p75']:.2f}", f"{cpu[name]['median']:.2f}",
+                 d["n"]] for name, d in lat.items()]
+    hybrid_onnx, hybrid_cpu = lat["hybrid (onnx)"]["median"], cpu["hybrid (onnx)"]["median"]
     v = f["verbatim"]["mean"][default]
     para_ok = f["paraphrase"]["mean"][default] >= f["paraphrase"]["mean"]["semantic"]
     return f"""
+{f"Quality figures from the run of {f['quality_run']}; latency measured in this run." if f.get("quality_run") else ""}
 Labelled queries in `bench/retrieval/` ({len(f['verbatim']['queries'])} verbatim formulations: {n_kcna} KCNA 2024, {n_un} UN General
 Debate; {len(f['paraphrase']['formulations'])} planted formulations of the sample corpus for paraphrase recall;
 {len(f['ndcg']['queries'])} graded queries for nDCG@10: the sample's planted wordings, and hand-written paraphrase patterns
@@ -334,10 +322,12 @@ Verbatim recall per formulation (paragraph level; k = verbatim paragraphs, at le
 **Latency**, KCNA 2024 (`search`, k = 10, paragraph level, query embedding included; {LATENCY_QUERIES} distinct queries, 20
 warm-up; the ONNX query encoder: {f['latency']['backend']['backend']}, {f['latency']['backend']['reason']}):
 
-{table(['operation', 'p50 ms', 'p95 ms', 'IQR ms', 'queries'], lat_rows)}
+{table(['operation', 'p50 ms (wall)', 'p95 ms', 'IQR ms', 'p50 ms (CPU)', 'queries'], lat_rows)}
 
-- Hybrid `search` p50 {hybrid_onnx:.1f} ms with ONNX query embedding — target ≤ {TARGET_P50_MS:.0f} ms: {verdict(hybrid_onnx <= TARGET_P50_MS)}.
-  The previous default (semantic, torch) in the same run: {lat['semantic (torch)']['median']:.1f} ms.
+- Hybrid `search` p50 {hybrid_onnx:.1f} ms wall, {hybrid_cpu:.1f} ms of CPU, with ONNX query embedding — target ≤
+  {TARGET_P50_MS:.0f} ms: by wall time {verdict(hybrid_onnx <= TARGET_P50_MS)}; by CPU time {verdict(hybrid_cpu <= TARGET_P50_MS)}.
+  The previous default (semantic, torch) in the same run: {lat['semantic (torch)']['median']:.1f} ms wall,
+  {cpu['semantic (torch)']['median']:.1f} ms CPU (torch runs on two threads: its CPU time adds both).
 """
 
 

@@ -28,6 +28,7 @@ EXPECTED = {
     "app": ["cold_s", "warm_s"],
     "onnx": ["speed", "overlap"],
     "retrieval": ["verbatim", "paraphrase", "ndcg", "latency"],
+    "hybrid_scale": ["ms", "recall", "backend"],
 }
 
 
