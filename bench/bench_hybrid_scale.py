@@ -58,10 +58,11 @@ def child(spec: str) -> dict:
     searcher = Searcher(args["root"])  # the default query encoder for the index's model
     queries, warm = args["queries"], args["warm"]
     backend = searcher.query_backend.as_dict()
-    out = {"backend": backend, "ms": {}, "parts": {}}
+    out = {"backend": backend, "ms": {}, "cpu_ms": {}, "parts": {}}
     for mode in ("hybrid", "semantic"):
         searcher._embed_cached.cache_clear()
-        out["ms"][mode] = per_item(lambda q, m=mode: searcher.search(q, k=10, mode=m), queries, warm).as_dict(1e3)
+        wall, cpu = common.per_item_cpu(lambda q, m=mode: searcher.search(q, k=10, mode=m), queries, warm)
+        out["ms"][mode], out["cpu_ms"][mode] = wall.as_dict(1e3), cpu.as_dict(1e3)
     out["parts"]["embed query"] = per_item(lambda q: searcher._embed_uncached(searcher._clean(q)), queries).as_dict(1e3)
     out["parts"]["hybrid, embedding cached"] = per_item(lambda q: searcher.search(q, k=10), queries).as_dict(1e3)
     out["parts"]["semantic, embedding cached"] = per_item(lambda q: searcher.search(q, k=10, mode="semantic"),
@@ -129,17 +130,19 @@ def main(argv=None) -> dict:
                                                         "warm": queries[:20]}, timeout=7200)
     figures = {"real_sentences": len(texts), "paragraphs": n_para, "sentences": n_sent, "written": written, **res}
     h, s = res["ms"]["hybrid"], res["ms"]["semantic"]
-    rows = [[name, f"{d['median']:.2f}", f"{d['p95']:.2f}", f"{d['p25']:.2f}–{d['p75']:.2f}"]
-            for name, d in [("hybrid search", h), ("semantic search", s), *res["parts"].items()]]
+    hc, sc = res["cpu_ms"]["hybrid"]["median"], res["cpu_ms"]["semantic"]["median"]
+    rows = [[name, f"{d['median']:.2f}", f"{d['p95']:.2f}", f"{d['p25']:.2f}–{d['p75']:.2f}", cpu]
+            for name, d, cpu in [("hybrid search", h, f"{hc:.2f}"), ("semantic search", s, f"{sc:.2f}"),
+                                 *[(k, v, "") for k, v in res["parts"].items()]]]
     body = f"""
 {n_para:,} paragraph and {n_sent:,} sentence passages made from {len(texts):,} real sentences (vectors and texts of the
 KCNA 2024 and UN indexes), FTS5 over every text, FAISS: the automatic choice; a fresh process, query encoder:
 {res['backend']['backend']} ({res['backend']['reason']}). {N_QUERIES} varied queries, 20 warm-up, k = 10, paragraph level.
 
-{table(['operation', 'p50 ms', 'p95 ms', 'IQR ms'], rows)}
+{table(['operation', 'p50 ms (wall)', 'p95 ms', 'IQR ms', 'p50 ms (CPU)'], rows)}
 
-- Hybrid `search` p50 {h['median']:.1f} ms including the query embedding — target ≤ {TARGET_P50_MS:.0f} ms:
-  {verdict(h['median'] <= TARGET_P50_MS)}.
+- Hybrid `search` p50 {h['median']:.1f} ms wall, {hc:.1f} ms of CPU, including the query embedding — target ≤
+  {TARGET_P50_MS:.0f} ms: by wall time {verdict(h['median'] <= TARGET_P50_MS)}; by CPU time {verdict(hc <= TARGET_P50_MS)}.
 - Recall@10 against exact dense candidates: hybrid {res['recall']['hybrid']:.3f}, semantic {res['recall']['semantic']:.3f}
   — target ≥ {TARGET_RECALL}: {verdict(res['recall']['hybrid'] >= TARGET_RECALL)}.
 - Resident memory of that process at the end: {res['rss_mb']:.0f} MiB (it also holds a flat copy of every vector for
