@@ -135,6 +135,20 @@ def per_item(fn: Callable[[object], object], items: list, warmup_items: list | N
     return Stats([timed(lambda it=item: fn(it))[0] for item in items], first)
 
 
+def per_item_cpu(fn: Callable[[object], object], items: list, warmup_items: list | None = None) -> tuple[Stats, Stats]:
+    """Like per_item, and the process CPU time of each call beside its wall time: on a shared machine whose load
+    exceeds its cores, wall time mostly measures the waiting; CPU time is what the call itself costs."""
+    for item in warmup_items or []:
+        fn(item)
+    wall, cpu = [], []
+    for item in items:
+        w, c = time.perf_counter(), time.process_time()
+        fn(item)
+        cpu.append(time.process_time() - c)
+        wall.append(time.perf_counter() - w)
+    return Stats(wall), Stats(cpu)
+
+
 # ------------------------------------------------------------------------------------------ memory
 
 
@@ -250,11 +264,17 @@ def write_results(name: str, title: str, body: str, figures: dict, smoke: bool =
     text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section + "\n"
     path.write_text(text, encoding="utf-8")
     figures = {"name": name, "date": stamp, "smoke": smoke, "machine": machine(), **figures}
-    out = (path.parent / "figures" if os.environ.get("REFRAIN_BENCH_RESULTS") else work_dir("figures")) / f"{name}.json"
+    out = figures_path(name)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(figures, indent=2, default=float), encoding="utf-8")
     print(f"wrote {path} (section {name}) and {out}")
     return out
+
+
+def figures_path(name: str) -> Path:
+    """Where a benchmark's raw figures go (beside a RESULTS.md given by REFRAIN_BENCH_RESULTS, else WORK/figures)."""
+    folder = results_path().parent / "figures" if os.environ.get("REFRAIN_BENCH_RESULTS") else work_dir("figures")
+    return folder / f"{name}.json"
 
 
 def verdict(ok: bool, detail: str = "") -> str:

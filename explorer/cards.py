@@ -24,12 +24,21 @@ def head_html(hit: Hit, with_title: bool = True, with_score: bool = True) -> str
         width = max(0.0, min(1.0, hit.score)) * 100
         parts.append(f'<span class="rf-score" title="cosine similarity"><span class="rf-bar"><span style="width:{width:.0f}%">'
                      f'</span></span>{hit.score:.2f}</span>')
+    if with_score and hit.match in MATCH_LABELS:
+        label, tip = MATCH_LABELS[hit.match]
+        parts.append(f'<span class="rf-match rf-match-{hit.match}" title="{tip}">{label}</span>')
     parts.append(f'<span class="rf-date">{escape_html(hit.date or "undated")}</span>')
     for values in (hit.meta or {}).values():
         parts += [f'<span class="rf-tag">{escape_html(v)}</span>' for v in values[:3]]
     title = f'<div class="rf-title" title="{escape_html(hit.title)}">{escape_html(hit.title)}</div>' if with_title else ""
     return f'<div class="rf-head">{"".join(parts)}</div>{title}'
 
+
+MATCH_LABELS = {  # why a search hit matched (index.retrieval.fusion): badge and tooltip
+    "verbatim": ("verbatim", "Contains the formulation word for word"),
+    "words": ("shared words", "Found by the words it shares with the formulation"),
+    "meaning": ("meaning", "Found by its meaning (the score is the cosine similarity)"),
+}
 
 LABELS = {"more": "More like this", "open": "Open document", "compare": "Compare"}
 SHORT_LABELS = {"more": "Similar", "open": "Open", "compare": "Compare"}
@@ -105,6 +114,11 @@ def export_menu(hits: list[Hit], scope: str, *name_parts: str) -> None:
     with st.popover("Export", icon=":material/download:", type="tertiary", key=f"{scope}-export"):
         st.caption(f"{len(hits)} rows: passage id, document, title, date, score, text")
         export_buttons(hits, scope, *name_parts)
+
+
+def search_summary(result, level: str) -> str:
+    """'17 shown · 13 more below 0.40 · 13 of 13 verbatim passages shown', then where and how close, as HTML."""
+    return f'{escape_html(result.summary())}<span class="rf-muted"> · {summary(result.hits, level)}</span>'
 
 
 def summary(hits: list[Hit], level: str) -> str:

@@ -27,7 +27,7 @@ def render(searcher: Searcher, corpus: Corpus, is_sample: bool) -> None:
             st.number_input("Results (k)", min_value=K_MIN, max_value=K_MAX, step=5, key=state.K, persist_state="session")
             st.slider("Minimum score", 0.0, 1.0, step=0.01, key=state.MIN_SCORE, persist_state="session",
                       help="Cosine similarity between the query and a passage: about 0.5 shares the topic, 0.7 and "
-                           "above says the same thing")
+                           "above says the same thing. It never hides a passage that contains the query word for word.")
         _filters(corpus, mining)
 
 

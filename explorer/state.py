@@ -21,6 +21,7 @@ DATES, DOCS, READ, PASSAGE, A, B = "dates", "docs", "read", "passage", "a", "b"
 BY, NORM, PERIOD, SORT = "by", "norm", "period", "sort"
 MINE, THRESHOLD, MIN_DOCS, RSORT, SINCE, UNTIL = "rlevel", "thr", "mindocs", "rsort", "since", "until"
 CONTAINS, FORMULATION, RBY, FURNITURE = "has", "f", "rby", "furniture"
+MODE, ONE_PER_DOC, PSORT, PAGE = "mode", "onedoc", "psort", "page"
 RBY_AUTO = "_refrain_rby_auto"  # the granularity the Recurring view chose for this corpus (not put in the URL)
 SEEDED = "_refrain_seeded_generation"
 SPAN = "_refrain_date_span"  # the corpus span the date picker was seeded with (a rebuild may widen it)
@@ -39,6 +40,7 @@ def seed(state: ViewState, corpus: Corpus) -> None:
     ss = st.session_state
     ss[VIEW], ss[QUERY], ss[EXACT], ss[LIKE] = state.view, state.query, state.exact, state.like
     ss[LEVEL], ss[K], ss[MIN_SCORE] = state.level, state.k, state.min_score
+    ss[MODE], ss[ONE_PER_DOC], ss[PSORT], ss[PAGE] = state.mode, state.one_per_doc, state.psort, state.page
     span = corpus.span
     ss[SPAN] = span
     if span:
@@ -75,6 +77,10 @@ def current(corpus: Corpus, views: tuple[str, ...]) -> ViewState:
         view=ss.get(VIEW) if ss.get(VIEW) in views else views[0],
         query=ss.get(QUERY) or "",
         exact=bool(ss.get(EXACT)),
+        mode=ss.get(MODE) or base.mode,
+        one_per_doc=bool(ss.get(ONE_PER_DOC)),
+        psort=ss.get(PSORT) or base.psort,
+        page=int(ss.get(PAGE) or base.page),
         like=ss.get(LIKE),
         level=ss.get(LEVEL) or base.level,
         k=int(ss.get(K) or base.k),
@@ -161,3 +167,13 @@ def mining_level_changed() -> None:
 def query_changed() -> None:
     st.session_state[LIKE] = None
     st.session_state[PERIOD] = None
+    st.session_state[PAGE] = 1
+
+
+def first_page() -> None:
+    """A new phrase order or page size starts again at the first page."""
+    st.session_state[PAGE] = 1
+
+
+def turn_page(step: int) -> None:
+    st.session_state[PAGE] = max(1, int(st.session_state.get(PAGE) or 1) + step)

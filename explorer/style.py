@@ -26,6 +26,10 @@ section[data-testid="stSidebar"] .block-container {padding-top: 1.2rem;}
 .rf-title {color: #1f2933; font-weight: 600; font-size: .92rem; line-height: 1.35; margin-bottom: .35rem;
            display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden;}
 .rf-muted {color: #7b8794;}
+.rf-match {border-radius: 999px; padding: .05rem .5rem; font-size: .72rem; font-weight: 600;}
+.rf-match-verbatim {background: #ede9fe; color: #5b21b6;}
+.rf-match-words {background: #e0f2fe; color: #075985;}
+.rf-match-meaning {background: #ecfdf5; color: #065f46;}
 .rf-tag {background: #eef2f7; color: #3e4c59; border-radius: 999px; padding: .05rem .55rem; font-size: .74rem;}
 .rf-text {font-family: "Iowan Old Style", "Palatino Linotype", Georgia, serif; font-size: 1.04rem; line-height: 1.6;
           color: #17202a; overflow-wrap: anywhere;}

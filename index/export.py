@@ -1,6 +1,6 @@
 """Export of result lists (CSV and JSON) for analysts' own tools: one row per passage.
 
-Every row carries the passage id, document, title, date, score and text (plus level, position and
+Every row carries the passage id, document, title, date, score, why it matched and text (plus level, position and
 metadata), so an exported file can be cited and re-opened in the explorer. CSV cells that a
 spreadsheet would run as a formula (leading = + - @) are prefixed with an apostrophe; JSON is exact.
 
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from index.mining.periods_compare import PeriodComparison
     from index.mining.types import Formulation, MiningResult, PeriodTotals, PhraseRow, Seen
 
-FIELDS = ("passage_id", "doc_id", "title", "date", "score", "text", "level", "ordinal", "meta")
+FIELDS = ("passage_id", "doc_id", "title", "date", "score", "match", "text", "level", "ordinal", "meta")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -35,6 +35,7 @@ def export_rows(hits: Iterable) -> list[dict]:
             "title": h.title,
             "date": h.date,
             "score": None if h.score is None else round(float(h.score), 4),
+            "match": getattr(h, "match", None),  # verbatim, words or meaning (search hits)
             "text": h.text,
             "level": h.level,
             "ordinal": h.ordinal,

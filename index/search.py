@@ -12,17 +12,22 @@ from __future__ import annotations
 import sqlite3
 import threading
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from index.embed.encoder import Encoder, l2_normalise, load_encoder
+from index.embed.encoder import Encoder, l2_normalise, load_query_encoder
 from index.embed.models import Prompts
 from index.errors import RefrainError
 from index.filters import Filters  # re-exported: every query takes them
 from index.ingest.segment import token_windows
 from index.levels import LEVELS
+from index.retrieval import DEFAULT_MODE, ORDERS
+from index.retrieval.fusion import MEANING, VERBATIM, Fusion
+from index.retrieval.lexical import Lexical, boilerplate_matches, quote
+from index.retrieval.ranking import rank
+from index.retrieval.results import PhraseResult, SearchResult
 from index.store import ann
 from index.store.database import PASSAGE_COLUMNS, ReadOnlyDatabase, loads_meta
 from index.store.reader import GenerationReader, Level
@@ -47,6 +52,7 @@ class Hit:
     text: str
     start: int
     end: int
+    match: str | None = None  # why a search hit matched: verbatim, words or meaning (index.retrieval.fusion)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -97,21 +103,44 @@ class Searcher:
     def encoder(self) -> Encoder:
         with self._encoder_lock:
             if self._encoder is None:
-                encoder = load_encoder(self.model_name)
+                encoder, self._query_backend = load_query_encoder(self.model_name)
                 self.reader.check_encoder(encoder)
                 self._encoder = encoder
             return self._encoder
 
+    @property
+    def query_backend(self):
+        """Which engine embeds queries (onnxruntime or torch) and why; loads the encoder."""
+        encoder = self.encoder
+        from index.embed.onnx import QueryBackend
+
+        return getattr(self, "_query_backend", None) or QueryBackend(encoder.backend, "the encoder given to this searcher")
+
     # ---------------------------------------------------------------- queries
 
     def search(self, query: str, k: int = 10, level: str = "paragraph", filters: Filters | None = None,
-               min_score: float | None = None) -> list[Hit]:
-        """Passages closest in meaning to the query text."""
+               min_score: float | None = None, mode: str = DEFAULT_MODE, per_document: bool = False) -> list[Hit]:
+        """Passages that say what the query says: in mode hybrid, every verbatim use first, then words and
+        meaning fused; semantic: by meaning only; lexical: by shared words (index.retrieval.ranking)."""
+        return self.search_result(query, k, level, filters, min_score, mode, per_document).hits
+
+    def search_result(self, query: str, k: int = 10, level: str = "paragraph", filters: Filters | None = None,
+                      min_score: float | None = None, mode: str = DEFAULT_MODE, per_document: bool = False,
+                      fusion: Fusion | None = None) -> SearchResult:
+        """`search` with the counts behind it: verbatim passages in all, hits the minimum score left out.
+        `fusion` overrides the default fusion (for evaluating alternatives, bench/bench_retrieval.py)."""
         _check_level(level)
         k = _check_k(k)
         min_score = _check_score(min_score)
         vector = self.embed_query(query)
-        return self._nearest(vector, k, level, self._mask(level, filters), min_score)
+        mask = self._mask(level, filters)
+        target = self.levels[level]
+        ranking = rank(self._clean(query), vector, target.rows, lambda n: self._nearest_pairs(vector, n, level, mask),
+                       self.lexical, level, target.doc_rows, mask, k, min_score, mode, per_document, fusion)
+        hits = self._hydrate(level, list(zip(ranking.rows, ranking.scores)), ranking.matches)
+        allowed = None if filters is None or filters.empty else self.document_mask(filters)
+        return SearchResult(hits, mode, k, min_score, per_document, ranking.verbatim_total, ranking.verbatim_documents,
+                            ranking.below_min, boilerplate_matches(self.db, self._clean(query), allowed))
 
     def similar(self, passage_id: str, k: int = 10, level: str | None = None, include_same_doc: bool = False,
                 filters: Filters | None = None, min_score: float | None = None) -> list[Hit]:
@@ -130,33 +159,42 @@ class Searcher:
                 mask[self._row_of(passage_id)] = False
         else:
             mask &= target.doc_rows != self._doc_ord(source.doc_id)
-        return self._nearest(vector, k, level, mask, min_score)
+        hits = self._nearest(vector, k, level, mask, min_score)
+        for hit in hits:
+            hit.match = MEANING
+        return hits
 
-    def phrase(self, text: str, k: int = 100, level: str = "paragraph", filters: Filters | None = None) -> list[Hit]:
-        """Passages containing the words of `text` as a phrase (case and punctuation aside), oldest first.
+    def phrase(self, text: str, k: int = 100, level: str = "paragraph", filters: Filters | None = None,
+               sort: str = "oldest", offset: int = 0) -> list[Hit]:
+        """Passages containing the words of `text` as a phrase (case and punctuation aside), oldest first
+        (or newest first, or best bm25 match first: `sort`), from the `offset`-th on.
 
         Input is always taken literally: quotes, operators and FTS5 syntax are just words here.
         """
+        return self.phrase_result(text, k, level, filters, sort, offset).hits
+
+    def phrase_result(self, text: str, k: int = 100, level: str = "paragraph", filters: Filters | None = None,
+                      sort: str = "oldest", offset: int = 0) -> PhraseResult:
+        """One page of `phrase` with the totals (passages, documents) and the boilerplate lines holding it."""
         _check_level(level)
         k = _check_k(k)
+        if isinstance(offset, bool) or not isinstance(offset, (int, np.integer)) or offset < 0:
+            raise RefrainError(f"offset must be a whole number from 0, got {offset!r}")
+        if sort not in ORDERS:
+            raise RefrainError(f"unknown order {sort!r}; choose {', '.join(ORDERS)}")
         phrase = self._clean(text)
         if not any(ch.isalnum() for ch in phrase):
-            return []
-        fts_query = '"' + phrase.replace('"', '""') + '"'
+            return PhraseResult([], 0, 0, int(offset), sort)
         mask = self._mask(level, filters)
-        sql = ("SELECT p.row FROM passages_fts f JOIN passages p ON p.rowid = f.rowid "
-               "JOIN documents d ON d.doc_id = p.doc_id WHERE passages_fts MATCH ? AND p.level = ? "
-               "ORDER BY d.ord, p.ordinal")
-        try:
-            rows = [r for (r,) in self.db.query(sql, (fts_query, level))]
-        except sqlite3.OperationalError as exc:
-            raise RefrainError(f"cannot search for that phrase: {exc}") from None
-        if mask is not None:
-            rows = [r for r in rows if mask[r]]
-        return self._hydrate(level, [(r, None) for r in rows[:k]])
+        rows = self.lexical.phrase_rows(level, quote(phrase), mask, sort)
+        page = rows[offset:offset + k].tolist()
+        hits = self._hydrate(level, [(r, None) for r in page], [VERBATIM] * len(page))
+        documents = len(np.unique(self.levels[level].doc_rows[rows]))
+        allowed = None if filters is None or filters.empty else self.document_mask(filters)
+        return PhraseResult(hits, len(rows), documents, int(offset), sort, boilerplate_matches(self.db, phrase, allowed))
 
     def phrase_count(self, text: str, level: str = "paragraph", filters: Filters | None = None) -> int:
-        return len(self.phrase(text, MAX_K, level, filters))
+        return self.phrase_result(text, 1, level, filters).total
 
     def matching(self, query: str, min_score: float, level: str = "paragraph", filters: Filters | None = None,
                  limit: int = MAX_MATCHES) -> list[Hit]:
@@ -315,7 +353,16 @@ class Searcher:
             raise RefrainError(f"query too long ({len(cleaned):,} characters; at most {MAX_QUERY_CHARS:,})")
         return cleaned
 
+    @cached_property
+    def lexical(self) -> Lexical:
+        return Lexical(self.db)
+
     def _nearest(self, vector: np.ndarray, k: int, level: str, mask: np.ndarray | None, min_score: float | None) -> list[Hit]:
+        pairs = self._nearest_pairs(vector, k, level, mask)
+        return self._hydrate(level, [(r, s) for r, s in pairs if min_score is None or s >= min_score])
+
+    def _nearest_pairs(self, vector: np.ndarray, k: int, level: str, mask: np.ndarray | None) -> list[tuple[int, float]]:
+        """The k allowed rows nearest the vector, (row, cosine) best first."""
         target = self.levels[level]
         allowed = len(target.doc_rows) if mask is None else int(mask.sum())
         k = min(k, allowed)
@@ -340,8 +387,7 @@ class Searcher:
                 scores = target.rows(candidates) @ query[0]
                 order = np.argsort(-scores, kind="stable")[:k]
                 pairs = [(int(candidates[i]), float(scores[i])) for i in order]
-        pairs = [(r, s) for r, s in pairs if r >= 0 and (min_score is None or s >= min_score)]
-        return self._hydrate(level, pairs)
+        return [(r, s) for r, s in pairs if r >= 0]
 
     @staticmethod
     def _exact(target: Level, query: np.ndarray, rows: np.ndarray, k: int) -> list[tuple[int, float]]:
@@ -364,11 +410,12 @@ class Searcher:
                                  f"WHERE p.level = ? AND p.row IN ({marks})", (level, *chunk))
         return out
 
-    def _hydrate(self, level: str, pairs: list[tuple[int, float | None]]) -> list[Hit]:
+    def _hydrate(self, level: str, pairs: list[tuple[int, float | None]], matches: list[str] | None = None) -> list[Hit]:
         if not pairs:
             return []
         found = {row[4]: row for row in self._rows_query(level, [r for r, _ in pairs], PASSAGE_COLUMNS)}
-        return [_hit(found[r], s) for r, s in pairs if r in found]
+        matches = matches or [None] * len(pairs)
+        return [_hit(found[r], s, m) for (r, s), m in zip(pairs, matches) if r in found]
 
     def _row_of(self, passage_id: str) -> int:
         return self.db.query("SELECT row FROM passages WHERE passage_id = ?", (str(passage_id),))[0][0]
@@ -394,10 +441,10 @@ class Searcher:
         return mask
 
 
-def _hit(row: tuple, score: float | None) -> Hit:
+def _hit(row: tuple, score: float | None, match: str | None = None) -> Hit:
     pid, doc_id, level, ordinal, _row, start, end, text, title, date, meta = row
     return Hit(pid, doc_id, title, date, loads_meta(meta), level, ordinal,
-               None if score is None else round(float(score), 6), text, start, end)
+               None if score is None else round(float(score), 6), text, start, end, match)
 
 
 def _check_level(level: str) -> None:

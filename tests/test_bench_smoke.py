@@ -30,6 +30,8 @@ EXPECTED = {
     "cache": ["stand_in", "real", "fp16"],
     "resume": ["clean_s", "segmenting", "embedding", "sizes"],
     "segmentation": ["speeches", "wrapped", "totals", "decades", "hyphens_joined", "unwrapped_changed"],
+    "retrieval": ["verbatim", "paraphrase", "ndcg", "latency"],
+    "hybrid_scale": ["ms", "recall", "backend"],
 }
 
 

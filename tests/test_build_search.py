@@ -56,7 +56,8 @@ def test_hits_carry_everything_needed_to_show_them_in_context(built):
     doc = searcher.document(top.doc_id)
     assert doc.text[top.start:top.end] == top.text
     assert top.title == doc.title and top.date == doc.date and top.level == "paragraph"
-    assert hits == sorted(hits, key=lambda h: -h.score)
+    semantic = searcher.search("water for the villages from the dam", k=3, mode="semantic")
+    assert semantic == sorted(semantic, key=lambda h: -h.score) and {h.match for h in semantic} == {"meaning"}
 
 
 def test_filters_return_full_results_and_only_matching_documents(built):

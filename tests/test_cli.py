@@ -44,7 +44,7 @@ def test_info_search_similar_phrase_document(index_dir):
     assert len(hits) == 2 and all("people-first" in h["text"] for h in hits)
     assert set(hits[0]) >= {"passage_id", "doc_id", "title", "date", "meta", "level", "ordinal", "score", "text", "start", "end"}
     table = cli("search", index_dir, "people-first principle", "-k", "1", check=0).stdout
-    assert "1 result" in table and hits[0]["passage_id"] in table
+    assert "1 shown · 1 of 3 verbatim passages shown" in table and hits[0]["passage_id"] in table
     similar = json.loads(cli("similar", index_dir, hits[0]["passage_id"], "--json", check=0).stdout)
     assert similar and all(h["doc_id"] != hits[0]["doc_id"] for h in similar)
     phrase = json.loads(cli("phrase", index_dir, "guides every decision", "--json", check=0).stdout)
@@ -80,3 +80,25 @@ def test_user_errors_exit_2_with_one_line(index_dir, args, message):
 def test_every_command_has_help():
     for command in ["build", "info", "search", "similar", "phrase", "document", "recurring", "phrases"]:
         assert "usage:" in cli(command, "--help", check=0).stdout
+
+
+def test_search_modes_one_per_document_phrase_totals_and_pages(index_dir):
+    table = cli("search", index_dir, "people-first principle", "-k", "3", "--min-score", "0.99", check=0).stdout
+    assert table.startswith("search 'people-first principle' (hybrid): 3 shown · 3 of 3 verbatim passages shown")
+    assert table.count("  verbatim  ") == 3  # each hit says why it matched
+    semantic = json.loads(cli("search", index_dir, "schools", "--mode", "semantic", "--json", check=0).stdout)
+    assert {h["match"] for h in semantic} <= {"meaning", "verbatim"} and len(semantic) == 3  # every paragraph
+    lexical = json.loads(cli("search", index_dir, "schools", "--mode", "lexical", "--json", check=0).stdout)
+    assert [h["match"] for h in lexical] == ["verbatim"] * len(lexical) and all("Schools" in h["text"] for h in lexical)
+    one = json.loads(cli("search", index_dir, "decision", "--one-per-document", "--json", check=0).stdout)
+    assert len(one) == 3 and len({h["doc_id"] for h in one}) == 3
+    bad = cli("search", index_dir, "x", "--mode", "fuzzy", check=2)
+    assert "invalid choice" in bad.stderr and "Traceback" not in bad.stderr
+
+    page = cli("phrase", index_dir, "principle guides", "-k", "2", "--sort", "newest", check=0).stdout
+    assert page.startswith("phrase 'principle guides': 3 paragraphs in 3 documents · 1–2 shown, newest first")
+    assert page.index("2022-01-01") < page.index("2021-01-01")
+    rest = cli("phrase", index_dir, "principle guides", "-k", "2", "--sort", "newest", "--offset", "2", check=0).stdout
+    assert "3–3 shown" in rest and "  3.   -    verbatim  2020-01-01" in rest
+    info = cli("info", index_dir, check=0).stdout
+    assert "query embedding: builtin (the hashing stand-in has no model to export)" in info

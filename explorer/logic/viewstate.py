@@ -8,6 +8,7 @@ The index location is deliberately not part of this state: it never comes from a
     ?view=search&q=people-first+principle&level=sentence&k=30&min=0.5&from=2024-01&to=2024-06
      &meta.topic=Politics&meta.topic=Economy&doc=<doc_id>&like=<passage_id>&read=<doc_id>&p=<passage_id>
      &a=<passage_id>&b=<passage_id>&by=year&norm=1&period=2024&sort=date&exact=1
+     &mode=semantic&onedoc=1&psort=newest&page=2
 
 The Recurring view adds its own (mining over the same from/to/meta filters):
 
@@ -27,6 +28,7 @@ from index.dates import DateError, normalise_bound, parse_date
 from index.mining.recurring import DEFAULT_MIN_DOCS, DEFAULT_THRESHOLDS, MINING_LEVELS
 from index.mining.recurring import SORTS as RECURRING_SORTS
 from index.levels import LEVELS
+from index.retrieval import DEFAULT_MODE, MODES, ORDERS
 from explorer.logic.timeline import GRANULARITIES
 
 VIEWS = ("search", "document", "compare", "timeline", "recurring")  # a new view adds its slug here and a module in explorer/views
@@ -36,6 +38,7 @@ MIN_DOCS_MIN, MIN_DOCS_MAX = 2, 1000
 MAX_CONTAINS_CHARS = 200
 _FORMULATION = re.compile(r"^f-[0-9a-f]{12}$")
 K_MIN, K_MAX = 1, 100
+PAGE_MAX = 10_000
 MAX_QUERY_CHARS = 2000  # a URL is not the place for a whole speech
 META_PREFIX = "meta."
 _ID = re.compile(r"^[\w.:\-]{1,80}$")
@@ -49,6 +52,10 @@ class ViewState:
     view: str = "search"
     query: str = ""
     exact: bool = False  # exact-phrase (FTS5) search instead of semantic
+    mode: str = DEFAULT_MODE  # search ranking: hybrid (verbatim, words and meaning), semantic or lexical
+    one_per_doc: bool = False  # only the best hit of each document
+    psort: str = ORDERS[0]  # exact-phrase order: oldest, newest or relevance
+    page: int = 1  # exact-phrase page (k hits a page)
     like: str | None = None  # "more like this": the source passage
     level: str = "paragraph"
     k: int = 10
@@ -181,6 +188,10 @@ def from_params(params: Mapping[str, Sequence[str] | str], views: Sequence[str] 
         view=_choice(_last(params, "view"), views, views[0]),
         query=query,
         exact=_bool(_last(params, "exact"), DEFAULT.exact),
+        mode=_choice(_last(params, "mode"), MODES, DEFAULT.mode),
+        one_per_doc=_bool(_last(params, "onedoc"), DEFAULT.one_per_doc),
+        psort=_choice(_last(params, "psort"), ORDERS, DEFAULT.psort),
+        page=_int(_last(params, "page"), 1, PAGE_MAX, DEFAULT.page),
         like=_id(_last(params, "like")),
         level=_choice(_last(params, "level"), LEVELS, DEFAULT.level),
         k=_int(_last(params, "k"), K_MIN, K_MAX, DEFAULT.k),
@@ -220,6 +231,14 @@ def to_params(state: ViewState) -> dict[str, str | list[str]]:
         out["q"] = state.query[:MAX_QUERY_CHARS]
     if state.exact:
         out["exact"] = "1"
+    if state.mode != DEFAULT.mode:
+        out["mode"] = state.mode
+    if state.one_per_doc:
+        out["onedoc"] = "1"
+    if state.psort != DEFAULT.psort:
+        out["psort"] = state.psort
+    if state.page != DEFAULT.page:
+        out["page"] = str(state.page)
     for key, value in (("like", state.like), ("read", state.read), ("p", state.passage), ("a", state.a), ("b", state.b),
                        ("from", state.date_from), ("to", state.date_to), ("period", state.period)):
         if value:

@@ -139,7 +139,15 @@ def _reason_kind(reason: str) -> str:
 def cmd_info(args) -> int:
     from index.search import Searcher
 
-    info = Searcher(args.index).info()
+    searcher = Searcher(args.index)
+    info = searcher.info()
+    try:
+        backend = searcher.query_backend  # which engine embeds queries (ONNX once checked against torch) and why
+        info["query_embedding"] = backend.as_dict()
+        query_line = backend.describe()
+    except RefrainError as exc:
+        info["query_embedding"] = {"backend": None, "reason": str(exc)}
+        query_line = f"unavailable ({exc})"
     if args.json:
         print(json.dumps(info, indent=2, ensure_ascii=False, default=str))
         return 0
@@ -155,6 +163,7 @@ def cmd_info(args) -> int:
     if prompts.get("query") or prompts.get("passage"):
         lines.append(f"  prompts ({prompts.get('source')}): query {prompts.get('query', '')!r}, "
                      f"passage {prompts.get('passage', '')!r}")
+    lines.append(f"  query embedding: {query_line}")
     for level, spec in m["levels"].items():
         lines.append(f"  {level}s: {spec['rows']:,} ({spec['faiss']['kind']} FAISS index)")
     if m.get("language"):

@@ -1,4 +1,5 @@
-"""Query commands: `search` (by meaning), `similar` (more like a passage), `phrase` (exact words), `document`."""
+"""Query commands: `search` (verbatim, words and meaning), `similar` (more like a passage), `phrase` (exact words),
+`document`."""
 
 from __future__ import annotations
 
@@ -9,15 +10,23 @@ import textwrap
 
 from index.cli.args import add_filters, add_level, add_query_common, filters_of
 from index.levels import DEFAULT_LEVEL
+from index.retrieval import DEFAULT_MODE, MODES, ORDERS
 from index.textnorm import clip
 
 
 def register(sub) -> None:
-    s = sub.add_parser("search", help="passages closest in meaning to a query")
+    s = sub.add_parser("search", help="passages that say what the query says: verbatim first, then by words and meaning",
+                       description="Hybrid (default): every passage containing the query verbatim first, then passages "
+                                   "found by shared words (bm25) and by meaning (cosine), fused. Each hit says why it "
+                                   "matched: verbatim, words or meaning. Scores are cosine similarities.")
     s.add_argument("index", metavar="DIR")
     s.add_argument("query")
     add_query_common(s)
-    s.add_argument("--min-score", type=float, default=None, help="drop hits scoring below this cosine similarity")
+    s.add_argument("--mode", choices=MODES, default=DEFAULT_MODE,
+                   help="hybrid (default): verbatim, words and meaning; semantic: meaning only; lexical: words only")
+    s.add_argument("--min-score", type=float, default=None,
+                   help="drop hits whose cosine similarity is below this (never a verbatim hit)")
+    s.add_argument("--one-per-document", action="store_true", help="only the best hit of each document (k documents)")
     s.add_argument("--model", default=None, help="refuse unless the index was built with this model")
     add_filters(s)
     s.set_defaults(run=cmd_search)
@@ -31,10 +40,12 @@ def register(sub) -> None:
     add_filters(m)
     m.set_defaults(run=cmd_similar)
 
-    ph = sub.add_parser("phrase", help="passages containing an exact phrase (oldest first)")
+    ph = sub.add_parser("phrase", help="passages containing an exact phrase, with the total (oldest first by default)")
     ph.add_argument("index", metavar="DIR")
     ph.add_argument("text")
     add_query_common(ph, default_k=100)
+    ph.add_argument("--sort", choices=ORDERS, default="oldest", help="oldest (default), newest or relevance (bm25) first")
+    ph.add_argument("--offset", type=int, default=0, metavar="N", help="skip the first N passages (the next page)")
     add_filters(ph)
     ph.set_defaults(run=cmd_phrase)
 
@@ -46,7 +57,8 @@ def register(sub) -> None:
     d.set_defaults(run=cmd_document)
 
 
-def _print_hits(hits, as_json: bool, header: str, parquet: str | None = None) -> None:
+def _print_hits(hits, as_json: bool, header: str, summary: str | None = None, notes: list[str] = (), first: int = 1,
+                parquet: str | None = None) -> None:
     if parquet:
         from index.frames import hits_frame, write_parquet
 
@@ -57,24 +69,38 @@ def _print_hits(hits, as_json: bool, header: str, parquet: str | None = None) ->
         print(json.dumps([h.as_dict() for h in hits], indent=2, ensure_ascii=False))
         return
     if not hits:
-        print(f"{header}: no results")
+        print(f"{header}: no results" + (f" ({summary})" if summary else ""))
+        for note in notes:
+            print(note)
         return
     width = max(60, min(shutil.get_terminal_size((100, 20)).columns, 120))
-    print(f"{header}: {len(hits)} result{'s' if len(hits) != 1 else ''}")
-    for rank, hit in enumerate(hits, start=1):
+    print(f"{header}: {summary or f'{len(hits)} result' + ('s' if len(hits) != 1 else '')}")
+    reasons = any(h.match for h in hits)
+    for rank, hit in enumerate(hits, start=first):
         score = f"{hit.score:.3f}" if hit.score is not None else "  -  "
-        print(f"{rank:>3}. {score}  {hit.date or 'undated':<10}  {clip(hit.title, width - 48)}  [{hit.passage_id}]")
+        why = f"{hit.match or '':<8}  " if reasons else ""
+        print(f"{rank:>3}. {score}  {why}{hit.date or 'undated':<10}  {clip(hit.title, width - 48 - len(why))}  [{hit.passage_id}]")
         for line in textwrap.wrap(hit.text, width - 6)[:6]:
             print(f"      {line}")
+    for note in notes:
+        print(note)
     print()
+
+
+def _boilerplate_notes(matches) -> list[str]:
+    """Lines left out of passages as boilerplate that hold the text: found, and said where."""
+    return [f"also in a boilerplate line left out of passages, in {len(m.doc_ids)} document{'s' if len(m.doc_ids) != 1 else ''}: "
+            f"{clip(m.line, 80)!r} ({', '.join(m.doc_ids[:3])}{', …' if len(m.doc_ids) > 3 else ''})" for m in matches]
 
 
 def cmd_search(args) -> int:
     from index.search import Searcher
 
     searcher = Searcher(args.index, model=args.model)
-    hits = searcher.search(args.query, k=args.k, level=args.level or DEFAULT_LEVEL, filters=filters_of(args), min_score=args.min_score)
-    _print_hits(hits, args.json, f"search {args.query!r}", args.parquet)
+    result = searcher.search_result(args.query, k=args.k, level=args.level or DEFAULT_LEVEL, filters=filters_of(args),
+                                    min_score=args.min_score, mode=args.mode, per_document=args.one_per_document)
+    _print_hits(result.hits, args.json, f"search {args.query!r} ({args.mode})", result.summary(),
+                _boilerplate_notes(result.boilerplate), parquet=args.parquet)
     return 0
 
 
@@ -84,15 +110,18 @@ def cmd_similar(args) -> int:
     searcher = Searcher(args.index)
     hits = searcher.similar(args.passage_id, k=args.k, level=args.level, include_same_doc=args.include_same_doc,
                             filters=filters_of(args), min_score=args.min_score)
-    _print_hits(hits, args.json, f"similar to {args.passage_id}", args.parquet)
+    _print_hits(hits, args.json, f"similar to {args.passage_id}", parquet=args.parquet)
     return 0
 
 
 def cmd_phrase(args) -> int:
     from index.search import Searcher
 
-    hits = Searcher(args.index).phrase(args.text, k=args.k, level=args.level or DEFAULT_LEVEL, filters=filters_of(args))
-    _print_hits(hits, args.json, f"phrase {args.text!r}", args.parquet)
+    level = args.level or DEFAULT_LEVEL
+    result = Searcher(args.index).phrase_result(args.text, k=args.k, level=level, filters=filters_of(args), sort=args.sort,
+                                                offset=args.offset)
+    _print_hits(result.hits, args.json, f"phrase {args.text!r}", result.summary(level), _boilerplate_notes(result.boilerplate),
+                first=args.offset + 1, parquet=args.parquet)
     return 0
 
 

@@ -31,6 +31,7 @@ class Encoder:
     max_tokens: int  # longest passage the model reads whole (special tokens and prompts excluded)
     precision: str = "fp32"
     prompts: Prompts = Prompts()
+    backend: str = "torch"  # the engine that runs it (shown by `info`)
 
     @property
     def cache_key(self) -> str:
@@ -71,6 +72,8 @@ class HashingEncoder(Encoder):
 
     Good for unit tests and for trying the pipeline without a model; not a semantic model.
     """
+
+    backend = "builtin"
 
     def __init__(self, dim: int = 256, max_tokens: int = 128):
         self.dim = dim
@@ -213,6 +216,7 @@ class SentenceTransformerEncoder(Encoder):
 
 
 _LOADED: dict[str, Encoder] = {}
+_QUERY: dict[str, tuple[Encoder, object]] = {}
 _LOAD_LOCK = threading.Lock()
 
 
@@ -224,6 +228,22 @@ def load_encoder(spec: str | None = None, allow_download: bool = False) -> Encod
         if spec not in _LOADED:
             _LOADED[spec] = _make_encoder(spec, allow_download)
         return _LOADED[spec]
+
+
+def load_query_encoder(spec: str | None = None):
+    """The encoder for queries (once per process) and the QueryBackend saying which engine runs it and why:
+    for a sentence-transformers model, its ONNX export when that passes the check against torch (index.embed.onnx)."""
+    spec = spec or DEFAULT_MODEL
+    encoder = load_encoder(spec)
+    with _LOAD_LOCK:
+        if spec not in _QUERY:
+            from index.embed.onnx import QueryBackend, query_encoder
+
+            if isinstance(encoder, SentenceTransformerEncoder):
+                _QUERY[spec] = query_encoder(encoder)
+            else:
+                _QUERY[spec] = (encoder, QueryBackend("builtin", "the hashing stand-in has no model to export"))
+        return _QUERY[spec]
 
 
 def _make_encoder(spec: str, allow_download: bool = False) -> Encoder:
