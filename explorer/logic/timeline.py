@@ -14,7 +14,7 @@ the window's matching documents over the window's documents, not a mean of share
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Iterable
 
 from index.mining.types import PeriodCount
@@ -164,3 +164,14 @@ def scale_top(points: Iterable[ChartPoint]) -> float | None:
     solid = [p.value for p in points if not p.small]
     values = solid or [p.value for p in points]
     return max(values) if values else None
+
+
+EXPORT_FIELDS = ("series", "mode", "min_score", "level", "by", "period", "start", "matched", "passages", "documents",
+                 "share", "smoothing", "value", "small")
+
+
+def export_rows(points: Iterable[ChartPoint], mode: str, min_score: float, level: str, by: str, smooth: int) -> list[dict]:
+    """The chart's figures as CSV rows, each saying how it was counted (mode, minimum score, level, window)."""
+    how = {"mode": mode, "min_score": min_score if mode == "meaning" else "", "level": level, "by": by,
+           "smoothing": 2 * smooth + 1}
+    return [{**asdict(p), **how} for p in points]

@@ -61,8 +61,8 @@ def render(ctx: Context) -> None:
                   if placed else ""))
     if hit_error:
         st.warning(escape_markdown(hit_error), icon=":material/warning:")
-    st.altair_chart(_chart(points, placed, s.mcolor), key=CHART, on_select=_clicked, selection_mode=["fpick", "hpick"],
-                    width="stretch")
+    st.altair_chart(_chart(points, placed, s.mcolor), key=CHART, on_select=_clicked,
+                    selection_mode=["fpick", "hpick"] if placed else ["fpick"], width="stretch")
     st.caption("Hover over a point to read it; click a formulation to open it in Recurring, a ◆ hit to read it in "
                "its document. Drag to pan, scroll to zoom, double-click to reset.")
 

@@ -16,7 +16,8 @@ import streamlit as st
 
 from explorer.logic.highlight import escape_html, escape_markdown
 from explorer.logic.series import Series, find_series
-from explorer.logic.timeline import GRANULARITIES, MODES, SMALL_PERIOD, SMOOTHING, chart_points, in_period, scale_top
+from explorer.logic.timeline import (EXPORT_FIELDS, GRANULARITIES, MODES, SMALL_PERIOD, SMOOTHING, chart_points,
+                                     export_rows, in_period, scale_top)
 from explorer.logic.viewstate import MAX_LINE_CHARS, MAX_LINES, timeline_lines
 from index.errors import RefrainError
 from index.export import file_name, rows_to_csv
@@ -173,12 +174,13 @@ def _pick(event) -> str | None:
 def _notes(points, series: list[Series], s) -> None:
     notes = []
     small = {p.period for p in points if p.small}
+    periods = {p.period for p in points}
     if small:
         window = f"{s.by}s" if not s.smooth else f"{2 * s.smooth + 1}-{s.by} windows"
         notes.append(f"Hollow points: {window} with fewer than {SMALL_PERIOD} documents ({len(small)} of "
-                     f"{len({p.period for p in points})}); a share there rests on too few documents, so the scale is "
-                     "set by the others (▲: above the scale).")
-        if s.by == "month" and len(small) > len({p.period for p in points}) / 2:
+                     f"{len(periods)}); a share there rests on too few documents"
+                     + (", so the scale is set by the others (▲: above the scale)." if small != periods else "."))
+        if s.by == "month" and len(small) > len(periods) / 2:
             notes.append("Most months hold few documents here: per year reads better.")
     if s.tmode == "meaning":
         notes.append("By meaning counts passages close to the formulation, whatever their words; compare with the "
@@ -189,13 +191,10 @@ def _notes(points, series: list[Series], s) -> None:
 
 def _exports(chart: alt.LayerChart, points, s) -> None:
     parts = ("timeline", *(line[:40] for line in s.lines[:2]))
-    rows = [{**asdict(p), "mode": s.tmode, "min_score": s.tmin if s.tmode == "meaning" else "", "level": s.level,
-             "by": s.by, "smoothing": 2 * s.smooth + 1 if s.smooth else 1} for p in points]
-    fields = ["series", "mode", "min_score", "level", "by", "period", "start", "matched", "passages", "documents",
-              "share", "smoothing", "value", "small"]
+    rows = export_rows(points, s.tmode, s.tmin, s.level, s.by, s.smooth)
     titled = chart.properties(width=900, title=_title(s))  # drawn only when a download is clicked
     with st.container(horizontal=True, gap="small", key="timeline-export"):
-        st.download_button("CSV", rows_to_csv(rows, fields), file_name=file_name(*parts, ext="csv"), mime="text/csv",
+        st.download_button("CSV", rows_to_csv(rows, EXPORT_FIELDS), file_name=file_name(*parts, ext="csv"), mime="text/csv",
                            key="timeline-csv", icon=":material/download:", on_click="ignore")
         st.download_button("PNG", lambda: _render_png(titled), file_name=file_name(*parts, ext="png"), mime="image/png",
                            key="timeline-png", icon=":material/image:", on_click="ignore")

@@ -65,7 +65,7 @@ def method_params(n: int) -> dict:
 
 def perplexity(n: int) -> float:
     """t-SNE needs a perplexity well below the number of points."""
-    return float(min(PERPLEXITY, max(2.0, (n - 1) / 3)))
+    return float(min(PERPLEXITY, max(1.0, (n - 1) / 3)))
 
 
 def formulation_map(searcher: Searcher, result: MiningResult, use_cache: bool = True) -> FormulationMap:
