@@ -63,10 +63,12 @@ def render(ctx: Context) -> None:
             _where_else(ctx, chosen)
 
 
-# The panes take the window's height below the document's title (at least 420 px), not a fixed 540 px.
-SIMILAR_FILLS_WINDOW = "<style>.st-key-doc-similar {height: max(420px, calc(100vh - 280px)) !important;}</style>"
-PANES_FILL_WINDOW = ("<style>.st-key-doc-reader, .st-key-doc-similar {height: max(420px, calc(100vh - 280px)) "
-                     "!important;}</style>")
+# The panes take the window's height below the document's title (at least 420 px), not a fixed 540 px
+# (Streamlit sets a fixed-height container's height on its wrapper).
+_FILL = "{height: max(420px, calc(100vh - 280px)) !important;}"
+SIMILAR_FILLS_WINDOW = f"<style>div:has(> .st-key-doc-similar), .st-key-doc-similar {_FILL}</style>"
+PANES_FILL_WINDOW = (f"<style>div:has(> .st-key-doc-reader), .st-key-doc-reader, div:has(> .st-key-doc-similar), "
+                     f".st-key-doc-similar {_FILL}</style>")
 
 
 def _chosen_at_level(ctx: Context, passages) -> str | None:
