@@ -4,6 +4,7 @@ year's start instead of being dropped."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -61,9 +62,26 @@ def formulation_points(fmap: FormulationMap, formulations: Sequence[Formulation]
     return out
 
 
+SPREAD = 0.018  # hits placed at (nearly) one spot are spread around it by about this much, so each can be hovered
+
+
 def hit_points(hits: Sequence[Hit], coords) -> list[HitPoint]:
-    return [HitPoint(h.passage_id, h.doc_id, float(x), float(y), clip(h.text, TOOLTIP_CHARS), clip(h.title, 120),
-                     h.date or "undated", h.score) for h, (x, y) in zip(hits, coords)]
+    """Hits at their map positions; hits that land on one spot (they share their closest formulations) are laid
+    around it on a small sunflower spiral, the first at the spot itself."""
+    placed = [(float(x), float(y)) for x, y in coords]
+    seen: dict[tuple[int, int], int] = {}
+    out = []
+    for h, (x, y) in zip(hits, placed):
+        spot = (round(x / SPREAD), round(y / SPREAD))
+        n = seen.get(spot, 0)
+        seen[spot] = n + 1
+        radius, angle = SPREAD * math.sqrt(n), n * GOLDEN_ANGLE
+        out.append(HitPoint(h.passage_id, h.doc_id, x + radius * math.cos(angle), y + radius * math.sin(angle),
+                            clip(h.text, TOOLTIP_CHARS), clip(h.title, 120), h.date or "undated", h.score))
+    return out
+
+
+GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))
 
 
 def first_day(date: str | None) -> str | None:

@@ -88,7 +88,8 @@ def _chosen_at_level(ctx: Context, passages) -> str | None:
 
 def _scroll_to_chosen(passage_id: str) -> None:
     """Bring the chosen passage into the reader's view, once per choice: the script's text changes only when
-    the choice does, so Streamlit runs it again only then (the reader keeps where the user scrolled)."""
+    the choice does, so Streamlit runs it again only then (the reader keeps where the user scrolled). It keeps
+    the passage in view for a few seconds while the rows settle, unless the user scrolls first."""
     literal = json.dumps(passage_id).replace("<", "\\u003c")
     st.html(SCROLL_SCRIPT.replace('"PASSAGE_ID"', literal), unsafe_allow_javascript=True, width="content")
 
@@ -97,17 +98,22 @@ def _scroll_to_chosen(passage_id: str) -> None:
 SCROLL_SCRIPT = """<script>
 (() => {
   const id = "PASSAGE_ID";
-  let tries = 0;
+  const until = Date.now() + 4000;  // rows keep settling (fonts, widths) for a moment after they are drawn
+  let placed = null;  // the scroll position this script set; another one means the user scrolled: leave it
   const place = () => {
     const row = document.querySelector(".st-key-para-" + CSS.escape(id));
     const pane = row && row.closest(".st-key-doc-reader");
     const scroller = pane && [pane, ...pane.querySelectorAll("*")].find(e => e.scrollHeight > e.clientHeight + 4
         && getComputedStyle(e).overflowY !== "visible");
-    if (!row || !scroller) { if (++tries < 40) setTimeout(place, 100); return; }
-    const top = row.getBoundingClientRect().top - scroller.getBoundingClientRect().top;
-    if (top < 0 || top + row.offsetHeight > scroller.clientHeight) {
-      scroller.scrollTop += top - Math.max(0, (scroller.clientHeight - row.offsetHeight) / 3);
+    if (row && scroller) {
+      if (placed !== null && Math.abs(scroller.scrollTop - placed) > 2) return;
+      const top = row.getBoundingClientRect().top - scroller.getBoundingClientRect().top;
+      if (top < 0 || top + row.offsetHeight > scroller.clientHeight) {
+        scroller.scrollTop += top - Math.max(0, (scroller.clientHeight - row.offsetHeight) / 3);
+      }
+      placed = scroller.scrollTop;
     }
+    if (Date.now() < until) setTimeout(place, 120);
   };
   setTimeout(place, 50);
 })();

@@ -113,7 +113,8 @@ def _chart(points, hits, colour_by: str) -> alt.LayerChart:
         x=x, y=y,
         size=alt.Size("documents:Q", scale=alt.Scale(range=[30, 520]), legend=None),
         color=alt.Color("when:T", title=f"{'first' if colour_by == 'first' else 'last'} use",
-                        scale=alt.Scale(scheme="viridis"), legend=alt.Legend(orient="top", format="%b %Y")),
+                        scale=_date_colours(frame["when"]),
+                        legend=alt.Legend(orient="top", format="%b %Y", gradientLength=320)),
         tooltip=[alt.Tooltip("text:N", title="formulation"), alt.Tooltip("documents:Q"),
                  alt.Tooltip("passages:Q"), alt.Tooltip("first:N", title="first use"),
                  alt.Tooltip("last:N", title="last use")],
@@ -131,6 +132,20 @@ def _chart(points, hits, colour_by: str) -> alt.LayerChart:
                      alt.Tooltip("date:N"), alt.Tooltip("score:Q", format=".2f")],
         ).add_params(hpick))
     return alt.layer(*layers).properties(height=620)
+
+
+OLD_MID_NEW = ["#3b0f70", "#21918c", "#e8a317"]  # deep purple, teal, amber: the oldest, the middle, the newest date
+
+
+def _date_colours(when: pd.Series) -> alt.Scale:
+    """Colours from the first to the last date drawn, through the middle one (Vega's own schemes would be
+    stretched over whole years and leave most of their colours unused)."""
+    dated = when.dropna()
+    if not len(dated):
+        return alt.Scale(range=OLD_MID_NEW[:1])
+    first, last = dated.min(), dated.max()
+    return alt.Scale(domain=[d.isoformat() for d in (first, first + (last - first) / 2, last)], range=OLD_MID_NEW,
+                     nice=False, interpolate="hcl")
 
 
 def _clicked() -> None:
