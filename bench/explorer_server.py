@@ -31,7 +31,9 @@ def free_port() -> int:
 def start(index: Path | str, log_path: Path | None = None) -> tuple[subprocess.Popen, str]:
     """The server process and its base URL; its output goes to log_path (or nowhere)."""
     port = free_port()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
+    # PYTHONPATH: the server imports this checkout's explorer and index, whatever is installed editable elsewhere
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1",
+           "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)}
     env.pop("REFRAIN_INDEX", None)  # the index comes from --index only
     log = open(log_path, "w") if log_path is not None else subprocess.DEVNULL
     try:
@@ -58,6 +60,15 @@ def wait_healthy(process: subprocess.Popen, base: str, timeout: float = 120, pol
             raise RuntimeError("streamlit exited")
         time.sleep(poll)
     raise RuntimeError("streamlit did not become healthy")
+
+
+def rss_mb(process: subprocess.Popen) -> float:
+    """The server's resident memory (MiB); `python -m index explore` replaces itself with Streamlit (same pid)."""
+    with open(f"/proc/{process.pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for pid {process.pid}")
 
 
 def stop(process: subprocess.Popen) -> None:

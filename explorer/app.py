@@ -16,11 +16,12 @@ from explorer.logic.config import resolve
 from index.errors import RefrainError
 from explorer.logic.highlight import escape_markdown
 from explorer.logic.threads import use_single_query_threads
-from explorer import resources, sidebar, state, style
+from explorer import filterbar, resources, sidebar, state, style
 from explorer.context import Context
 from explorer.views import BY_SLUG, VIEWS
 
 SLUGS = tuple(view.slug for view in VIEWS)
+QUERY_VIEWS = ("search", "timeline", "map")  # the views that use the Search query
 
 
 def main() -> None:
@@ -37,23 +38,30 @@ def main() -> None:
         return
 
     ss = st.session_state
-    if ss.get(state.SEEDED) != searcher.generation:
-        first = state.SEEDED not in ss
-        wanted = viewstate.from_params(state.url_params(), SLUGS) if first else state.current(corpus, SLUGS)
+    rebuilt = ss.get(state.SEEDED) != searcher.generation
+    if rebuilt or state.url_moved():
+        from_url = state.SEEDED not in ss or not rebuilt  # first run of a session, or Back/Forward
+        wanted = viewstate.from_params(state.url_params(), SLUGS) if from_url else state.current(corpus, SLUGS)
+        wanted = viewstate.with_timeline_default(wanted)
         kept = viewstate.restricted(wanted, set(corpus.by_id), corpus.facets.get("meta", {}), _passage_exists(searcher))
         state.seed(kept, corpus)
-        if not first:
+        if not from_url:
             st.toast("A new build of the index was loaded.", icon=":material/refresh:")
         elif kept != wanted:
             st.toast("Some passages or filters in this link are not in the open index and were left out.",
                      icon=":material/info:")
         ss[state.SEEDED] = searcher.generation
 
-    sidebar.render(searcher, corpus, config.is_sample)
+    before = state.current(corpus, SLUGS)
+    sidebar.render(searcher, corpus, config.is_sample, before.filters())
     st.segmented_control("View", SLUGS, key=state.VIEW, required=True, persist_state="session",
                          format_func=lambda slug: f"{BY_SLUG[slug].icon} {BY_SLUG[slug].label}",
-                         label_visibility="collapsed")
+                         label_visibility="collapsed", on_change=state.view_changed)
     ctx = Context(config, searcher, corpus, state.current(corpus, SLUGS))
+    filterbar.render(ctx)
+    if ctx.state.query and not viewstate.query_fits_url(ctx.state.query) and ctx.state.view in QUERY_VIEWS:
+        st.caption(f"This query ({len(ctx.state.query):,} characters) is too long for a link: a copied link opens "
+                   "without it.")
     try:
         BY_SLUG[ctx.state.view].render(ctx)
     except RefrainError as exc:

@@ -16,6 +16,8 @@ from explorer.logic.config import AppConfig
 from index.embed.encoder import load_encoder
 from index.errors import IndexUnavailable, RefrainError
 from explorer.logic.highlight import escape_markdown
+from index.mining.map import FormulationMap, formulation_map
+from index.mining.map import centre_vectors as mining_centre_vectors
 from index.mining.recurring import MiningParams, MiningResult, recurring
 from explorer.logic.sample import build_sample_index, first_start_bar, has_index
 from index.search import Searcher
@@ -125,3 +127,26 @@ def mined(searcher: Searcher, params: MiningParams, progress=None) -> MiningResu
             while len(held) > MINED_PER_INDEX:
                 held.pop(next(iter(held)))
     return found
+
+
+# ---------------------------------------------------------------- the map of formulations (Map view)
+
+@st.cache_resource(show_spinner=False, max_entries=MINED_PER_INDEX)
+def _formulation_map(root: str, generation: str, params_key: str, _searcher: Searcher, _result: MiningResult) -> FormulationMap:
+    return formulation_map(_searcher, _result)
+
+
+def mapped(searcher: Searcher, result: MiningResult) -> FormulationMap:
+    """The map of a mining's formulations: from memory, else DIR/derived, else computed now (once per process:
+    Streamlit makes other sessions asking for the same map wait for it)."""
+    return _formulation_map(str(searcher.root), searcher.generation, _params_key(result.params), searcher, result)
+
+
+@st.cache_resource(show_spinner=False, max_entries=MINED_PER_INDEX)
+def _centre_vectors(root: str, generation: str, params_key: str, _searcher: Searcher, _result: MiningResult):
+    return mining_centre_vectors(_searcher, _result)
+
+
+def centre_vectors(searcher: Searcher, result: MiningResult):
+    """The vectors of a mining's formulation centres (where the Map places search hits)."""
+    return _centre_vectors(str(searcher.root), searcher.generation, _params_key(result.params), searcher, result)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from explorer.logic.facets import facet_counts
 from explorer.logic.highlight import escape_html
-from index.search import Searcher
+from index.search import Filters, Searcher
 from index.levels import LEVELS
 from explorer.logic.viewstate import K_MAX, K_MIN
 
@@ -13,22 +14,27 @@ from . import resources, state
 from .context import Corpus
 
 
-def render(searcher: Searcher, corpus: Corpus, is_sample: bool) -> None:
+MINING_VIEWS = ("recurring", "map")  # they mine: their own level and threshold, no document filter
+
+
+def render(searcher: Searcher, corpus: Corpus, is_sample: bool, filters: Filters) -> None:
     with st.sidebar:
         st.html('<p class="rf-brand">Re<span>frain</span></p>'
                 '<p class="rf-sub">Where else was this said, and when?</p>')
         _index_card(searcher, corpus, is_sample)
         st.button("Reload index", key="reload", icon=":material/refresh:", type="tertiary", on_click=resources.reload,
                   help="Reopen the index from disk (a new build is also picked up automatically)")
-        mining = st.session_state.get(state.VIEW) == "recurring"
-        if not mining:  # the Recurring view has its own level and threshold; these keep their values meanwhile
+        view = st.session_state.get(state.VIEW)
+        mining = view in MINING_VIEWS
+        if not mining:  # Recurring and Map have their own level and threshold; these keep their values meanwhile
             st.segmented_control("Level", list(LEVELS), key=state.LEVEL, required=True,
                                  persist_state="session", format_func=str.capitalize, width="stretch")
+        if not mining and view != "timeline":  # the Timeline counts every match, with its own minimum score
             st.number_input("Results (k)", min_value=K_MIN, max_value=K_MAX, step=5, key=state.K, persist_state="session")
             st.slider("Minimum score", 0.0, 1.0, step=0.01, key=state.MIN_SCORE, persist_state="session",
                       help="Cosine similarity between the query and a passage: about 0.5 shares the topic, 0.7 and "
                            "above says the same thing. It never hides a passage that contains the query word for word.")
-        _filters(corpus, mining)
+        _filters(searcher, corpus, filters, mining)
 
 
 def _index_card(searcher: Searcher, corpus: Corpus, is_sample: bool) -> None:
@@ -49,31 +55,25 @@ def _short_path(path) -> str:
     return str(path) if len(parts) <= 3 else "…/" + "/".join(parts[-2:])
 
 
-def _filters(corpus: Corpus, mining: bool = False) -> None:
-    facets = corpus.facets
+def _filters(searcher: Searcher, corpus: Corpus, filters: Filters, mining: bool = False) -> None:
     with st.container(horizontal=True, vertical_alignment="center"):
         st.markdown("**Filters**", width="stretch")
-        st.button("Clear", key="clear-filters", type="tertiary", on_click=_clear, args=(corpus,))
+        st.button("Clear", key="clear-filters", type="tertiary", on_click=state.clear_filters, args=(corpus,))
     if mining:
         st.caption("Dates and metadata choose the documents that are mined.")
     if corpus.days:
         low, high = corpus.days
         st.date_input("Dates", min_value=low, max_value=high, key=state.DATES, persist_state="session",
                       format="YYYY-MM-DD")
-    for field, values in facets.get("meta", {}).items():
+    if mining:  # mining looks across documents: the document filter does not apply to it
+        filters = Filters(filters.date_from, filters.date_to, (), filters.meta)
+    counts = facet_counts(corpus.documents, corpus.facets.get("meta", {}), filters, searcher.document_mask)
+    for field, values in counts.items():
         st.multiselect(field.replace("_", " ").capitalize(), list(values), key=state.meta_key(field),
-                       persist_state="session", format_func=lambda v, c=values: f"{v} ({c[v]})",
-                       placeholder="Any")
+                       persist_state="session", format_func=lambda v, c=values: f"{v} ({c[v]:,})",
+                       placeholder="Any", help="Counts are of the documents the other filters allow")
     if mining:  # mining looks across documents: a document filter does not apply
         return
     st.multiselect("Documents", [d["doc_id"] for d in corpus.documents], key=state.DOCS, persist_state="session",
                    format_func=corpus.label, placeholder="Any document")
 
-
-def _clear(corpus: Corpus) -> None:
-    ss = st.session_state
-    if corpus.days:
-        ss[state.DATES] = corpus.days
-    for field in corpus.facets.get("meta", {}):
-        ss[state.meta_key(field)] = []
-    ss[state.DOCS] = []

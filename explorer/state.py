@@ -22,6 +22,8 @@ BY, NORM, PERIOD, SORT = "by", "norm", "period", "sort"
 MINE, THRESHOLD, MIN_DOCS, RSORT, SINCE, UNTIL = "rlevel", "thr", "mindocs", "rsort", "since", "until"
 CONTAINS, FORMULATION, RBY, FURNITURE = "has", "f", "rby", "furniture"
 MODE, ONE_PER_DOC, PSORT, PAGE = "mode", "onedoc", "psort", "page"
+LINES, TMODE, TMIN, SMOOTH, BACK, MCOLOR = "t", "tmode", "tmin", "smooth", "back", "mcol"
+WRITTEN = "_refrain_url_written"  # the query parameters this session last put in the URL
 RBY_AUTO = "_refrain_rby_auto"  # the granularity the Recurring view chose for this corpus (not put in the URL)
 SEEDED = "_refrain_seeded_generation"
 SPAN = "_refrain_date_span"  # the corpus span the date picker was seeded with (a rebuild may widen it)
@@ -56,6 +58,8 @@ def seed(state: ViewState, corpus: Corpus) -> None:
     ss[SINCE] = viewstate.bound_day(state.since, *span, end=False) if span else None
     ss[UNTIL] = viewstate.bound_day(state.until, *span, end=True) if span else None
     ss[CONTAINS], ss[FORMULATION], ss[RBY] = state.contains, state.formulation, state.rby
+    ss[LINES], ss[TMODE], ss[TMIN], ss[SMOOTH] = list(state.lines), state.tmode, state.tmin, state.smooth
+    ss[BACK], ss[MCOLOR] = state.back, state.mcolor
 
 
 def current(corpus: Corpus, views: tuple[str, ...]) -> ViewState:
@@ -107,6 +111,12 @@ def current(corpus: Corpus, views: tuple[str, ...]) -> ViewState:
         contains=(ss.get(CONTAINS) or "").strip()[:viewstate.MAX_CONTAINS_CHARS],
         formulation=ss.get(FORMULATION),
         rby=ss.get(RBY) if ss.get(RBY) != ss.get(RBY_AUTO) else None,
+        lines=viewstate.timeline_lines(ss.get(LINES) or ()),
+        tmode=ss.get(TMODE) or base.tmode,
+        tmin=round(float(ss.get(TMIN) if ss.get(TMIN) is not None else base.tmin), 3),
+        smooth=int(ss.get(SMOOTH) or 0),
+        back=ss.get(BACK) if ss.get(VIEW) == "document" else None,
+        mcolor=ss.get(MCOLOR) or base.mcolor,
     )
 
 
@@ -115,19 +125,48 @@ def _day(value) -> str | None:
 
 
 def write_url(state: ViewState) -> None:
-    """Mirror the state into the URL (only when it changed, so the browser history stays clean)."""
+    """Mirror the state into the URL (only when it changed: each change is one step in the browser's history)."""
     wanted = {k: (v if isinstance(v, list) else [v]) for k, v in viewstate.to_params(state).items()}
     if wanted != url_params():
         st.query_params.from_dict(wanted)
+    st.session_state[WRITTEN] = wanted
+
+
+def url_moved() -> bool:
+    """True when the URL is not the one this session last wrote: the browser went Back or Forward (Streamlit
+    reruns with that page's URL), so the URL's state should be shown."""
+    written = st.session_state.get(WRITTEN)
+    return written is not None and written != url_params()
 
 
 # ---------------------------------------------------------------- actions (used as widget callbacks)
 
 def show(view: str, **values) -> None:
     """Switch to a view, setting any state keys on the way (a button callback)."""
+    ss = st.session_state
+    came_from = ss.get(VIEW)
     for key, value in values.items():
-        st.session_state[key] = value
-    st.session_state[VIEW] = view
+        ss[key] = value
+    ss[VIEW] = view
+    _arrived(view, came_from)
+
+
+def view_changed() -> None:
+    """The view switcher's callback."""
+    _arrived(st.session_state.get(VIEW), None)
+
+
+def _arrived(view: str | None, came_from: str | None) -> None:
+    """A document remembers the view it was opened from (its "Back to results"); the Timeline starts from the
+    Search query when it charts nothing yet."""
+    ss = st.session_state
+    if view == "document":
+        if came_from and came_from != "document":
+            ss[BACK] = came_from
+    else:
+        ss[BACK] = None
+    if view == "timeline" and not ss.get(LINES):
+        ss[LINES] = list(viewstate.timeline_lines([ss.get(QUERY) or ""]))
 
 
 def more_like(passage_id: str) -> None:
@@ -136,6 +175,20 @@ def more_like(passage_id: str) -> None:
 
 def open_document(doc_id: str, passage_id: str | None = None) -> None:
     show("document", **{READ: doc_id, PASSAGE: passage_id})
+
+
+def back_to_results() -> None:
+    show(st.session_state.get(BACK) or "search")
+
+
+def clear_filters(corpus: Corpus) -> None:
+    """Dates back to the corpus's span, no metadata values, no documents."""
+    ss = st.session_state
+    if corpus.days:
+        ss[DATES] = corpus.days
+    for field in corpus.facets.get("meta", {}):
+        ss[meta_key(field)] = []
+    ss[DOCS] = []
 
 
 def compare(a: str, b: str) -> None:
@@ -155,6 +208,11 @@ def add_to_compare(passage_id: str) -> None:
 def open_passage(doc_id: str, passage_id: str, level: str) -> None:
     """Open a document with a passage of the given level chosen (the reader shows that level)."""
     show("document", **{READ: doc_id, PASSAGE: passage_id, LEVEL: level})
+
+
+def open_formulation(formulation_id: str) -> None:
+    """Show a formulation in the Recurring view (the Map's click)."""
+    show("recurring", **{FORMULATION: formulation_id})
 
 
 def mining_level_changed() -> None:

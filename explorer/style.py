@@ -6,7 +6,7 @@ import streamlit as st
 
 CSS = """
 <style>
-.block-container {padding-top: 2.2rem; padding-bottom: 3rem; max-width: 1400px;}
+.block-container {padding-top: 2.2rem; padding-bottom: 3rem; max-width: 1880px;}
 section[data-testid="stSidebar"] .block-container {padding-top: 1.2rem;}
 .rf-brand {font-size: 1.45rem; font-weight: 700; letter-spacing: -0.01em; color: #0f3d3a; margin: 0;}
 .rf-brand span {color: #0f766e;}
@@ -71,6 +71,13 @@ section[data-testid="stSidebar"] .block-container {padding-top: 1.2rem;}
 .rf-seen {font-size: .88rem; color: #3e4c59; white-space: nowrap; overflow: hidden; text-overflow: ellipsis;}
 .rf-seen .rf-label {margin-right: .35rem;}
 .rf-seen-title {color: #52606d;}
+.rf-filterbar {display: flex; align-items: center; gap: .45rem; flex-wrap: wrap; font-size: .85rem; color: #3e4c59;}
+.rf-filterbar .rf-label {margin-right: .15rem;}
+.rf-chip {background: #ecfdf5; border: 1px solid #a7f3d0; color: #065f46; border-radius: 999px; padding: .05rem .6rem;}
+.rf-note {color: #92400e; font-size: .85rem;}
+.rf-series {font-size: .9rem; color: #1f2933; margin: .1rem 0; display: flex; align-items: baseline; gap: .45rem;
+            flex-wrap: wrap;}
+.rf-swatch {display: inline-block; width: 14px; height: 4px; border-radius: 2px; transform: translateY(-3px);}
 div[class*="st-key-card-"] button p, div[class*="st-key-para-"] button p {font-size: .82rem;}
 .rf-variants {max-height: 26rem; overflow-y: auto;}
 .rf-variants table {width: 100%; border-collapse: collapse; font-size: .9rem;}

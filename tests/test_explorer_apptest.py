@@ -202,33 +202,7 @@ def test_compare_pickers_choose_passages(app, searcher):
     assert at.query_params["b"] == wanted and 'id="rf-side-b"' in html(at)
 
 
-# ---------------------------------------------------------------- Timeline
-
-
-def test_timeline_counts_documents_per_period_and_lists_a_period(app, searcher):
-    at = app(params={"view": "timeline", "q": RIVER_QUERY, "min": "0.5", "by": "year"})
-    assert at.get("vega_lite_chart"), "the chart is drawn"
-    assert "5 paragraphs scoring at least 0.50 in 5 of 8 documents" in texts(at)
-    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
-    assert spec["encoding"]["y"]["field"] == "matched"
-    period = at.selectbox(key="period")
-    assert period.options == ["2021 · 2 of 2 documents", "2022 · 2 of 3 documents", "2023 · 1 of 2 documents"]
-    period.set_value("2022")
-    run(at)
-    shown = card_ids(at, "timeline")
-    assert len(shown) == 2 and all(searcher.passage(p).date.startswith("2022") for p in shown)
-    assert at.query_params["period"] == "2022"
-    at.toggle(key="norm").set_value(True)
-    at.segmented_control(key="by").set_value("month")
-    run(at)
-    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
-    assert spec["encoding"]["y"]["field"] == "share" and at.query_params["norm"] == "1" and "by" not in at.query_params
-    assert "1 matching documents have no month" in texts(at)
-
-
-def test_timeline_without_a_query_explains(app):
-    at = app(params={"view": "timeline"})
-    assert "Type a formulation on the" in html(at) and not at.error
+# ---------------------------------------------------------------- Timeline and Map: tests/test_explorer_timeline_map.py
 
 
 # ---------------------------------------------------------------- URL state

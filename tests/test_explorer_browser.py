@@ -1,14 +1,21 @@
 """The explorer in a real browser: `streamlit run` on a free localhost port, driven by Playwright with
 Debian's chromium (never a downloaded browser). Screenshots of each view go to test-artifacts/.
+
+The main server's index is the explorer's test corpus plus one long document (a reader that must scroll);
+a second server opens the sample corpus (hashing encoder), which has enough formulations for the Map and
+for a short run of several sessions at once (bench/bench_concurrency.py is the full benchmark).
 """
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
 import os
 import re
+import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -39,10 +46,15 @@ def browser():
         browser.close()
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """`streamlit run explorer/app.py -- --index DIR` on a free port, against an index holding hostile markup."""
-    index_dir = explorer_corpus.built(tmp_path_factory, "browser")
+LONG_DOC = {"id": "ledger", "title": "Annual ledger of committee minutes", "date": "2023-08-01", "topic": "Economy",
+            "country": "Kestria",
+            "text": "\n\n".join(f"Minute {i}: delegates reviewed agenda item {i} concerning district {i % 9} budgets, "
+                                 f"harbour dredging schedules {i * 3} and ledger audits before adjourning at {i % 12 + 1} o'clock."
+                                 for i in range(1, 81))}
+
+
+def serve(index_dir: Path, tmp_path_factory):
+    """`streamlit run explorer/app.py -- --index DIR` on a free port; yields its base URL."""
     log_path = tmp_path_factory.mktemp("logs") / "streamlit.log"
     process, base = start(index_dir, log_path)
     try:
@@ -50,9 +62,29 @@ def server(tmp_path_factory):
             wait_healthy(process, base, timeout=90, poll=0.3)
         except RuntimeError as exc:
             pytest.fail(f"{exc}:\n{log_path.read_text(errors='replace')[-3000:]}")
-        yield base, Searcher(index_dir)
+        yield base
     finally:
         stop(process)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The explorer on an index holding hostile markup and one long document."""
+    out = tmp_path_factory.mktemp("browser") / "index"
+    extra = out.parent / "ledger.jsonl"
+    extra.write_text(json.dumps(LONG_DOC) + "\n", encoding="utf-8")
+    explorer_corpus.build(out, extra_sources=(extra,))
+    for base in serve(out, tmp_path_factory):
+        yield base, Searcher(out)
+
+
+@pytest.fixture(scope="module")
+def sample_server(tmp_path_factory, sample_hashing_index):
+    """The explorer on the sample corpus (hashing encoder), a copy: the Map stores its layout in DIR/derived."""
+    copy = tmp_path_factory.mktemp("sample-browser") / "index"
+    shutil.copytree(sample_hashing_index, copy)
+    for base in serve(copy, tmp_path_factory):
+        yield base, Searcher(copy)
 
 
 @pytest.fixture
@@ -147,17 +179,25 @@ def test_document_compare_and_timeline_views(server, page):
     shot(page, "explorer-compare.png")
 
     page.goto(f"{base}/?view=timeline&q=our+people+and+our+Party+flow+together&min=0.4&by=year")
-    bars = page.locator("[data-testid=stVegaLiteChart] .mark-rect path")
-    bars.first.wait_for(timeout=WIDGET_TIMEOUT_MS)
+    points = page.locator("[data-testid=stVegaLiteChart] .mark-symbol path")
+    points.first.wait_for(timeout=WIDGET_TIMEOUT_MS)
     settle(page)
-    assert bars.count() == 3  # 2021, 2022, 2023
-    bars.nth(1).click()
-    page.locator('[class*="st-key-card-timeline-"]').first.wait_for(timeout=WIDGET_TIMEOUT_MS)
+    assert points.count() == 3  # 2021, 2022, 2023: the exact phrase, in one formulation
+    points.nth(1).click()
+    page.locator('[class*="st-key-card-timeline1-"]').first.wait_for(timeout=WIDGET_TIMEOUT_MS)
     settle(page)
     assert "period=2022" in url(page)
-    shown = card_ids(page, "timeline")
+    shown = card_ids(page, "timeline1")
     assert len(shown) == 2 and all(searcher.passage(pid).date.startswith("2022") for pid in shown)
     shot(page, "explorer-timeline.png")
+    with page.expect_download(timeout=WIDGET_TIMEOUT_MS) as download:
+        page.locator(".st-key-timeline-csv button").click()
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
+    assert [(r["period"], r["matched"], r["mode"]) for r in rows] == [("2021", "1", "phrase"), ("2022", "2", "phrase"),
+                                                                     ("2023", "1", "phrase")]
+    with page.expect_download(timeout=WIDGET_TIMEOUT_MS) as download:
+        page.locator(".st-key-timeline-png button").click()
+    assert Path(download.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_recurring_view_select_export_and_open(server, page):
@@ -200,3 +240,96 @@ def test_recurring_view_select_export_and_open(server, page):
     settle(page)
     assert "view=document" in url(page) and f"p={chosen}" in url(page) and "level=sentence" in url(page)
     assert page.locator(".rf-para.rf-selected").inner_text().endswith(searcher.passage(chosen).text)
+
+
+def test_back_forward_and_a_long_document_opened_where_it_was_chosen(server, page):
+    """#13 items 1, 2 and 7: the browser's Back and Forward, "Back to results", and a chosen paragraph far down a
+    long document scrolled into the reader, whose panes fill the window."""
+    base, searcher = server
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.goto(f"{base}/?q=delegates+reviewed+agenda+item+70+concerning+district&min=0.1&k=5")
+    page.locator('[class*="st-key-card-search-"]').first.wait_for(timeout=WIDGET_TIMEOUT_MS)
+    settle(page)
+    results = card_ids(page, "search")
+    chosen = next(p for p in results if searcher.passage(p).ordinal >= 60)  # far down the 80-paragraph ledger
+    page.locator(f".st-key-search-open-{chosen} button").first.click()
+    page.locator(".rf-para.rf-selected").wait_for(timeout=WIDGET_TIMEOUT_MS)
+    settle(page)
+    page.wait_for_timeout(500)  # the reader scrolls once its rows are drawn
+    reader = page.locator(".st-key-doc-reader").bounding_box()
+    row = page.locator(".rf-para.rf-selected").bounding_box()
+    assert reader["y"] <= row["y"] and row["y"] + row["height"] <= reader["y"] + reader["height"], (reader, row)
+    assert reader["height"] > 600  # the window's height, not a fixed 540 px
+    assert "view=document" in url(page) and f"p={chosen}" in url(page) and "back=search" in url(page)
+    shot(page, "explorer-document-long.png")
+
+    page.go_back()
+    page.locator('[class*="st-key-card-search-"]').first.wait_for(timeout=WIDGET_TIMEOUT_MS)
+    settle(page)
+    assert "view=document" not in url(page) and card_ids(page, "search") == results
+    page.go_forward()
+    page.locator(".rf-para.rf-selected").wait_for(timeout=WIDGET_TIMEOUT_MS)
+    settle(page)
+    assert f"p={chosen}" in url(page)
+    page.locator(".st-key-doc-back button").click()
+    page.locator('[class*="st-key-card-search-"]').first.wait_for(timeout=WIDGET_TIMEOUT_MS)
+    settle(page)
+    assert card_ids(page, "search") == results and "view=" not in url(page)
+
+
+def test_a_copied_link_reruns_a_long_query_whole(server, browser):
+    """#13 item 8: a 5,000-character query survives the address bar, so a copied link runs the same query."""
+    base, _ = server
+    query = " ".join(["our people and our Party flow together like one great river beside the iron bridge"] * 60)[:5000]
+    first = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    first.goto(f"{base}/?min=0.1")
+    box = first.get_by_placeholder("Type a formulation", exact=False)
+    box.wait_for(timeout=WIDGET_TIMEOUT_MS)
+    box.fill(query)
+    box.press("Enter")
+    first.locator('[class*="st-key-card-search-"]').first.wait_for(timeout=WIDGET_TIMEOUT_MS)
+    settle(first)
+    link = url(first)
+    assert len(link) > 5000
+    second = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    second.goto(link)
+    second.locator('[class*="st-key-card-search-"]').first.wait_for(timeout=WIDGET_TIMEOUT_MS)
+    settle(second)
+    assert second.get_by_placeholder("Type a formulation", exact=False).input_value() == query
+    assert card_ids(second, "search") == card_ids(first, "search")
+    first.context.close()
+    second.context.close()
+
+
+def test_map_hover_and_click_open_a_formulation(sample_server, page):
+    base, searcher = sample_server
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.goto(f"{base}/?view=map")
+    dots = page.locator("[data-testid=stVegaLiteChart] .mark-symbol path")
+    dots.first.wait_for(timeout=WIDGET_TIMEOUT_MS)
+    settle(page)
+    shot(page, "explorer-map.png")
+    dots.first.hover()
+    tooltip = page.locator("#vg-tooltip-element, [class*=vg-tooltip]").first
+    tooltip.wait_for(timeout=WIDGET_TIMEOUT_MS)
+    hovered = tooltip.inner_text()
+    assert "formulation" in hovered and "first use" in hovered
+    dots.first.click()
+    page.wait_for_function("() => location.search.includes('view=recurring') && /[?&]f=f-/.test(location.search)",
+                           timeout=WIDGET_TIMEOUT_MS)
+    page.locator(".st-key-rec-detail").wait_for(timeout=WIDGET_TIMEOUT_MS)
+    settle(page)
+    centre = page.locator(".rf-centre").inner_text()
+    assert centre and centre[:40] in hovered.replace("\n", " ")
+
+
+def test_several_sessions_at_once(sample_server):
+    """A short version of bench/bench_concurrency.py: three browser sessions at once, six mixed actions each."""
+    from bench.bench_concurrency import run_round
+    from explorer.logic.sample import SAMPLE_QUERIES
+
+    base, _ = sample_server
+    with ThreadPoolExecutor(1) as pool:  # its own thread: the async API beside this module's sync one
+        log = pool.submit(asyncio.run, run_round(base, 3, 6, list(SAMPLE_QUERIES), seed=7)).result(timeout=600)
+    assert log.errors == []
+    assert sum(len(v) for k, v in log.times.items() if k != "load") == 18

@@ -10,10 +10,18 @@ The index location is deliberately not part of this state: it never comes from a
      &a=<passage_id>&b=<passage_id>&by=year&norm=1&period=2024&sort=date&exact=1
      &mode=semantic&onedoc=1&psort=newest&page=2
 
-The Recurring view adds its own (mining over the same from/to/meta filters):
+The Recurring view adds its own (mining over the same from/to/meta filters); the Map uses the same mining:
 
     ?view=recurring&rlevel=phrase&thr=0.7&mindocs=4&rsort=rising&since=2024-06-01&until=2024-09-30
      &has=people-first&f=f-0123456789ab&rby=year&furniture=1
+
+The Timeline charts formulations (one `t` each), by exact phrase or by meaning above its own minimum score,
+optionally smoothed; `back` is the view a document was opened from (its "Back to results"):
+
+    ?view=timeline&t=nuclear+war+deterrent&t=nuclear+force&tmode=meaning&tmin=0.65&smooth=1&back=search
+
+A query is carried whole or not at all: one longer than a link can hold (URL_QUERY_BUDGET, counted
+percent-encoded) is left out of the URL, never cut, so a copied link cannot run another query.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import urllib.parse
 from dataclasses import dataclass, field, replace
 from typing import Callable, Mapping, Sequence
 
@@ -28,18 +37,22 @@ from index.dates import DateError, normalise_bound, parse_date
 from index.mining.recurring import DEFAULT_MIN_DOCS, DEFAULT_THRESHOLDS, MINING_LEVELS
 from index.mining.recurring import SORTS as RECURRING_SORTS
 from index.levels import LEVELS
+from explorer.logic.timeline import GRANULARITIES, MODES as TIMELINE_MODES, SMOOTHING
 from index.retrieval import DEFAULT_MODE, MODES, ORDERS
-from explorer.logic.timeline import GRANULARITIES
+from index.search import MAX_QUERY_CHARS
 
-VIEWS = ("search", "document", "compare", "timeline", "recurring")  # a new view adds its slug here and a module in explorer/views
+VIEWS = ("search", "document", "compare", "timeline", "recurring", "map")  # a new view adds its slug here and a module in explorer/views
 SORTS = ("score", "date")
+MAP_COLOURS = ("first", "last")
 THRESHOLD_MIN, THRESHOLD_MAX = 0.5, 1.0  # below 0.5 a mining joins unrelated passages (and slowly)
 MIN_DOCS_MIN, MIN_DOCS_MAX = 2, 1000
 MAX_CONTAINS_CHARS = 200
 _FORMULATION = re.compile(r"^f-[0-9a-f]{12}$")
 K_MIN, K_MAX = 1, 100
 PAGE_MAX = 10_000
-MAX_QUERY_CHARS = 2000  # a URL is not the place for a whole speech
+URL_QUERY_BUDGET = 24_000  # percent-encoded characters of a query a link carries (the server reads 64 KiB of URL)
+MAX_LINES, MAX_LINE_CHARS = 6, 300  # timeline formulations: how many, and how long each
+TIMELINE_MIN_SCORE = 0.6  # meaning mode's default: 0.4 charts a topic (see explorer/logic/timeline.py)
 META_PREFIX = "meta."
 _ID = re.compile(r"^[\w.:\-]{1,80}$")
 _PERIOD = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]))?$")
@@ -84,6 +97,14 @@ class ViewState:
     contains: str = ""  # a variant contains this text
     formulation: str | None = None
     rby: str | None = None  # trend and chart per year or month; None: chosen from the mined corpus's span
+    # Timeline: the formulations charted, how they match (exact phrase or meaning), meaning's own minimum
+    # score, and the smoothing (a centred window of 2 * smooth + 1 periods).
+    lines: tuple[str, ...] = ()
+    tmode: str = "phrase"
+    tmin: float = TIMELINE_MIN_SCORE
+    smooth: int = 0
+    back: str | None = None  # the view the open document was reached from ("Back to results")
+    mcolor: str = "first"  # the Map colours formulations by their first or last use
     views: tuple[str, ...] = field(default=VIEWS, compare=False, repr=False)
 
     def meta_dict(self) -> dict[str, list[str]]:
@@ -171,7 +192,9 @@ def _date(value: str | None) -> str | None:
 def from_params(params: Mapping[str, Sequence[str] | str], views: Sequence[str] = VIEWS) -> ViewState:
     """Read a state from query parameters (key -> value or list of values); bad values become defaults."""
     views = tuple(views) or VIEWS
-    query = (_last(params, "q") or "")[:MAX_QUERY_CHARS]
+    query = _last(params, "q") or ""
+    if len(query) > MAX_QUERY_CHARS:  # longer than any search takes: not a query this explorer wrote
+        query = ""
     meta: dict[str, set[str]] = {}
     for key in params:
         if key.startswith(META_PREFIX) and _FIELD.match(key[len(META_PREFIX):]):
@@ -218,8 +241,37 @@ def from_params(params: Mapping[str, Sequence[str] | str], views: Sequence[str] 
         contains=(_last(params, "has") or "").strip()[:MAX_CONTAINS_CHARS],
         formulation=formulation if formulation and _FORMULATION.match(formulation) else None,
         rby=_choice(_last(params, "rby"), GRANULARITIES, None),
+        lines=timeline_lines(_all(params, "t")),
+        tmode=_choice(_last(params, "tmode"), TIMELINE_MODES, DEFAULT.tmode),
+        tmin=_score(_last(params, "tmin"), DEFAULT.tmin),
+        smooth=int(_choice(_last(params, "smooth"), [str(n) for n in SMOOTHING], str(DEFAULT.smooth))),
+        back=_choice(_last(params, "back"), [v for v in views if v != "document"], None),
+        mcolor=_choice(_last(params, "mcol"), MAP_COLOURS, DEFAULT.mcolor),
         views=views,
     )
+
+
+def timeline_lines(values) -> tuple[str, ...]:
+    """The Timeline's formulations: stripped, non-empty, each once (case aside), at most MAX_LINES; one longer
+    than MAX_LINE_CHARS is dropped (never cut: a cut phrase charts other passages)."""
+    out: list[str] = []
+    for value in values:
+        text = " ".join(str(value).split())
+        if text and len(text) <= MAX_LINE_CHARS and text.lower() not in {o.lower() for o in out}:
+            out.append(text)
+    return tuple(out[:MAX_LINES])
+
+
+def with_timeline_default(state: ViewState) -> ViewState:
+    """A Timeline that charts nothing yet starts from the Search query (a link ?view=timeline&q=...)."""
+    if state.view == "timeline" and not state.lines and state.query:
+        return replace(state, lines=timeline_lines([state.query]))
+    return state
+
+
+def query_fits_url(query: str) -> bool:
+    """Whether a link can carry this query whole (see URL_QUERY_BUDGET)."""
+    return len(query) <= MAX_QUERY_CHARS and len(urllib.parse.quote_plus(query)) <= URL_QUERY_BUDGET
 
 
 def to_params(state: ViewState) -> dict[str, str | list[str]]:
@@ -227,8 +279,8 @@ def to_params(state: ViewState) -> dict[str, str | list[str]]:
     out: dict[str, str | list[str]] = {}
     if state.view != state.views[0]:
         out["view"] = state.view
-    if state.query:
-        out["q"] = state.query[:MAX_QUERY_CHARS]
+    if state.query and query_fits_url(state.query):
+        out["q"] = state.query
     if state.exact:
         out["exact"] = "1"
     if state.mode != DEFAULT.mode:
@@ -274,6 +326,18 @@ def to_params(state: ViewState) -> dict[str, str | list[str]]:
                        ("f", state.formulation), ("rby", state.rby)):
         if value:
             out[key] = value
+    if state.lines:
+        out["t"] = list(state.lines)
+    if state.tmode != DEFAULT.tmode:
+        out["tmode"] = state.tmode
+    if state.tmin != DEFAULT.tmin:
+        out["tmin"] = f"{state.tmin:g}"
+    if state.smooth != DEFAULT.smooth:
+        out["smooth"] = str(state.smooth)
+    if state.back:
+        out["back"] = state.back
+    if state.mcolor != DEFAULT.mcolor:
+        out["mcol"] = state.mcolor
     return out
 
 

@@ -45,10 +45,13 @@ def render(ctx: Context) -> None:
         st.button("Swap A and B", key="cmp-swap", icon=":material/swap_horiz:", on_click=state.compare,
                   args=(b.passage_id, a.passage_id), type="tertiary")
     left, right = st.columns(2, gap="large")
-    with left:
-        st.html(cards.head_html(a, with_score=False) + f'<div class="rf-side" id="rf-side-a">{side_html(a.text, alignment.a_spans, "only-a")}</div>')
-    with right:
-        st.html(cards.head_html(b, with_score=False) + f'<div class="rf-side" id="rf-side-b">{side_html(b.text, alignment.b_spans, "only-b")}</div>')
+    for side, hit, spans, column in (("a", a, alignment.a_spans, left), ("b", b, alignment.b_spans, right)):
+        with column:
+            st.html(cards.head_html(hit, with_score=False)
+                    + f'<div class="rf-side" id="rf-side-{side}">{side_html(hit.text, spans, f"only-{side}")}</div>')
+            st.button("Open document", key=f"cmp-open-{side}", icon=":material/article:", type="tertiary",
+                      on_click=state.open_passage, args=(hit.doc_id, hit.passage_id, hit.level),
+                      help=f"Read passage {side.upper()} in its document")
     with st.expander("Aligned, segment by segment"):
         st.html(rows_html(alignment.rows))
 

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from functools import partial
 
 import streamlit as st
 
 from index.errors import RefrainError
 from explorer.logic.highlight import escape_html, escape_markdown
+from explorer.logic.reading import counterpart
 from explorer.logic.viewstate import SORTS
 
 from .. import cards, state
 from ..context import Context
 
-READER_HEIGHT = 540
+READER_HEIGHT = 540  # the panes' height when the page cannot say (style.py lets them fill the window)
 SHORT_DOCUMENT_CHARS = 1200  # shorter documents are shown whole, without a scrolling frame
+VIEW_LABELS = {"search": "results", "timeline": "the timeline", "recurring": "the formulation", "map": "the map",
+               "compare": "Compare"}
 
 
 def render(ctx: Context) -> None:
@@ -23,9 +27,13 @@ def render(ctx: Context) -> None:
     if not documents:
         st.info("This index holds no documents.")
         return
-    st.selectbox("Document", [d["doc_id"] for d in documents], index=None, key=state.READ, persist_state="session",
-                 format_func=ctx.corpus.label, placeholder="Choose a document: type part of its title or date",
-                 label_visibility="collapsed", on_change=_document_changed)
+    with st.container(horizontal=True, vertical_alignment="center"):
+        if s.back:
+            st.button(f"Back to {VIEW_LABELS.get(s.back, s.back)}", key="doc-back", icon=":material/arrow_back:",
+                      on_click=state.back_to_results, type="secondary")
+        st.selectbox("Document", [d["doc_id"] for d in documents], index=None, key=state.READ, persist_state="session",
+                     format_func=ctx.corpus.label, placeholder="Choose a document: type part of its title or date",
+                     label_visibility="collapsed", on_change=_document_changed, width="stretch")
     if not s.read:
         _browse(ctx)
         return
@@ -35,6 +43,7 @@ def render(ctx: Context) -> None:
         st.error(escape_markdown(str(exc)), icon=":material/error:")
         return
     passages = doc.passages.get(s.level, [])
+    chosen = _chosen_at_level(ctx, passages)
     tags = "".join(f'<span class="rf-tag">{escape_html(v)}</span>' for vs in doc.meta.values() for v in vs)
     copies = f" · {len(doc.copies)} copies merged" if len(doc.copies) > 1 else ""
     st.html(f'<div class="rf-doc-title">{escape_html(doc.title)}</div>'
@@ -42,13 +51,73 @@ def render(ctx: Context) -> None:
             f'<span class="rf-muted">{len(passages)} {escape_html(s.level)}s{copies}</span>{tags}</div>')
     left, right = st.columns([11, 9], gap="large")
     short = sum(len(p.text) for p in passages) < SHORT_DOCUMENT_CHARS
+    st.html(PANES_FILL_WINDOW if not short else SIMILAR_FILLS_WINDOW)
     with left:
         with st.container(height="content" if short else READER_HEIGHT, key="doc-reader", border=True):
             for hit in passages:
-                _passage_row(hit, selected=hit.passage_id == s.passage)
+                _passage_row(hit, selected=hit.passage_id == chosen)
+        if chosen:
+            _scroll_to_chosen(chosen)
     with right:
         with st.container(height=READER_HEIGHT, key="doc-similar", border=False):
-            _where_else(ctx, s.passage)
+            _where_else(ctx, chosen)
+
+
+# The panes take the window's height below the document's title (at least 420 px), not a fixed 540 px
+# (Streamlit sets a fixed-height container's height on its wrapper).
+_FILL = "{height: max(420px, calc(100vh - 280px)) !important;}"
+SIMILAR_FILLS_WINDOW = f"<style>div:has(> .st-key-doc-similar), .st-key-doc-similar {_FILL}</style>"
+PANES_FILL_WINDOW = (f"<style>div:has(> .st-key-doc-reader), .st-key-doc-reader, div:has(> .st-key-doc-similar), "
+                     f".st-key-doc-similar {_FILL}</style>")
+
+
+def _chosen_at_level(ctx: Context, passages) -> str | None:
+    """The chosen passage at the level being read: after a switch of level, the sentence that opens the chosen
+    paragraph, or the paragraph that holds the chosen sentence (never a choice the reader does not show)."""
+    chosen = ctx.state.passage
+    if not chosen or any(p.passage_id == chosen for p in passages):
+        return chosen
+    try:
+        held = ctx.searcher.passage(chosen)
+    except RefrainError:
+        held = None
+    found = counterpart(held, passages) if held is not None and held.doc_id == ctx.state.read else None
+    st.session_state[state.PASSAGE] = found.passage_id if found else None
+    return st.session_state[state.PASSAGE]
+
+
+def _scroll_to_chosen(passage_id: str) -> None:
+    """Bring the chosen passage into the reader's view, once per choice: the script's text changes only when
+    the choice does, so Streamlit runs it again only then (the reader keeps where the user scrolled). It keeps
+    the passage in view for a few seconds while the rows settle, unless the user scrolls first."""
+    literal = json.dumps(passage_id).replace("<", "\\u003c")
+    st.html(SCROLL_SCRIPT.replace('"PASSAGE_ID"', literal), unsafe_allow_javascript=True, width="content")
+
+
+# The chosen row carries class st-key-para-<id>; the reader pane is, or holds, the element that scrolls.
+SCROLL_SCRIPT = """<script>
+(() => {
+  const id = "PASSAGE_ID";
+  const until = Date.now() + 4000;  // rows keep settling (fonts, widths) for a moment after they are drawn
+  let placed = null;  // the scroll position this script set; another one means the user scrolled: leave it
+  const place = () => {
+    const row = document.querySelector(".st-key-para-" + CSS.escape(id));
+    const pane = row && row.closest(".st-key-doc-reader");
+    const scroller = pane && [pane, ...pane.querySelectorAll("*")].find(e => e.scrollHeight > e.clientHeight + 4
+        && getComputedStyle(e).overflowY !== "visible");
+    if (row && scroller) {
+      if (placed !== null && Math.abs(scroller.scrollTop - placed) > 2) return;
+      const top = row.getBoundingClientRect().top - scroller.getBoundingClientRect().top;
+      if (top < 0 || top + row.offsetHeight > scroller.clientHeight) {
+        scroller.scrollTop += top - Math.max(0, (scroller.clientHeight - row.offsetHeight) / 3);
+      }
+      placed = scroller.scrollTop;
+    }
+    if (Date.now() < until) setTimeout(place, 120);
+  };
+  setTimeout(place, 50);
+})();
+</script>"""
 
 
 def _document_changed() -> None:

@@ -1,0 +1,82 @@
+"""The map of formulations (index/mining/map.py): one stored layout per index and mining, read back as computed,
+and search hits placed among the formulations without moving them. On the sample corpus, hashing encoder."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from index.mining.map import (MIN_FORMULATIONS, centre_vectors, formulation_map, passage_vectors, perplexity, place,
+                              project)
+from index.mining.recurring import MiningParams, recurring
+from index.search import Searcher
+from index.store import layout
+
+
+@pytest.fixture
+def searcher(tmp_path, sample_hashing_index):
+    copy = tmp_path / "sample"
+    shutil.copytree(sample_hashing_index, copy)
+    return Searcher(copy)
+
+
+def test_the_layout_is_computed_once_stored_and_read_back(searcher):
+    result = recurring(searcher, MiningParams(level="sentence"))
+    first = formulation_map(searcher, result)
+    assert [p.formulation for p in first.points] == [f.id for f in result.formulations]
+    assert first.method == "opentsne" and first.params == result.params
+    coords = np.array([[p.x, p.y] for p in first.points])
+    assert np.abs(coords).max() == pytest.approx(1.0, abs=1e-4) and np.allclose(coords.mean(axis=0), 0, atol=1e-3)
+    stored = list((searcher.root / layout.DERIVED).glob("map-*.json"))
+    assert len(stored) == 1
+    assert formulation_map(searcher, result, use_cache=False) == first  # the same seed: the same map
+    stored[0].write_text(json.dumps({"version": 1, "params": {}, "points": "damaged"}))
+    assert formulation_map(searcher, result) == first  # a damaged file is computed again and replaced
+    assert json.loads(stored[0].read_text())["points"][0][0] == first.points[0].formulation
+
+
+def test_each_mining_has_its_own_map(searcher):
+    sentences = formulation_map(searcher, recurring(searcher, MiningParams(level="sentence")))
+    phrases = formulation_map(searcher, recurring(searcher, MiningParams(level="phrase")))
+    assert {p.formulation for p in sentences.points}.isdisjoint({p.formulation for p in phrases.points})
+    assert len(list((searcher.root / layout.DERIVED).glob("map-*.json"))) == 2
+
+
+def test_similar_formulations_sit_closer_than_unrelated_ones(searcher):
+    result = recurring(searcher, MiningParams(level="sentence", min_docs=2))
+    vectors = centre_vectors(searcher, result)
+    coords = project(vectors)
+    similarity = vectors @ vectors.T
+    np.fill_diagonal(similarity, -np.inf)
+    nearest = similarity.argmax(axis=1)  # each centre's most similar other centre
+    distance = np.linalg.norm(coords[:, None] - coords[None], axis=2)
+    rank = (distance < distance[np.arange(len(coords)), nearest][:, None]).sum(axis=1) - 1  # others closer on the map
+    assert np.median(rank) <= 3, np.median(rank)  # its true nearest neighbour is among its nearest on the map
+
+
+def test_centre_vectors_are_the_centres_passages(searcher):
+    result = recurring(searcher, MiningParams(level="sentence"))
+    vectors = centre_vectors(searcher, result)
+    for f, vector in zip(result.formulations, vectors):
+        member = next(m for m in f.members if m.text_hash == f.centre.text_hash)
+        assert np.allclose(vector, passage_vectors(searcher, [member.passage_id], "sentence")[0])
+
+
+def test_hits_are_placed_among_their_closest_formulations_without_moving_them():
+    centres = np.eye(4, dtype=np.float32)
+    coords = np.array([[-1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, -1.0]])
+    hits = np.array([[1, 0, 0, 0], [0.6, 0.8, 0, 0]], dtype=np.float32)
+    placed = place(centres, coords, hits, k=2)
+    assert placed[0] == pytest.approx([-1.0, 0.0], abs=1e-4)  # only one centre is similar at all
+    assert placed[1] == pytest.approx([(0.6 * -1 + 0.8 * 1) / 1.4, 0.0])
+    assert place(centres, coords, np.zeros((0, 4), dtype=np.float32)).shape == (0, 2)
+
+
+def test_too_few_formulations_make_no_map(searcher):
+    result = recurring(searcher, MiningParams(level="paragraph", min_docs=40))
+    assert len(result.formulations) < MIN_FORMULATIONS
+    assert formulation_map(searcher, result).points == ()
+    assert perplexity(MIN_FORMULATIONS) == pytest.approx(4 / 3) and perplexity(31) == 10 and perplexity(1000) == 30
