@@ -114,6 +114,21 @@ class ActorPlan:
     gpus: float  # per actor
 
 
+def plan_actors(resources: dict, wanted: str, address: str) -> ActorPlan:
+    """GPU actors when the cluster has GPUs (unless --device cpu), else CPU actors; --device cuda insists."""
+    gpus, cpus = int(resources.get("GPU", 0)), int(resources.get("CPU", 0))
+    if wanted == "mps":
+        raise RefrainError("--engine ray embeds on CUDA GPUs or CPUs: use --device auto, cuda or cpu")
+    if wanted == "cuda" and not gpus:
+        raise RefrainError(f"--device cuda: the Ray cluster at {address} has no GPUs; use --device auto or cpu")
+    if gpus and wanted in ("auto", "cuda"):
+        return ActorPlan("cuda", gpus, 1, 1)
+    if not cpus:
+        raise RefrainError(f"the Ray cluster at {address} offers no CPUs to embed on")
+    per_actor = min(CPUS_PER_ACTOR, cpus)
+    return ActorPlan("cpu", cpus // per_actor, per_actor, 0)
+
+
 class Cluster:
     """A connection to Ray: made here (and closed here), or found already made by the caller (and left open)."""
 
@@ -123,19 +138,7 @@ class Cluster:
         self.owned = owned
 
     def plan(self, wanted: str) -> ActorPlan:
-        """GPU actors when the cluster has GPUs (unless --device cpu), else CPU actors; --device cuda insists."""
-        resources = self.ray.cluster_resources()
-        gpus, cpus = int(resources.get("GPU", 0)), int(resources.get("CPU", 0))
-        if wanted == "mps":
-            raise RefrainError("--engine ray embeds on CUDA GPUs or CPUs: use --device auto, cuda or cpu")
-        if wanted == "cuda" and not gpus:
-            raise RefrainError(f"--device cuda: the Ray cluster at {self.address} has no GPUs; use --device auto or cpu")
-        if gpus and wanted in ("auto", "cuda"):
-            return ActorPlan("cuda", gpus, 1, 1)
-        if not cpus:
-            raise RefrainError(f"the Ray cluster at {self.address} offers no CPUs to embed on")
-        per_actor = min(CPUS_PER_ACTOR, cpus)
-        return ActorPlan("cpu", max(1, cpus // per_actor), per_actor, 0)
+        return plan_actors(self.ray.cluster_resources(), wanted, self.address)
 
     def close(self) -> None:
         if self.owned and self.ray.is_initialized():
