@@ -27,6 +27,7 @@ EXPECTED = {
     "peer": ["ours_build_s", "txtai_build_s", "ours_query_ms", "txtai_query_ms"],  # without txtai: "skipped"
     "app": ["cold_s", "warm_s"],
     "onnx": ["speed", "overlap"],
+    "engines": ["texts", "local", "ray", "commit", "gpu"],  # without Ray, "ray" holds why it was skipped
 }
 
 
