@@ -20,7 +20,8 @@ import numpy as np
 
 from index.embed.cache import EmbeddingCache
 from index.embed.embedding import CHUNK, embed_distinct, model_dimension
-from index.embed.encoder import DEFAULT_BATCH_SIZE, DEFAULT_MODEL, Encoder, load_encoder
+from index.embed.encoder import DEFAULT_MODEL, Encoder
+from index.embed.engines import open_engine
 from index.errors import RefrainError
 from index.ingest.boilerplate import DEFAULT_MIN_DOCS, DEFAULT_SHARE, find_boilerplate
 from index.ingest.documents import Document, merge_duplicates
@@ -40,7 +41,10 @@ SEGMENT_COMMIT = 200  # documents segmented between commits to the cache
 @dataclass
 class BuildSettings:
     model: str = DEFAULT_MODEL
-    batch_size: int = DEFAULT_BATCH_SIZE  # texts per model call
+    batch_size: int | None = None  # texts per model call; None: the device's own (encoder.BATCH_SIZES)
+    device: str = "auto"  # auto|cpu|cuda|mps (encoder.choose_device); with Ray, the workers' device
+    engine: str = "local"  # local|ray: where the model runs (index/embed/engines.py)
+    ray_address: str | None = None  # the Ray cluster to join; None: Ray's own choice (RAY_ADDRESS, a local one)
     embed_chunk: int = CHUNK  # commit new vectors to the embedding cache every N texts: a killed build loses at most N
     boilerplate_share: float = DEFAULT_SHARE
     boilerplate_min_docs: int = DEFAULT_MIN_DOCS
@@ -71,6 +75,7 @@ class BuildReport:
     content_hash: str
     model: str
     language: dict = field(default_factory=dict)  # LanguageChoice.as_dict()
+    embedding: dict = field(default_factory=dict)  # the manifest's model description: precision, device, engine
 
     @property
     def skipped(self) -> list[Problem]:
@@ -124,7 +129,7 @@ def build_index(
     root = Path(out)
     if not sources:
         raise RefrainError("no sources given")
-    if settings.embed_chunk < 1 or settings.batch_size < 1:
+    if settings.embed_chunk < 1 or (settings.batch_size is not None and settings.batch_size < 1):
         raise RefrainError("the embedding batch size and chunk must be at least 1 text")
     layout.check_buildable(root)
     if settings.language:
@@ -132,16 +137,21 @@ def build_index(
     timer = StageTimer()
     with layout.BuildLock(root, settings.wait):
         report(BuildProgress("locked", 1, 1))
-        with timer("read"):
-            records, problems = _read(sources, read_options, settings.strict)
-            documents, id_problems = merge_duplicates(records)
-            problems += id_problems
-            language = choose_language(settings.language, [doc.text for doc in documents])
-            boilerplate = find_boilerplate(documents, settings.boilerplate_share, settings.boilerplate_min_docs)
-        report(BuildProgress("read", len(records), len(records)))
-        with timer("load model"):
-            encoder = encoder or load_encoder(settings.model, settings.allow_download)
-        cache = EmbeddingCache(settings.cache_path or root / layout.CACHE)
+        with timer("load model"):  # first: a missing device or an unreachable cluster stops the build at once
+            encoder, engine = open_engine(settings.engine, settings.model, settings.device, settings.ray_address,
+                                          settings.batch_size, encoder, settings.allow_download)
+        try:
+            with timer("read"):
+                records, problems = _read(sources, read_options, settings.strict)
+                documents, id_problems = merge_duplicates(records)
+                problems += id_problems
+                language = choose_language(settings.language, [doc.text for doc in documents])
+                boilerplate = find_boilerplate(documents, settings.boilerplate_share, settings.boilerplate_min_docs)
+            report(BuildProgress("read", len(records), len(records)))
+            cache = EmbeddingCache(settings.cache_path or root / layout.CACHE)
+        except BaseException:
+            engine.close()
+            raise
         try:
             with timer("segment"):
                 dateline = _compile_dateline(settings.dateline_pattern)
@@ -151,16 +161,19 @@ def build_index(
             report(BuildProgress("segmented", n_passages, n_passages))
             with timer("embed"):
                 texts = {row.hash: row.passage.text for level in LEVELS for row in passages[level]}
-                vectors, stats = embed_distinct(encoder, texts, cache, settings.batch_size, report, settings.embed_chunk)
+                vectors, stats = embed_distinct(encoder, texts, cache, on_progress=report, chunk=settings.embed_chunk,
+                                                engine=engine)
                 dim = model_dimension(encoder, cache)
             report(BuildProgress("embedded", len(texts), len(texts)))
         finally:
             cache.close()
+            engine.close()
+        model = {**encoder.describe(dim), **engine.describe()}
         with timer("write"):
             content = _content_hash(encoder, documents, passages)
             with GenerationWriter(root, report) as writer:
                 _write(writer, documents, passages, vectors, dim, settings.index_kind)
-                writer.finish(model=encoder.describe(dim), content_hash=content,
+                writer.finish(model=model, content_hash=content,
                               counts=_counts(records, documents, problems, boilerplate, passages),
                               sources=[str(Path(s).resolve()) for s in sources],
                               settings=_settings(read_options, settings),
@@ -190,6 +203,7 @@ def build_index(
         content_hash=content,
         model=encoder.name,
         language=language.as_dict(),
+        embedding=model,
     )
 
 
@@ -294,6 +308,7 @@ def _settings(read_options: ReadOptions, settings: BuildSettings) -> dict:
         "read": asdict(read_options),
         "boilerplate": {"share": settings.boilerplate_share, "min_docs": settings.boilerplate_min_docs},
         "batch_size": settings.batch_size,
+        "engine": settings.engine,
         "index_kind": settings.index_kind,
         "dateline_pattern": settings.dateline_pattern,
         "cache_path": str(Path(settings.cache_path).resolve()) if settings.cache_path else None,

@@ -6,7 +6,8 @@ import json
 from collections import Counter
 
 from index.embed.embedding import CHUNK as EMBED_CHUNK
-from index.embed.encoder import DEFAULT_BATCH_SIZE
+from index.embed.encoder import BATCH_SIZES, DEVICES
+from index.embed.engines import ENGINES
 from index.errors import RefrainError
 from index.ingest.boilerplate import DEFAULT_MIN_DOCS, DEFAULT_SHARE
 from index.ingest.records import FORMATS, TITLE_SOURCES
@@ -39,7 +40,16 @@ def register(sub) -> None:
     b.add_argument("--allow-download", action="store_true",
                    help="let --model download a Hugging Face model missing from the local cache (configs, tokenizer and "
                         "safetensors weights only; never the model's own code); without it nothing is downloaded")
-    b.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help=f"embedding batch size (default {DEFAULT_BATCH_SIZE})")
+    b.add_argument("--batch-size", type=int, default=None,
+                   help="embedding batch size (default: " + ", ".join(f"{n} on {d}" for d, n in BATCH_SIZES.items()) + ")")
+    b.add_argument("--device", default="auto", choices=DEVICES,
+                   help="where the model runs: auto takes CUDA when torch sees it, then MPS, else the CPU (default auto); "
+                        "fp16 on a GPU, on a CPU bf16 with AMX, else fp32")
+    b.add_argument("--engine", default="local", choices=ENGINES,
+                   help="local: embed in this process; ray: on a Ray cluster, one model per worker (docs/scale.md)")
+    b.add_argument("--ray-address", metavar="ADDR",
+                   help="the Ray cluster to join with --engine ray (default: RAY_ADDRESS, a cluster started on this "
+                        "machine, else a new local one)")
     b.add_argument("--embed-chunk", type=int, default=EMBED_CHUNK, metavar="N",
                    help=f"commit new vectors to the embedding cache every N texts (default {EMBED_CHUNK}): "
                         "an interrupted build loses at most N texts' embedding work")
@@ -86,15 +96,18 @@ def run_build(args, on_progress=None):
     from index.ingest.records import ReadOptions
     from index.ingest.segment import DEFAULT_DATELINE
 
-    if args.batch_size < 1:
+    if args.batch_size is not None and args.batch_size < 1:
         raise RefrainError("--batch-size must be at least 1")
     if args.embed_chunk < 1:
         raise RefrainError("--embed-chunk must be at least 1")
+    if args.ray_address and args.engine != "ray":
+        raise RefrainError("--ray-address needs --engine ray")
     if not 0 < args.boilerplate_share <= 1:
         raise RefrainError("--boilerplate-share must be in (0, 1]")
     options = ReadOptions(args.format, args.text_field, args.title_field, args.date_field, args.id_field,
                           tuple(args.meta_field), args.title_from, args.date_pattern, args.meta_pattern)
     settings = BuildSettings(model=args.model or DEFAULT_MODEL, batch_size=args.batch_size, embed_chunk=args.embed_chunk,
+                             device=args.device, engine=args.engine, ray_address=args.ray_address,
                              boilerplate_share=args.boilerplate_share, boilerplate_min_docs=args.boilerplate_min_docs,
                              index_kind=args.index_kind, cache_path=args.cache,
                              dateline_pattern=DEFAULT_DATELINE if args.dateline_pattern is None else args.dateline_pattern,
@@ -111,7 +124,7 @@ def format_build_report(report) -> str:
         f"  passages: {report.passages['paragraph']:,} paragraphs, {report.passages['sentence']:,} sentences; "
         f"{report.distinct_texts:,} distinct texts: {report.embedded:,} embedded"
         + (f" at {report.embed_rate:,.0f}/s" if report.embedded else "") + f", {report.cached:,} from cache",
-        f"  model: {report.model}",
+        f"  model: {report.model} ({embedding_place(report.embedding)})",
     ]
     if report.language:
         lines.append(f"  language: {_language_line(report.language)}")
@@ -130,6 +143,17 @@ def format_build_report(report) -> str:
 
 def _language_line(entry: dict) -> str:
     return f"{entry['code']} ({entry['source']}: {entry['evidence']})"
+
+
+def embedding_place(model: dict) -> str:
+    """'fp32 on cpu', 'fp16 on cuda, 4 Ray workers': how and where an index's vectors were made (older
+    manifests name only the precision)."""
+    text = model.get("precision", "fp32")
+    if model.get("device"):
+        text += f" on {model['device']}"
+    if model.get("engine") == "ray":
+        text += f", {model.get('workers', '?')} Ray workers"
+    return text
 
 
 def _reason_kind(reason: str) -> str:
@@ -155,7 +179,8 @@ def cmd_info(args) -> int:
     c = m["counts"]
     lines = [
         f"Index {info['root']} ({info['generation']}, built {m['created_at']})",
-        f"  model: {m['model']['name']} ({m['model']['dimension']}-d, {m['model']['precision']}, reads {m['model']['max_tokens']} tokens)",
+        f"  model: {m['model']['name']} ({m['model']['dimension']}-d, {embedding_place(m['model'])}, "
+        f"reads {m['model']['max_tokens']} tokens)",
         f"  documents: {c['documents']:,} from {c['records']:,} records ({c['duplicate_records']:,} duplicates merged, "
         f"{c['records_skipped']:,} skipped, {c['warnings']:,} warnings)",
     ]

@@ -1,8 +1,9 @@
 """Embedding with the cache in front: each distinct text is embedded once, ever, per model.
 
 Texts go to the model longest first in chunks, so batches pad little and every finished chunk is
-committed to the cache before the next starts (an interrupted build loses at most one chunk), and then
-reported to the listener as ("embedding", texts done, texts missing from the cache).
+committed to the cache as it arrives (an interrupted build loses at most the chunks in flight: one with the
+local engine), and then reported to the listener as ("embedding", texts done, texts missing from the cache).
+Where the model runs is the engine's business (index/embed/engines.py): this process, or a Ray cluster.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from index.embed.cache import EmbeddingCache
-from index.embed.encoder import DEFAULT_BATCH_SIZE, Encoder
+from index.embed.encoder import Encoder
+from index.embed.engines import Engine, LocalEngine
 from index.progress import BuildProgress, Progress, ignore
 
 CHUNK = 512  # texts embedded between two commits to the cache (BuildSettings.embed_chunk)
@@ -34,12 +36,14 @@ def embed_distinct(
     encoder: Encoder,
     texts: dict[str, str],
     cache: EmbeddingCache | None,
-    batch_size: int = DEFAULT_BATCH_SIZE,
+    batch_size: int | None = None,
     on_progress: Progress | None = None,
     chunk: int = CHUNK,
+    engine: Engine | None = None,
 ) -> tuple[dict[str, np.ndarray], EmbedStats]:
     """Vectors for every text (keyed by its hash), from the cache where possible; the missing ones are
-    embedded and committed to the cache `chunk` texts at a time."""
+    embedded by the engine (the encoder in this process unless one is given; batch_size None: the device's
+    own) and committed to the cache `chunk` texts at a time."""
     if chunk < 1:
         raise ValueError(f"the embedding chunk must be at least 1 text, got {chunk}")
     report = on_progress or ignore
@@ -53,13 +57,15 @@ def embed_distinct(
         return vectors, stats
     started = time.perf_counter()
     report(BuildProgress("embedding", 0, len(missing)))
-    for i in range(0, len(missing), chunk):
-        part = missing[i : i + chunk]
-        encoded = encoder.encode([texts[h] for h in part], batch_size=batch_size)
+    engine = engine or LocalEngine(encoder, batch_size)
+    done = 0
+    for embedded in engine.embed([texts[h] for h in missing], chunk):
+        part = [missing[row] for row in embedded.rows]
         if cache is not None:
-            cache.put_vectors(encoder.cache_key, part, encoded)
-        vectors.update(zip(part, encoded))
-        report(BuildProgress("embedding", i + len(part), len(missing)))
+            cache.put_vectors(encoder.cache_key, part, embedded.vectors)
+        vectors.update(zip(part, embedded.vectors))
+        done += len(part)
+        report(BuildProgress("embedding", done, len(missing)))
     stats.embedded = len(missing)
     stats.seconds = time.perf_counter() - started
     return vectors, stats

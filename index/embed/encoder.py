@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +22,10 @@ from index.words import WORD, WORD_OR_MARK
 
 HASHING_PREFIX = "builtin:hashing"
 DEFAULT_BATCH_SIZE = 32
+DEVICES = ("auto", "cpu", "cuda", "mps")
+PRECISIONS = ("fp32", "bf16", "fp16")
+# A GPU does its best work on larger batches; texts are sorted by length, so they pad little.
+BATCH_SIZES = {"cpu": DEFAULT_BATCH_SIZE, "cuda": 256, "mps": 64}
 
 
 class Encoder:
@@ -32,6 +37,7 @@ class Encoder:
     precision: str = "fp32"
     prompts: Prompts = Prompts()
     backend: str = "torch"  # the engine that runs it (shown by `info`)
+    device: str = "cpu"
 
     @property
     def cache_key(self) -> str:
@@ -56,8 +62,14 @@ class Encoder:
     def token_spans(self, text: str) -> list[tuple[int, int]]:
         raise NotImplementedError
 
+    @property
+    def batch_size(self) -> int:
+        """The batch size that suits the device, when the caller names none."""
+        return BATCH_SIZES.get(self.device, DEFAULT_BATCH_SIZE)
+
     def describe(self, dim: int | None = None) -> dict:
-        return {"name": self.name, "dimension": dim or self.dim, "max_tokens": self.max_tokens, "precision": self.precision}
+        return {"name": self.name, "dimension": dim or self.dim, "max_tokens": self.max_tokens,
+                "precision": self.precision, "device": self.device}
 
 
 def l2_normalise(vectors: np.ndarray) -> np.ndarray:
@@ -108,11 +120,57 @@ def cpu_has_amx_bf16() -> bool:
         return False
 
 
-def choose_precision() -> str:
+def choose_device(wanted: str = "auto") -> str:
+    """The torch device to embed on: `auto` takes CUDA when torch sees it, then Apple's MPS, else the CPU.
+
+    A device named explicitly must be there, or the build stops with a one-line error. On Linux without a
+    GPU driver, `auto` answers without importing torch (seconds), so a rebuild that finds every vector in
+    the cache never loads it.
+    """
+    wanted = (wanted or "auto").lower()
+    if wanted not in DEVICES:
+        raise RefrainError(f"unknown device {wanted!r}: use one of {', '.join(DEVICES)}")
+    if wanted == "cpu" or (wanted == "auto" and not _may_have_gpu()):
+        return "cpu"
+    import torch
+
+    if wanted in ("auto", "cuda") and torch.cuda.is_available():
+        return "cuda"
+    if wanted in ("auto", "mps") and torch.backends.mps.is_available():
+        return "mps"
+    if wanted == "auto":
+        return "cpu"
+    if wanted == "cuda":
+        built = torch.version.cuda or getattr(torch.version, "hip", None)
+        why = "no CUDA device is visible" if built else "this torch is built without CUDA"
+    else:
+        why = "MPS needs Apple silicon and a torch built with it"
+    raise RefrainError(f"--device {wanted}: {why} (torch {torch.__version__}); use --device auto or cpu")
+
+
+def _may_have_gpu() -> bool:
+    """False only where no GPU can be: Linux with neither an NVIDIA nor an AMD (ROCm) kernel driver."""
+    if not sys.platform.startswith("linux"):
+        return True
+    return any(Path(p).exists() for p in ("/proc/driver/nvidia", "/dev/nvidiactl", "/dev/nvidia0", "/dev/kfd"))
+
+
+def choose_precision(device: str = "cpu") -> str:
+    """fp16 on CUDA (tests/test_device.py holds its vectors to cosine >= 0.999 of the CPU's fp32 ones); on a
+    CPU, bf16 where AMX makes it faster, else fp32; fp32 on MPS. REFRAIN_PRECISION=fp32|bf16|fp16 overrides
+    (fp16 only on a GPU)."""
     wanted = os.environ.get("REFRAIN_PRECISION", "auto").lower()
-    if wanted in ("fp32", "bf16"):
+    if wanted in PRECISIONS:
+        if wanted == "fp16" and device == "cpu":
+            raise RefrainError("REFRAIN_PRECISION=fp16 needs a GPU (--device cuda or mps); use fp32 or bf16 on a CPU")
         return wanted
-    return "bf16" if cpu_has_amx_bf16() else "fp32"
+    if wanted != "auto":
+        raise RefrainError(f"REFRAIN_PRECISION={wanted}: use one of {', '.join(PRECISIONS)} (or leave it unset)")
+    if device == "cuda":
+        return "fp16"
+    if device == "cpu" and cpu_has_amx_bf16():
+        return "bf16"
+    return "fp32"
 
 
 def resolve_model_path(spec: str) -> str:
@@ -128,8 +186,10 @@ class SentenceTransformerEncoder(Encoder):
     tokenizer (for token counts), which the `tokenizers` library reads in milliseconds.
     """
 
-    def __init__(self, spec: str | ModelSource, precision: str | None = None, allow_download: bool = False):
-        self.precision = precision or choose_precision()
+    def __init__(self, spec: str | ModelSource, precision: str | None = None, allow_download: bool = False,
+                 device: str = "cpu"):
+        self.device = device  # already chosen (choose_device): a concrete torch device
+        self.precision = precision or choose_precision(device)
         self.source = spec if isinstance(spec, ModelSource) else resolve_model(spec, allow_download)
         self.location = str(self.source.folder)
         self.name = self.source.name
@@ -151,9 +211,10 @@ class SentenceTransformerEncoder(Encoder):
 
             transformers.logging.set_verbosity_error()
             transformers.utils.logging.disable_progress_bar()
-            kwargs = {"model_kwargs": {"dtype": torch.bfloat16}} if self.precision == "bf16" else {}
+            dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(self.precision)
+            kwargs = {"model_kwargs": {"dtype": dtype}} if dtype is not None else {}
             try:
-                self._model = SentenceTransformer(self.location, device="cpu", trust_remote_code=False,
+                self._model = SentenceTransformer(self.location, device=self.device, trust_remote_code=False,
                                                   local_files_only=True, **kwargs)
             except Exception as exc:  # the library raises many kinds; all mean "this model cannot be loaded"
                 first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -215,19 +276,25 @@ class SentenceTransformerEncoder(Encoder):
         return lambda text: [tuple(o) for o in hf(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)["offset_mapping"]]
 
 
-_LOADED: dict[str, Encoder] = {}
+_LOADED: dict[tuple[str, str, str | None], Encoder] = {}
 _QUERY: dict[str, tuple[Encoder, object]] = {}
 _LOAD_LOCK = threading.Lock()
 
 
-def load_encoder(spec: str | None = None, allow_download: bool = False) -> Encoder:
+def load_encoder(spec: str | None = None, device: str = "auto", precision: str | None = None,
+                 allow_download: bool = False) -> Encoder:
     """Load (once per process) the encoder named by spec: the default model, a folder, a Hugging Face name
-    (ORG/NAME[@REVISION], from the local cache; downloaded only with allow_download), or builtin:hashing[-DIM]."""
+    (ORG/NAME[@REVISION], from the local cache; downloaded only with allow_download), or builtin:hashing[-DIM],
+    on the device that `choose_device` picks, in the precision that suits it unless one is given."""
     spec = spec or DEFAULT_MODEL
+    device = choose_device(device)  # checked for the stand-in too: an explicit --device must exist
+    if spec.startswith(HASHING_PREFIX):
+        device, precision = "cpu", None  # a lexical stand-in runs on the CPU in its own "precision"
+    key = (spec, device, precision)
     with _LOAD_LOCK:
-        if spec not in _LOADED:
-            _LOADED[spec] = _make_encoder(spec, allow_download)
-        return _LOADED[spec]
+        if key not in _LOADED:
+            _LOADED[key] = _make_encoder(spec, device, precision, allow_download)
+        return _LOADED[key]
 
 
 def load_query_encoder(spec: str | None = None):
@@ -246,7 +313,7 @@ def load_query_encoder(spec: str | None = None):
         return _QUERY[spec]
 
 
-def _make_encoder(spec: str, allow_download: bool = False) -> Encoder:
+def _make_encoder(spec: str, device: str, precision: str | None, allow_download: bool = False) -> Encoder:
     if spec.startswith(HASHING_PREFIX):
         suffix = spec[len(HASHING_PREFIX) :].lstrip("-")
         if suffix and not suffix.isdigit():
@@ -254,6 +321,7 @@ def _make_encoder(spec: str, allow_download: bool = False) -> Encoder:
         return HashingEncoder(int(suffix) if suffix else 256)
     source = resolve_model(spec, allow_download)
     for loaded in _LOADED.values():  # the same weights named another way (ORG/NAME and ORG/NAME@commit): load once
-        if isinstance(loaded, SentenceTransformerEncoder) and loaded.name == source.name:
+        if (isinstance(loaded, SentenceTransformerEncoder) and loaded.name == source.name and loaded.device == device
+                and (precision is None or loaded.precision == precision)):
             return loaded
-    return SentenceTransformerEncoder(source)
+    return SentenceTransformerEncoder(source, precision, device=device)
