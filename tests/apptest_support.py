@@ -41,6 +41,17 @@ def fresh_caches():
     st.cache_resource.clear()
 
 
+@pytest.fixture
+def app(monkeypatch, index_dir):
+    """The explorer in AppTest on an index (the module's by default), opened with these URL parameters."""
+    def make(params: dict | None = None, index=None, timeout: float = 120) -> AppTest:
+        monkeypatch.setenv("REFRAIN_INDEX", str(index or index_dir))
+        at = AppTest.from_file(str(APP), default_timeout=timeout)
+        at.query_params.update(params or {})
+        return run(at)
+    return make
+
+
 def run(at: AppTest) -> AppTest:
     at.run()
     assert not at.exception, [e.value for e in at.exception]

@@ -7,7 +7,7 @@ import numpy as np
 
 from index.mining.params import MiningParams
 from index.mining.types import (Centre, Formulation, IndexInfo, Member, MiningResult, MiningStats, PeriodCount,
-                                PeriodTotals, Seen)
+                                PeriodTotals, Salience, Seen)
 
 
 def doc_id(period: str, slot: int) -> str:
@@ -28,8 +28,12 @@ def formulation(name: str, uses: dict[str, list[int]], totals: PeriodTotals) -> 
     per_month = counts if by == "month" else {}
     first = Seen(members[0].date, members[0].doc_id, members[0].title, members[0].passage_id) if members else None
     last = Seen(members[-1].date, members[-1].doc_id, members[-1].title, members[-1].passage_id) if members else None
-    return Formulation(f"f-{name}", "sentence", Centre(f"{name} centre", f"h-{name}"), f"{name} centre", len(members),
-                       len({m.doc_id for m in members}), 1, first, last, per_year, per_month, 0.0, (), tuple(members))
+    return Formulation(
+        id=f"f-{name}", level="sentence", label=f"{name} centre",
+        salience=Salience("formulation", float(len(members)), 1.0, 1.0, 0.0, 0.0, 0.0),
+        centre=Centre(f"{name} centre", f"h-{name}"), core=f"{name} centre", n_passages=len(members),
+        n_documents=len({m.doc_id for m in members}), n_variants=1, multi_variant_documents=0, first_seen=first,
+        last_seen=last, per_year=per_year, per_month=per_month, rise=0.0, variants=(), shared=(), members=tuple(members))
 
 
 def result(formulations: list[Formulation], totals: PeriodTotals, threshold: float = 0.8) -> MiningResult:

@@ -13,20 +13,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import explorer_corpus
-from apptest_support import APP, card_ids, fresh_caches, html, index_dir, run, searcher, texts  # noqa: F401  (fixtures)
+from apptest_support import card_ids, fresh_caches, html, app, index_dir, run, searcher, texts  # noqa: F401  (fixtures)
 from explorer.logic.viewstate import URL_QUERY_BUDGET, from_params, to_params
 
 RIVER_QUERY = "our people and our Party flow together like one great river"
-
-
-@pytest.fixture
-def app(monkeypatch, index_dir):
-    def make(params: dict | None = None) -> AppTest:
-        monkeypatch.setenv("REFRAIN_INDEX", str(index_dir))
-        at = AppTest.from_file(str(APP), default_timeout=60)
-        at.query_params.update(params or {})
-        return run(at)
-    return make
 
 
 def go_to(at: AppTest, params: dict) -> AppTest:

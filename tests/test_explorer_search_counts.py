@@ -6,19 +6,9 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from apptest_support import APP, card_ids, fresh_caches, html, index_dir, run, searcher  # noqa: F401  (fixtures)
+from apptest_support import card_ids, fresh_caches, html, app, index_dir, run, searcher  # noqa: F401  (fixtures)
 
 PHRASE = "one great river"
-
-
-@pytest.fixture
-def app(monkeypatch, index_dir):
-    def make(params: dict | None = None) -> AppTest:
-        monkeypatch.setenv("REFRAIN_INDEX", str(index_dir))
-        at = AppTest.from_file(str(APP), default_timeout=60)
-        at.query_params.update(params or {})
-        return run(at)
-    return make
 
 
 def test_counts_say_what_the_minimum_score_left_out_and_verbatim_hits_stay(app, searcher):

@@ -13,23 +13,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import explorer_corpus
-from apptest_support import APP, card_ids, fresh_caches, html, index_dir, run, searcher, texts  # noqa: F401  (fixtures)
+from apptest_support import card_ids, fresh_caches, html, app, index_dir, run, searcher, texts  # noqa: F401  (fixtures)
 from index.mining.map import formulation_map
 from index.mining.recurring import MiningParams, recurring
 from index.search import Searcher
 from index.store import layout
 
 RIVER_QUERY = "our people and our Party flow together like one great river"
-
-
-@pytest.fixture
-def app(monkeypatch, index_dir):
-    def make(params: dict | None = None, index=None) -> AppTest:
-        monkeypatch.setenv("REFRAIN_INDEX", str(index or index_dir))
-        at = AppTest.from_file(str(APP), default_timeout=120)
-        at.query_params.update(params or {})
-        return run(at)
-    return make
 
 
 def chart_data(at: AppTest) -> list[dict]:
