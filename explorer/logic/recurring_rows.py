@@ -129,8 +129,8 @@ def variant_note(formulation: Formulation) -> str:
     f = formulation
     passages = sum(v.passages for v in f.variants)
     documents = sum(v.documents for v in f.variants)
-    level_rule = (" under the longest variant its sentence holds" if f.level == "phrase" else "")
-    text = (f"Each passage is counted once,{level_rule} so the Passages column adds up to {passages:,} "
+    level_rule = ", under the longest variant its sentence holds" if f.level == "phrase" else ""
+    text = (f"Each passage is counted once{level_rule}, so the Passages column adds up to {passages:,} "
             f"(the formulation's {f.n_passages:,}).")
     if f.multi_variant_documents:
         several = f.multi_variant_documents

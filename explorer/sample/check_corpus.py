@@ -197,13 +197,19 @@ def main():
             min_intra = min(min_intra, cos)
             if cos < T_VARIANT:
                 bad(f"C1 {f['id']}: {cos:.3f} {v['text']!r}")
-    for f in pforms:
-        E = enc([v["text"] for v in f["variants"]])
-        for v, e in zip(f["variants"], E):
-            cos = float(e @ E[0])
-            min_intra = min(min_intra, cos)
-            if cos < T_VARIANT:
-                bad(f"C1 {f['id']}: {cos:.3f} paragraph variant")
+    def variants_near_canonical(recs, threshold, check, what):
+        """The lowest cosine of a variant to its canonical text (embedded whole), with violations noted."""
+        lowest = 1.0
+        for f in recs:
+            E = enc([v["text"] for v in f["variants"]])
+            for v, e in zip(f["variants"], E):
+                cos = float(e @ E[0])
+                lowest = min(lowest, cos)
+                if cos < threshold:
+                    bad(f"{check} {f['id']}: {cos:.3f} {what(v)}")
+        return lowest
+
+    min_intra = min(min_intra, variants_near_canonical(pforms, T_VARIANT, "C1", lambda v: "paragraph variant"))
     # C2
     S = P @ P.T
     diff = p_id[:, None] != p_id[None, :]
@@ -234,14 +240,7 @@ def main():
     all_sents = [(o[0], o[3]) for o in occ]
     check_gt(phrase_forms, [(fn, v["text"]) for f in phrase_forms for v in f["variants"]
                             for fn, sent in all_sents if v["text"] in sent], 1)
-    min_phrase = 1.0
-    for f in phrase_forms:
-        E = enc([v["text"] for v in f["variants"]])
-        for v, e in zip(f["variants"], E):
-            cos = float(e @ E[0])
-            min_phrase = min(min_phrase, cos)
-            if cos < T_PHRASE:
-                bad(f"P1 {f['id']}: {cos:.3f} {v['text']!r}")
+    min_phrase = variants_near_canonical(phrase_forms, T_PHRASE, "P1", lambda v: repr(v["text"]))
     by_id = {f["id"]: f for f in phrase_forms}
     pair_lines = []
     for f in phrase_forms:

@@ -22,6 +22,7 @@ from index.textnorm import text_hash
 from index.words import WORD, mining_stop_words
 
 if TYPE_CHECKING:
+    from index.mining.phrases import Phrase, SentenceTable
     from index.search import Searcher
 
 
@@ -31,7 +32,6 @@ class SharedStem:
 
     text: str
     words: tuple[str, ...]
-    node: int | None  # its node when it is used on its own in enough documents to group, else None
 
 
 class Corpus(ABC):
@@ -159,7 +159,7 @@ class PhraseCorpus(Corpus):
         stems = shared_stems([p.words for p in phrases], supers)
         kept = [n for n in range(len(phrases)) if n not in stems or _used_alone(phrases, n, stems[n], table, params.min_docs)]
         node_of = {n: i for i, n in enumerate(kept)}
-        self._stems = [SharedStem(phrases[n].text, phrases[n].words, node_of.get(n)) for n in sorted(stems)]
+        self._stems = [SharedStem(phrases[n].text, phrases[n].words) for n in sorted(stems)]
         self._apart = {tuple(sorted((node_of[n], node_of[s]))) for n, above in stems.items() if n in node_of
                        for s in above if s in node_of}
         self._conflicts: dict[tuple[int, int], bool] = {}
@@ -220,7 +220,7 @@ class PhraseCorpus(Corpus):
         return self._stems
 
 
-def _used_alone(phrases: list, stem: int, above: list[int], table, min_docs: int) -> bool:
+def _used_alone(phrases: list[Phrase], stem: int, above: list[int], table: SentenceTable, min_docs: int) -> bool:
     """A stem used outside every phrase that holds it in at least min_docs documents (a formulation of its own)."""
     inside = set().union(*(phrases[s].passages for s in above))
     alone = {int(table.doc_ords[i]) for i in phrases[stem].passages if i not in inside}

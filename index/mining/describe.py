@@ -106,7 +106,7 @@ def with_shared_wording(formulations: list[Formulation], corpus: Corpus) -> list
     variant_words = [[tuple(w.lower() for w in WORD.findall(v.text)) for v in f.variants] for f in formulations]
     for s, stem in enumerate(stems):
         holders[s] = sorted(f.id for f, words in zip(formulations, variant_words)
-                            if any(includes(v, stem.words) or v == stem.words for v in words))
+                            if any(includes(v, stem.words) for v in words))
     out = []
     for f in formulations:
         shared = tuple(SharedWording(stems[s].text, tuple(ids)) for s, ids in holders.items() if f.id in ids and len(ids) > 1)
