@@ -36,7 +36,7 @@ def register(sub) -> None:
     r.add_argument("--since", metavar="DATE", help="only formulations first seen on or after DATE (new ones)")
     r.add_argument("--until", metavar="DATE", help="only formulations last seen on or before DATE (vanished since)")
     r.add_argument("--sort", choices=SORTS, default="docs",
-                   help="docs (most documents), first (newest first appearance), last (longest vanished), rising (latest year's share vs before)")
+                   help="docs (most documents), first (newest first appearance), last (longest vanished), rising (share of the latest quarter of the mined documents vs before)")
     r.add_argument("--contains", metavar="TEXT", help="only formulations with a variant containing TEXT")
     r.add_argument("--from", dest="date_from", metavar="DATE", help="mine only documents dated on or after DATE")
     r.add_argument("--to", dest="date_to", metavar="DATE", help="mine only documents dated on or before DATE")
