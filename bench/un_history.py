@@ -112,6 +112,56 @@ def build(out: Path) -> int:
                  "--cache", str(out / "cache.sqlite")])
 
 
+def report(out: Path, shown: int = 10) -> str:
+    """Markdown: the sample, the ten formulations first used earliest and latest (with variants and adopters), and
+    the lineage links; every formulation by id, so `refrain recurring DIR --json` gives its member passages."""
+    from index.mining.adoption import adoption, field_values
+    from index.mining.lineage import centre_vectors, lineage
+    from index.mining.recurring import MiningParams, recurring
+    from index.mining.select import select
+    from index.search import Searcher
+
+    sample = json.loads((out / "sample.json").read_text(encoding="utf-8"))
+    searcher = Searcher(out / "index")
+    manifest = searcher.manifest
+    result = recurring(searcher, MiningParams("sentence"))
+    dated = [f for f in result.formulations if f.first_seen]
+    earliest = sorted(dated, key=lambda f: (f.first_seen.date, -f.n_documents, f.id))[:shown]
+    latest = select(dated, "first")[:shown]
+    countries = field_values(searcher, result, "country")
+    lines = [
+        f"Sample: {sample['speeches']} speeches, {sample['per_year']} a year from each of {sample['years']} years "
+        f"(seed {sample['seed']}); {len(sample['reflowed'])} hard-wrapped speeches reflowed. Index: "
+        f"{manifest['counts']['sentence']:,} sentences, {manifest['build']['distinct_texts']:,} distinct texts, "
+        f"embedded in {manifest['build']['seconds']['embed'] / 60:.0f} min "
+        f"({manifest['build']['embed_rate']:.1f} texts/s). Mining: {result.params.level} level, threshold "
+        f"{result.params.threshold}, at least {result.params.min_docs} documents: {len(result.formulations):,} "
+        f"formulations, {len(dated):,} dated.",
+    ]
+    for title, chosen in ((f"The {shown} first used earliest", earliest), (f"The {shown} first used latest", latest)):
+        lines += ["", f"### {title}", "", "| # | first use | last use | speeches | countries (first adopters) | "
+                  "formulation (centre) and variants | id |", "|---|---|---|---|---|---|---|"]
+        for i, f in enumerate(chosen, start=1):
+            users = adoption(f, countries).adopters
+            first_users = ", ".join(f"{a.value} {a.first_seen.date}" for a in users[:3] if a.first_seen)
+            variants = "<br>".join(f"“{v.text}” ({v.passages})" for v in f.variants[:3])
+            more = f"<br>… {f.n_variants - 3} more" if f.n_variants > 3 else ""
+            lines.append(f"| {i} | {f.first_seen.date} ({f.first_seen.title}) | "
+                         f"{f.last_seen.date} | {f.n_documents} | {len(users)}: {first_users} | "
+                         f"{variants}{more} | {f.id} |")
+    found = lineage(result, centre_vectors(searcher, result))
+    by_id = {f.id: f for f in result.formulations}
+    lines += ["", f"### Lineage ({len(found.links)} links, per {found.by}, centre similarity "
+              f"{found.band[0]:.2f}–{found.band[1]:.2f})", ""]
+    for link in found.links:
+        earlier, later = by_id[link.earlier], by_id[link.later]
+        lines.append(f"- {link.earlier} “{earlier.centre.text}” ({earlier.first_seen.date}–{earlier.last_seen.date}) → "
+                     f"{link.later} “{later.centre.text}” ({later.first_seen.date}–{later.last_seen.date}): similarity "
+                     f"{link.similarity:.2f}, r {link.correlation:+.2f}, share {link.share_before:.1%} before "
+                     f"{link.handover}, {link.share_after:.1%} after")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("step", choices=("prepare", "build", "report"))
@@ -125,8 +175,6 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.step == "build":
         return build(args.out)
-    from bench.un_history_report import report
-
     print(report(args.out))
     return 0
 

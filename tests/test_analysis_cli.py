@@ -4,7 +4,6 @@ which four countries give up an old slogan for a new one, each in its own year: 
 from __future__ import annotations
 
 import csv
-import io
 import json
 from functools import partial
 

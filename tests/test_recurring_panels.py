@@ -127,3 +127,17 @@ def test_compare_two_periods(app, ids):
     at.date_input(key="rec-cmp-second").set_value((dt.date(2017, 6, 1), dt.date(2023, 9, 23)))
     run(at)
     assert at.error and "the periods overlap" in plain(at.error[0].value)
+
+
+def test_panels_follow_a_change_of_mining(app, ids):
+    """The centre vectors and metadata values are kept per index and mining: another level is not read with the
+    first one's (the phrase level has other formulations, in another number)."""
+    at = app({"f": ids[planted.LEXICAL_NEW]})
+    assert 'Lineage <span class="rf-muted">(1)</span>' in html(at)
+    at.segmented_control(key="rlevel").set_value("phrase")
+    run(at)
+    phrases = at.selectbox(key="f").options
+    assert len(phrases) > 3
+    at.selectbox(key="f").select_index(0)
+    run(at)
+    assert not at.exception and "Lineage" in html(at) and "Who uses it" in html(at)

@@ -37,12 +37,13 @@ def _result_key(searcher: Searcher, result: MiningResult) -> tuple[str, str, str
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def _centre_vectors(_key: tuple, _searcher: Searcher, _result: MiningResult):
+def _centre_vectors(key: tuple, _searcher: Searcher, _result: MiningResult):
+    """Per index generation and mining parameters (key): the searcher and result are not hashed."""
     return centre_vectors(_searcher, _result)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def _field_values(_key: tuple, field: str, _searcher: Searcher, _result: MiningResult) -> FieldValues:
+def _field_values(key: tuple, field: str, _searcher: Searcher, _result: MiningResult) -> FieldValues:
     return field_values(_searcher, _result, field)
 
 
