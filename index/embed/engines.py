@@ -29,8 +29,9 @@ from index.errors import RefrainError
 
 ENGINES = ("local", "ray")
 RAY_INSTALL = "pip install -r requirements-ray.txt"
-# Two cores per CPU actor: measured on 2 cores, one 2-thread actor embedded faster than two 1-thread ones
-# (docs/scale.md); on bigger nodes each pair of cores gets its own model.
+# Two cores per CPU actor: on 2 cores, one 2-thread actor and two 1-thread ones embedded at the same texts
+# per CPU-second (14.5 and 14.8), and the one actor started sooner and holds one model, not two
+# (bench/RESULTS.md, "Whole archive: Ray"); on bigger nodes each pair of cores gets its own model.
 CPUS_PER_ACTOR = 2
 WORKER_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
               "HF_HUB_DISABLE_PROGRESS_BARS": "1"}
@@ -193,7 +194,9 @@ class RayEngine:
         blocks = [pa.table({"row": pa.array(range(start, min(start + chunk, len(texts))), pa.int64()),
                             "text": pa.array(texts[start : start + chunk], pa.large_string())})
                   for start in range(0, len(texts), chunk)]
-        dataset = ray.data.from_arrow(blocks).map_batches(
+        dataset = ray.data.from_arrow(blocks)  # copied into Ray's object store
+        del blocks
+        dataset = dataset.map_batches(
             EmbedActor,
             batch_size=chunk,
             batch_format="numpy",
