@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,8 @@ CPUS_PER_ACTOR = 2
 WORKER_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
               "HF_HUB_DISABLE_PROGRESS_BARS": "1"}
 INDEX_PACKAGE = Path(__file__).resolve().parents[1]
+_REMOTE_REFRAIN_ERROR = re.compile(r"^index\.errors\.\w+: (.+)$", re.M)  # the last line of a worker's traceback
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")  # Ray colours the actor names in its messages
 
 
 @dataclass(frozen=True)
@@ -159,8 +162,11 @@ def connect(address: str | None) -> Cluster:
         ray.init(address=address, logging_level=logging.ERROR, log_to_driver=False,
                  runtime_env={"env_vars": WORKER_ENV, "py_modules": [str(INDEX_PACKAGE)], "excludes": ["__pycache__"]})
     except (ConnectionError, RuntimeError, ValueError) as exc:
+        hint = ("" if os.environ.get("RAY_AUTH_MODE") else
+                "; a cluster with token authentication (Ray's default) needs RAY_AUTH_MODE=token here and its token "
+                "in ~/.ray/auth_token or RAY_AUTH_TOKEN")
         raise RefrainError(f"cannot connect to the Ray cluster at {address or os.environ.get('RAY_ADDRESS') or 'this machine'}: "
-                           f"{_first_line(exc)}") from None
+                           f"{_first_line(exc)}{hint}") from None
     return Cluster(ray, address, owned=True)
 
 
@@ -247,7 +253,10 @@ def _quiet(ray) -> None:
 
 def _worker_error(exc: BaseException) -> Exception:
     """A Refrain error raised on a worker (the model cannot load there, no CUDA there) as the one line it is;
-    any other failure of the cluster as one line too, since the vectors committed so far are kept."""
+    any other failure of the cluster as one line too, since the vectors committed so far are kept.
+
+    An actor that fails while starting reaches the head as Ray's ActorDiedError, which keeps the worker's
+    exception only as text (its traceback): the Refrain error is read from that text."""
     seen: set[int] = set()
     stack = [exc]
     while stack:
@@ -257,6 +266,9 @@ def _worker_error(exc: BaseException) -> Exception:
         seen.add(id(current))
         if isinstance(current, RefrainError):
             return RefrainError(f"on a Ray worker: {current}")
+        remote = _REMOTE_REFRAIN_ERROR.findall(str(current))
+        if remote:
+            return RefrainError(f"on a Ray worker: {remote[-1].strip()}")
         stack += [getattr(current, "cause", None), current.__cause__, current.__context__]
     if not _is_ray_error(exc):
         return exc
@@ -269,5 +281,5 @@ def _is_ray_error(exc: BaseException) -> bool:
 
 
 def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
+    text = _ANSI.sub("", str(exc)).strip()
     return text.splitlines()[0] if text else type(exc).__name__
