@@ -7,15 +7,18 @@ of any number of workers), and, where torch sees CUDA, the GPU against the CPU (
 
 Every engine embeds the same distinct KCNA 2024 texts (half paragraphs, half sentences, drawn uniformly) through
 `embed_distinct`, the build's own path, into a fresh cache each time, so the rates include the head's commits.
-Ray's rate is split into start-up (actors started, model loaded, first block back) and the steady rate after the
-first block: at the whole archive's 2.4M texts only the steady rate matters. The local engine runs first and
-last, so the machine's load drift shows.
+Besides wall time, each engine's CPU time is measured (this process for the local engine; for Ray, every actor
+process, read from /proc while it runs, less one model load per actor): on a shared machine the wall clock
+follows the other processes' load, CPU time far less. A worker's rate on cores of its own is its texts per
+CPU-second times its cores. The local engine runs first and last, so the machine's load drift shows.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -25,7 +28,7 @@ from bench import common
 from bench.common import table
 
 ARCHIVE_TEXTS = 2_400_000  # distinct texts of the whole UN General Debate archive (issue #12)
-TITLE = "Whole archive: Ray and GPU embedding"
+TITLE = "Whole archive: Ray"
 
 
 def texts_for(smoke: bool, n: int) -> list[str]:
@@ -43,26 +46,73 @@ def texts_for(smoke: bool, n: int) -> list[str]:
     return picked
 
 
-def run_engine(encoder, engine, texts: list[str], chunk: int) -> dict:
-    """Embed texts through the build's path into a fresh cache; timings from the progress it reports."""
+class ActorCPU:
+    """CPU seconds of Ray's map actors (process title `ray::MapWorker...`) started while it watches, sampled from
+    /proc while they live (actors of an earlier run that linger are left out)."""
+
+    TICK = 1 / os.sysconf("SC_CLK_TCK")
+
+    def __init__(self):
+        self.ticks: dict[int, int] = {}
+        self._earlier: set[int] = set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self):
+        self._sample()
+        self._earlier, self.ticks = set(self.ticks), {}
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self):
+        while True:
+            self._sample()
+            if self._stop.wait(0.2):
+                return
+
+    def _sample(self):
+        for proc in Path("/proc").glob("[0-9]*"):
+            try:
+                if b"MapWorker" not in (proc / "cmdline").read_bytes():
+                    continue
+                fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            pid = int(proc.name)
+            if pid in self._earlier:
+                continue
+            self.ticks[pid] = max(self.ticks.get(pid, 0), int(fields[11]) + int(fields[12]))  # utime + stime
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.ticks.values()) * self.TICK
+
+
+def run_engine(encoder, engine, texts: list[str], chunk: int, load_cpu_s: float = 0.0) -> dict:
+    """Embed texts through the build's path into a fresh cache: wall time, time to the first block, CPU time."""
     from index.embed.cache import EmbeddingCache
     from index.embed.embedding import embed_distinct
     from index.textnorm import text_hash
 
-    marks: list[tuple[float, int]] = []
-    listen = lambda p: marks.append((time.perf_counter(), p.done)) if p.stage == "embedding" else None  # noqa: E731
-    with tempfile.TemporaryDirectory() as tmp:
+    marks: list[float] = []
+    listen = lambda p: marks.append(time.perf_counter()) if p.stage == "embedding" and p.done else None  # noqa: E731
+    with tempfile.TemporaryDirectory() as tmp, ActorCPU() as actors:
         cache = EmbeddingCache(Path(tmp) / "cache.sqlite")
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         found, stats = embed_distinct(encoder, {text_hash(t): t for t in texts}, cache, on_progress=listen,
                                       chunk=chunk, engine=engine)
-        total = time.perf_counter() - started
+        total, head_cpu = time.perf_counter() - started, time.process_time() - cpu_started
         cache.close()
-    (t_first, first), (t_last, last) = marks[1], marks[-1]
-    steady = (last - first) / (t_last - t_first) if t_last > t_first else float("nan")
+    remote = bool(actors.ticks)
+    cpu = actors.seconds - load_cpu_s * len(actors.ticks) if remote else head_cpu
     vectors = np.stack([found[text_hash(t)] for t in texts])
-    return {"seconds": total, "rate": len(texts) / total, "startup_s": t_first - started, "steady_rate": steady,
-            "vectors": vectors}
+    return {"seconds": total, "rate": len(texts) / total, "startup_s": marks[0] - started, "cpu_s": cpu,
+            "per_cpu_s": len(texts) / cpu, "head_cpu_s": head_cpu, "actors_seen": len(actors.ticks),
+            "actor_cpu_s": actors.seconds, "vectors": vectors}
 
 
 def commit_rate(n: int, dim: int = 384, chunk: int = 512) -> dict:
@@ -82,7 +132,7 @@ def commit_rate(n: int, dim: int = 384, chunk: int = 512) -> dict:
     return {"vectors": n, "seconds": seconds, "rate": n / seconds}
 
 
-def ray_runs(encoder, texts: list[str], chunk: int, cores: int) -> dict:
+def ray_runs(encoder, texts: list[str], chunk: int, cores: int, load_cpu_s: float) -> dict:
     """One actor with every core, then one actor per core, on a local Ray cluster of this machine's cores."""
     try:
         import ray
@@ -99,7 +149,8 @@ def ray_runs(encoder, texts: list[str], chunk: int, cores: int) -> dict:
     try:
         for actors in (1, cores):
             plan = ActorPlan("cpu", actors, cores // actors, 0)
-            runs[f"{actors}×{cores // actors}"] = run_engine(encoder, RayEngine(cluster, plan, encoder, 32), texts, chunk)
+            runs[f"{actors}×{cores // actors}"] = run_engine(encoder, RayEngine(cluster, plan, encoder, 32), texts, chunk,
+                                                             load_cpu_s)
     finally:
         ray.shutdown()
     return {"init_s": init_s, "runs": runs, "version": ray.__version__}
@@ -121,51 +172,59 @@ def gpu_run(texts: list[str], chunk: int, smoke: bool) -> dict:
 
 def main(argv=None) -> dict:
     p = common.parser(__doc__)
-    p.add_argument("--texts", type=int, default=1536, help="distinct texts each engine embeds (default 1536)")
+    p.add_argument("--texts", type=int, default=1024, help="distinct texts each engine embeds (default 1024)")
     args = p.parse_args(argv)
     smoke = args.smoke
     n = 256 if smoke else args.texts
-    chunk = 64 if smoke else 256
-    cores = common.machine()["cores"] or 1
+    chunk = 64 if smoke else 128
+    cores = os.cpu_count() or 1  # not common.machine(): it imports torch, whose import the load below must count
     from index.embed.encoder import load_encoder
-    from index.embed.engines import LocalEngine
+    from index.embed.engines import CPUS_PER_ACTOR, LocalEngine
 
     texts = texts_for(smoke, n)
     encoder = load_encoder(common.model_for(smoke), "cpu")
-    encoder.encode(texts[:32])  # load the weights outside the timings
+    cpu_started = time.process_time()
+    encoder.encode(texts[:1])  # import torch and sentence-transformers, load the weights: what every actor does first
+    load_cpu_s = time.process_time() - cpu_started
     local = LocalEngine(encoder, 32)
     first = run_engine(encoder, local, texts, chunk)
-    ray = ray_runs(encoder, texts, chunk, cores)
+    ray = ray_runs(encoder, texts, chunk, cores, load_cpu_s)
     last = run_engine(encoder, local, texts, chunk)
     commit = commit_rate(2_048 if smoke else 51_200)
     gpu = gpu_run(texts, chunk, smoke)
 
     reference = first["vectors"]
     cosine = lambda v: float(np.min(np.sum(v * reference, axis=1)))  # noqa: E731
-    local_rate = float(np.mean([first["rate"], last["rate"]]))
-    rows = [["local, first", f"{first['seconds']:.1f} s", f"{first['rate']:.1f}", "-", f"{first['steady_rate']:.1f}", "-"]]
-    figures: dict = {"texts": len(texts), "chunk": chunk, "commit": commit, "local": {"first": first["rate"], "last": last["rate"]}}
+    plain = lambda run: {k: v for k, v in run.items() if k != "vectors"}  # noqa: E731
+
+    def row(name, run, compare=True):
+        return [name, f"{run['seconds']:.0f} s", f"{run['rate']:.1f}", f"{run['startup_s']:.0f} s", f"{run['cpu_s']:.0f}",
+                f"{run['per_cpu_s']:.1f}", run["actors_seen"] or "-", f"{cosine(run['vectors']):.6f}" if compare else "-"]
+
+    rows = [row("local, first", first, compare=False)]
+    figures: dict = {"texts": len(texts), "chunk": chunk, "commit": commit, "load_cpu_s": load_cpu_s,
+                     "local": {"first": plain(first), "last": plain(last)}}
     per_worker = None
     if "runs" in ray:
         figures["ray"] = {"init_s": ray["init_s"], "version": ray["version"]}
         for name, run in ray["runs"].items():
-            actors = int(name.split("×")[0])
-            rows.append([f"Ray, {name.replace('×', ' actor(s) × ')} core(s)", f"{run['seconds']:.1f} s", f"{run['rate']:.1f}",
-                         f"{run['startup_s']:.1f} s", f"{run['steady_rate']:.1f}", f"{cosine(run['vectors']):.6f}"])
-            figures["ray"][name] = {k: v for k, v in run.items() if k != "vectors"} | {"min_cosine": cosine(run["vectors"]),
-                                                                                      "actors": actors}
-        best = figures["ray"][f"1×{cores}"]
-        per_worker = best["steady_rate"]  # one worker = one actor of `cores` cores, as CPUS_PER_ACTOR gives on 2 cores
+            actors, threads = name.split("×")
+            rows.append(row(f"Ray, {actors} actor{'s' if actors != '1' else ''} × {threads} thread{'s' if threads != '1' else ''}", run))
+            figures["ray"][name] = plain(run) | {"min_cosine": cosine(run["vectors"])}
+        worker = figures["ray"].get(f"{max(1, cores // CPUS_PER_ACTOR)}×{min(CPUS_PER_ACTOR, cores)}")
+        per_worker = worker["per_cpu_s"] * CPUS_PER_ACTOR if worker else None
+        figures["ray"]["overhead_vs_local"] = (float(np.mean([first["per_cpu_s"], last["per_cpu_s"]])) /
+                                               figures["ray"][f"1×{cores}"]["per_cpu_s"] - 1)
     else:
         figures["ray"] = ray
-    rows.append(["local, last", f"{last['seconds']:.1f} s", f"{last['rate']:.1f}", "-", f"{last['steady_rate']:.1f}",
-                 f"{cosine(last['vectors']):.6f}"])
+    rows.append(row("local, last", last))
 
+    local_rate = float(np.mean([first["per_cpu_s"], last["per_cpu_s"]])) * cores
     if "seconds" in gpu:
-        figures["gpu"] = {k: v for k, v in gpu.items() if k != "vectors"} | {"min_cosine": cosine(gpu["vectors"])}
+        figures["gpu"] = plain(gpu) | {"min_cosine": cosine(gpu["vectors"])}
         gpu_text = (f"GPU ({gpu['device']}, {gpu['precision']}, batch {gpu['batch']}): {gpu['rate']:.0f} texts/s, "
-                    f"{gpu['rate'] / local_rate:.1f}× the CPU here; lowest cosine to the CPU's fp32 vectors "
-                    f"{figures['gpu']['min_cosine']:.5f} (target ≥ 0.999).")
+                    f"{gpu['rate'] / local_rate:.1f}× this machine's {cores} cores at their CPU-time rate; lowest cosine to "
+                    f"the CPU's fp32 vectors {figures['gpu']['min_cosine']:.5f} (target ≥ 0.999).")
     else:
         figures["gpu"] = gpu
         gpu_text = ("GPU: **unmeasured** (" + gpu["skipped"] + "). On a machine with CUDA, `python -m bench.bench_engines` "
@@ -175,28 +234,31 @@ def main(argv=None) -> dict:
     model_rows = []
     if per_worker:
         ceiling = commit["rate"]
-        for workers in (1, 4, 16, 64):
+        for workers in (1, 4, 16, 64, 256):
             rate = min(workers * per_worker, ceiling)
-            model_rows.append([workers, f"{workers * cores}", f"{rate:,.0f}", f"{ARCHIVE_TEXTS / rate / 3600:,.1f} h"])
+            model_rows.append([workers, workers * CPUS_PER_ACTOR, f"{rate:,.0f}", f"{ARCHIVE_TEXTS / rate / 3600:,.1f} h"])
         figures["model"] = {"per_worker": per_worker, "ceiling": ceiling}
+    ray_line = (f"Ray {ray['version']}, local cluster of {cores} CPUs (started in {ray['init_s']:.0f} s); Ray's CPU is its "
+                f"actors' less one model load each ({load_cpu_s:.1f} CPU-s, measured here)." if "runs" in ray
+                else "Ray rows: " + ray["skipped"] + ".")
     body = f"""
 {len(texts):,} distinct {'sample' if smoke else 'KCNA 2024'} texts (half paragraphs, half sentences), model
-`{encoder.name}` ({encoder.precision}), batch 32, blocks of {chunk} texts committed to a fresh cache as they
-come back. Rates in texts/s; start-up is the time to the first committed block (actors started, model loaded).
-{f"Ray {ray['version']}, local cluster of {cores} CPUs started in {ray['init_s']:.1f} s." if 'runs' in ray else 'Ray rows: ' + ray['skipped'] + '.'}
+`{encoder.name}` ({encoder.precision}), batch 32, blocks of {chunk} texts committed to a fresh cache as they come back.
+Start-up: time to the first committed block. CPU: the engine's CPU seconds. {ray_line}
 
-{table(['engine', 'wall', 'texts/s', 'start-up', 'steady texts/s', 'lowest cosine to local'], rows)}
+{table(['engine', 'wall', 'texts/s (wall)', 'start-up', 'CPU-s', 'texts per CPU-s', 'actors', 'lowest cosine to local'], rows)}
 
 Head: committing vectors to the embedding cache ({commit['vectors']:,} 384-d vectors in blocks of 512) runs at
-{commit['rate']:,.0f} vectors/s — the most any number of workers can deliver through one head.
+{commit['rate']:,.0f} vectors/s: the most any number of workers can deliver through one head.
 
 {gpu_text}
 """
     if model_rows:
         body += f"""
-Throughput model for the whole archive ({ARCHIVE_TEXTS:,} distinct texts): a worker is one {cores}-core actor at the
-steady rate measured here ({per_worker:.1f} texts/s), workers add up until the head's commit rate caps them. The
-head's own stages (reading, segmentation, writing) come before and after and are not in these hours (docs/scale.md).
+Throughput model for the whole archive ({ARCHIVE_TEXTS:,} distinct texts): a worker is one {CPUS_PER_ACTOR}-core actor
+(`CPUS_PER_ACTOR`) on cores of its own, embedding at its texts per CPU-second × {CPUS_PER_ACTOR} = {per_worker:.0f} texts/s;
+workers add up until the head's commit rate caps them. Reading, segmentation and writing on the head are not in
+these hours (docs/scale.md).
 
 {table(['workers', 'cores', 'texts/s', 'embedding the archive'], model_rows)}
 """

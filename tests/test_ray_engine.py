@@ -113,6 +113,22 @@ def test_a_stopped_ray_build_keeps_its_finished_blocks(tmp_path, ray_cluster):
 
 
 @pytest.mark.ray
+def test_a_worker_that_cannot_load_the_model_is_a_one_line_error(tmp_path, ray_cluster):
+    """What a worker without CUDA says when it is asked for CUDA reaches the user as that one line."""
+    from index.embed.engines import Cluster, RayEngine, connect
+    from index.embed.encoder import DEFAULT_MODEL, SentenceTransformerEncoder
+
+    if ray_cluster.cluster_resources().get("GPU"):
+        pytest.skip("this cluster has GPUs")
+    cluster = connect(None)
+    # a plan the cluster cannot keep: CUDA actors that reserve no GPU, on workers whose torch has no CUDA
+    engine = RayEngine(cluster, ActorPlan("cuda", 1, 1, 0), SentenceTransformerEncoder(DEFAULT_MODEL), 32)
+    with pytest.raises(RefrainError, match=r"^on a Ray worker: --device cuda: .*use --device auto or cpu$"):
+        list(engine.embed(["a text", "another text"], 64))
+    assert isinstance(cluster, Cluster) and ray_cluster.is_initialized()
+
+
+@pytest.mark.ray
 @pytest.mark.model
 def test_ray_with_the_real_model_matches_the_local_build(tmp_path, ray_cluster, sample_index, real_encoder):
     """The bundled model in Ray workers (loaded offline there) gives the local build's vectors and answers."""

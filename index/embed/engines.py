@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,12 +30,15 @@ from index.errors import RefrainError
 
 ENGINES = ("local", "ray")
 RAY_INSTALL = "pip install -r requirements-ray.txt"
-# Two cores per CPU actor: measured on 2 cores, one 2-thread actor embedded faster than two 1-thread ones
-# (docs/scale.md); on bigger nodes each pair of cores gets its own model.
+# Two cores per CPU actor: on 2 cores, one 2-thread actor and two 1-thread ones embedded at the same texts
+# per CPU-second (14.5 and 14.8), and the one actor started sooner and holds one model, not two
+# (bench/RESULTS.md, "Whole archive: Ray"); on bigger nodes each pair of cores gets its own model.
 CPUS_PER_ACTOR = 2
 WORKER_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
               "HF_HUB_DISABLE_PROGRESS_BARS": "1"}
 INDEX_PACKAGE = Path(__file__).resolve().parents[1]
+_REMOTE_REFRAIN_ERROR = re.compile(r"^index\.errors\.\w+: (.+)$", re.M)  # the last line of a worker's traceback
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")  # Ray colours the actor names in its messages
 
 
 @dataclass(frozen=True)
@@ -159,8 +163,11 @@ def connect(address: str | None) -> Cluster:
         ray.init(address=address, logging_level=logging.ERROR, log_to_driver=False,
                  runtime_env={"env_vars": WORKER_ENV, "py_modules": [str(INDEX_PACKAGE)], "excludes": ["__pycache__"]})
     except (ConnectionError, RuntimeError, ValueError) as exc:
+        hint = ("" if os.environ.get("RAY_AUTH_MODE") else
+                "; a cluster with token authentication (Ray's default) needs RAY_AUTH_MODE=token here and its token "
+                "in ~/.ray/auth_token or RAY_AUTH_TOKEN")
         raise RefrainError(f"cannot connect to the Ray cluster at {address or os.environ.get('RAY_ADDRESS') or 'this machine'}: "
-                           f"{_first_line(exc)}") from None
+                           f"{_first_line(exc)}{hint}") from None
     return Cluster(ray, address, owned=True)
 
 
@@ -194,7 +201,9 @@ class RayEngine:
         blocks = [pa.table({"row": pa.array(range(start, min(start + chunk, len(texts))), pa.int64()),
                             "text": pa.array(texts[start : start + chunk], pa.large_string())})
                   for start in range(0, len(texts), chunk)]
-        dataset = ray.data.from_arrow(blocks).map_batches(
+        dataset = ray.data.from_arrow(blocks)  # copied into Ray's object store
+        del blocks
+        dataset = dataset.map_batches(
             EmbedActor,
             batch_size=chunk,
             batch_format="numpy",
@@ -245,7 +254,10 @@ def _quiet(ray) -> None:
 
 def _worker_error(exc: BaseException) -> Exception:
     """A Refrain error raised on a worker (the model cannot load there, no CUDA there) as the one line it is;
-    any other failure of the cluster as one line too, since the vectors committed so far are kept."""
+    any other failure of the cluster as one line too, since the vectors committed so far are kept.
+
+    An actor that fails while starting reaches the head as Ray's ActorDiedError, which keeps the worker's
+    exception only as text (its traceback): the Refrain error is read from that text."""
     seen: set[int] = set()
     stack = [exc]
     while stack:
@@ -255,6 +267,9 @@ def _worker_error(exc: BaseException) -> Exception:
         seen.add(id(current))
         if isinstance(current, RefrainError):
             return RefrainError(f"on a Ray worker: {current}")
+        remote = _REMOTE_REFRAIN_ERROR.findall(str(current))
+        if remote:
+            return RefrainError(f"on a Ray worker: {remote[-1].strip()}")
         stack += [getattr(current, "cause", None), current.__cause__, current.__context__]
     if not _is_ray_error(exc):
         return exc
@@ -267,5 +282,5 @@ def _is_ray_error(exc: BaseException) -> bool:
 
 
 def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
+    text = _ANSI.sub("", str(exc)).strip()
     return text.splitlines()[0] if text else type(exc).__name__
