@@ -202,7 +202,8 @@ def _dcg(grades: list[int]) -> float:
 def latency(root: Path, smoke: bool) -> dict:
     """KCNA `search` p50 per mode, query embedding included, with the ONNX query encoder and with torch; each timed
     query is new to its searcher (the query-embedding cache is cleared before each block). Wall and CPU time."""
-    from index.embed.encoder import load_encoder, load_query_encoder
+    from index.embed.encoder import load_encoder
+    from index.embed.onnx import load_query_encoder
     from index.search import Searcher
 
     model = common.model_for(smoke)
@@ -248,7 +249,7 @@ def main(argv=None) -> dict:
         from index.build import BuildSettings, build_index
 
         root = common.work_dir("retrieval-smoke") / "sample"
-        build_index([str(common.SAMPLE_CORPUS)], root, settings=BuildSettings(model=common.SMOKE_MODEL, progress=False,
+        build_index([str(common.SAMPLE_CORPUS)], root, settings=BuildSettings(model=common.SMOKE_MODEL,
                                                                              cache_path=str(root.parent / "cache.sqlite")))
         sample = kcna = un = root
     else:

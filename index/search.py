@@ -17,7 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embed.encoder import Encoder, l2_normalise, load_query_encoder
+from index.embed.encoder import Encoder, l2_normalise
+from index.embed.onnx import load_query_encoder
 from index.embed.models import Prompts
 from index.errors import RefrainError
 from index.filters import Filters  # re-exported: every query takes them
@@ -27,7 +28,7 @@ from index.retrieval import DEFAULT_MODE, ORDERS
 from index.retrieval.fusion import MEANING, VERBATIM, Fusion
 from index.retrieval.lexical import Lexical, boilerplate_matches, quote
 from index.retrieval.ranking import rank
-from index.retrieval.results import PhraseResult, SearchResult
+from index.retrieval.results import Hit, PhraseResult, SearchResult  # Hit re-exported: every query returns them
 from index.store import ann
 from index.store.database import PASSAGE_COLUMNS, ReadOnlyDatabase, loads_meta
 from index.store.reader import GenerationReader, Level
@@ -37,25 +38,6 @@ MAX_K = 1000
 MAX_QUERY_CHARS = 20_000
 MAX_MATCHES = 20_000  # matching(): most hits returned above a score threshold
 EXACT_SCAN_ROWS = 65_536  # filtered searches over fewer allowed rows than this skip the ANN index
-
-
-@dataclass
-class Hit:
-    passage_id: str
-    doc_id: str
-    title: str
-    date: str | None
-    meta: dict[str, list[str]]
-    level: str
-    ordinal: int
-    score: float | None
-    text: str
-    start: int
-    end: int
-    match: str | None = None  # why a search hit matched: verbatim, words or meaning (index.retrieval.fusion)
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 @dataclass

@@ -216,7 +216,7 @@ def test_recurring_view_select_export_and_open(server, page):
     members = card_ids(page, "rec")
     assert len(members) == 4 and [searcher.passage(p).date for p in members] == ["2021-03-04", "2022", "2022-12-31", "2023-04-22"]
     assert page.locator(".rf-centre").inner_text() == explorer_corpus.RIVER
-    assert page.locator("[data-testid=stVegaLiteChart]").count() == 1
+    assert page.locator("[data-testid=stVegaLiteChart]").count() == 2  # its timeline and who uses it (by topic)
     page.locator(".st-key-rec-head").evaluate("e => e.scrollIntoView({block: 'start'})")
     page.wait_for_timeout(400)
     shot(page, "explorer-recurring.png")

@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 from index.embed import onnx
-from index.embed.encoder import SentenceTransformerEncoder, load_query_encoder, resolve_model_path
+from index.embed.encoder import SentenceTransformerEncoder, resolve_model_path
+from index.embed.onnx import load_query_encoder
 from index.errors import RefrainError
 
 

@@ -277,7 +277,6 @@ class SentenceTransformerEncoder(Encoder):
 
 
 _LOADED: dict[tuple[str, str, str | None], Encoder] = {}
-_QUERY: dict[str, tuple[Encoder, object]] = {}
 _LOAD_LOCK = threading.Lock()
 
 
@@ -295,22 +294,6 @@ def load_encoder(spec: str | None = None, device: str = "auto", precision: str |
         if key not in _LOADED:
             _LOADED[key] = _make_encoder(spec, device, precision, allow_download)
         return _LOADED[key]
-
-
-def load_query_encoder(spec: str | None = None):
-    """The encoder for queries (once per process) and the QueryBackend saying which engine runs it and why:
-    for a sentence-transformers model, its ONNX export when that passes the check against torch (index.embed.onnx)."""
-    spec = spec or DEFAULT_MODEL
-    encoder = load_encoder(spec)
-    with _LOAD_LOCK:
-        if spec not in _QUERY:
-            from index.embed.onnx import QueryBackend, query_encoder
-
-            if isinstance(encoder, SentenceTransformerEncoder):
-                _QUERY[spec] = query_encoder(encoder)
-            else:
-                _QUERY[spec] = (encoder, QueryBackend("builtin", "the hashing stand-in has no model to export"))
-        return _QUERY[spec]
 
 
 def _make_encoder(spec: str, device: str, precision: str | None, allow_download: bool = False) -> Encoder:

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embed.encoder import DEFAULT_BATCH_SIZE, Encoder, SentenceTransformerEncoder, l2_normalise
+from index.embed.encoder import DEFAULT_BATCH_SIZE, DEFAULT_MODEL, Encoder, SentenceTransformerEncoder, l2_normalise, load_encoder
 from index.errors import RefrainError
 
 MIN_COSINE = 0.9999
@@ -303,3 +303,21 @@ def _version(name: str) -> str:
 def _first_line(exc: Exception) -> str:
     text = str(exc).strip()
     return (text.splitlines()[0] if text else type(exc).__name__)[:200]
+
+
+_QUERY: dict[str, tuple[Encoder, QueryBackend]] = {}
+_QUERY_LOCK = threading.Lock()
+
+
+def load_query_encoder(spec: str | None = None) -> tuple[Encoder, QueryBackend]:
+    """The encoder for queries (once per process) and the QueryBackend saying which engine runs it and why:
+    for a sentence-transformers model, its ONNX export when that passes the check against torch."""
+    spec = spec or DEFAULT_MODEL
+    encoder = load_encoder(spec)
+    with _QUERY_LOCK:
+        if spec not in _QUERY:
+            if isinstance(encoder, SentenceTransformerEncoder):
+                _QUERY[spec] = query_encoder(encoder)
+            else:
+                _QUERY[spec] = (encoder, QueryBackend("builtin", "the hashing stand-in has no model to export"))
+        return _QUERY[spec]

@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import asdict, dataclass, field
 
-if TYPE_CHECKING:
-    from index.search import Hit
+
+@dataclass
+class Hit:
+    """One passage found by a query, with its document's title, date and metadata, and its score."""
+
+    passage_id: str
+    doc_id: str
+    title: str
+    date: str | None
+    meta: dict[str, list[str]]
+    level: str
+    ordinal: int
+    score: float | None
+    text: str
+    start: int
+    end: int
+    match: str | None = None  # why a search hit matched: verbatim, words or meaning (index.retrieval.fusion)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
 
 
 @dataclass
