@@ -71,6 +71,13 @@ def rss_mb(process: subprocess.Popen) -> float:
     raise RuntimeError(f"no VmRSS for pid {process.pid}")
 
 
+def cpu_seconds(process: subprocess.Popen) -> float:
+    """CPU time (user + system) the server has used so far: what it costs, however loaded the machine is."""
+    with open(f"/proc/{process.pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def stop(process: subprocess.Popen) -> None:
     process.terminate()
     try:
