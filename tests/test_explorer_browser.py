@@ -322,14 +322,3 @@ def test_map_hover_and_click_open_a_formulation(sample_server, page):
     centre = page.locator(".rf-centre").inner_text()
     assert centre and centre[:40] in hovered.replace("\n", " ")
 
-
-def test_several_sessions_at_once(sample_server):
-    """A short version of bench/bench_concurrency.py: three browser sessions at once, six mixed actions each."""
-    from bench.bench_concurrency import run_round
-    from explorer.logic.sample import SAMPLE_QUERIES
-
-    base, _ = sample_server
-    with ThreadPoolExecutor(1) as pool:  # its own thread: the async API beside this module's sync one
-        log = pool.submit(asyncio.run, run_round(base, 3, 6, list(SAMPLE_QUERIES), seed=7)).result(timeout=600)
-    assert log.errors == []
-    assert sum(len(v) for k, v in log.times.items() if k != "load") == 18
