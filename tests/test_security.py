@@ -265,6 +265,8 @@ DOCUMENTED_ENVIRONMENT = {
     "REFRAIN_MODEL": "explorer/logic/config.py",
     "REFRAIN_SAMPLE_INDEX": "explorer/logic/config.py",
     "REFRAIN_CACHE": "explorer/logic/config.py",
+    "REFRAIN_CACHE_DIR": "README.md",
+    "REFRAIN_QUERY_BACKEND": "README.md",
 }
 
 
