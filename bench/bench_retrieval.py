@@ -230,6 +230,33 @@ def latency(root: Path, smoke: bool) -> dict:
     return out
 
 
+def un_sources() -> list[str]:
+    """The UN speeches the labels were made on: every other speech of 2024 (sorted by file name, the first kept)."""
+    return [str(p) for p in sorted(common.UN_DIR.glob("*_2024.txt"))[::2]]
+
+
+def default_index(name: str) -> Path:
+    """An index built here with the default model (one shared embedding cache) when none is given."""
+    from index.build import BuildSettings, build_index
+    from index.ingest.records import ReadOptions
+    from index.store import layout
+
+    work = common.work_dir("retrieval")
+    root = work / name
+    if root.is_dir() and layout.current_generation(root) is not None:
+        return root
+    if name == "kcna":
+        sources, options = [str(common.KCNA_JSON)], common.kcna_options()
+    elif name == "un":
+        sources = un_sources()
+        options = ReadOptions(title_from="filename", date_pattern=r"_(?P<year>\d{4})\.txt$",
+                              meta_pattern=r"^(?P<country>[A-Z]{3})_(?P<session>\d+)_")
+    else:
+        sources, options = [str(common.SAMPLE_CORPUS)], ReadOptions()
+    build_index(sources, root, options, BuildSettings(cache_path=str(work / "cache.sqlite"), progress=True))
+    return root
+
+
 # ------------------------------------------------------------------------------------------ report
 
 
