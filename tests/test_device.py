@@ -116,7 +116,7 @@ def _cuda() -> bool:
 @pytest.mark.model
 def test_gpu_vectors_are_within_cosine_0999_of_the_cpu_ones():
     if not _cuda():
-        pytest.skip("no CUDA device here (measure on a GPU machine: python -m bench.bench_engines --gpu)")
+        pytest.skip("no CUDA device here (measure on a GPU machine: python -m bench.bench_engines)")
     texts = [path.read_text(encoding="utf-8") for path in sorted(SAMPLE_CORPUS.glob("*.txt"))]
     texts = [p.strip() for t in texts for p in t.split("\n\n") if p.strip()][:400]
     gpu = load_encoder(DEFAULT_MODEL, "cuda")

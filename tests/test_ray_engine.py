@@ -82,7 +82,7 @@ def test_ray_builds_the_index_the_local_engine_builds(tmp_path, ray_cluster):
     for level, (ids, vectors) in _vectors(tmp_path / "ray").items():
         assert np.array_equal(vectors, _vectors(tmp_path / "local")[level][1])  # the same code on the same CPU
     _same_index(tmp_path / "local", tmp_path / "ray", 0.99999)
-    assert "1 Ray workers" in cli("info", tmp_path / "ray").stdout
+    assert "(64-d, fp32 on cpu, 1 Ray worker, reads 40 tokens)" in cli("info", tmp_path / "ray").stdout
     again = _build(tmp_path / "ray", encoder, engine="ray", cache_path=str(tmp_path / "ray.sqlite"))
     assert again.embedded == 0 and again.cached == ray.distinct_texts
 

@@ -152,7 +152,8 @@ def embedding_place(model: dict) -> str:
     if model.get("device"):
         text += f" on {model['device']}"
     if model.get("engine") == "ray":
-        text += f", {model.get('workers', '?')} Ray workers"
+        workers = model.get("workers", "?")
+        text += f", {workers} Ray worker{'' if workers == 1 else 's'}"
     return text
 
 
