@@ -253,7 +253,13 @@ def default_index(name: str) -> Path:
                               meta_pattern=r"^(?P<country>[A-Z]{3})_(?P<session>\d+)_")
     else:
         sources, options = [str(common.SAMPLE_CORPUS)], ReadOptions()
-    build_index(sources, root, options, BuildSettings(cache_path=str(work / "cache.sqlite"), progress=True))
+    from index.progress import ProgressBars
+
+    bars = ProgressBars()
+    try:
+        build_index(sources, root, options, BuildSettings(cache_path=str(work / "cache.sqlite")), on_progress=bars)
+    finally:
+        bars.close()
     return root
 
 
@@ -280,14 +286,16 @@ def main(argv=None) -> dict:
                                                                              cache_path=str(root.parent / "cache.sqlite")))
         sample = kcna = un = root
     else:
-        sample, kcna, un = args.sample or default_index("sample"), args.kcna or default_index("kcna"), args.un or default_index("un")
+        sample, kcna, un = args.sample, args.kcna, args.un
     if args.latency_only:
+        kcna = kcna or default_index("kcna")
         previous = json.loads(common.figures_path("retrieval").read_text(encoding="utf-8"))
         figures = {k: previous[k] for k in ("verbatim", "paraphrase", "ndcg", "quality_s")}
         figures["quality_run"] = previous.get("quality_run", previous["date"])
         figures["latency"] = latency(kcna, smoke)
         common.write_results("retrieval", TITLE, report(figures, smoke), figures, smoke)
         return figures
+    sample, kcna, un = sample or default_index("sample"), kcna or default_index("kcna"), un or default_index("un")
     searchers = {"sample": Searcher(sample), "kcna": Searcher(kcna), "un": Searcher(un)}
     peers = {}
     if not args.no_peer:
