@@ -85,7 +85,7 @@ def child(spec: str) -> dict:
         for q in queries:
             vector = searcher.embed_query(q)
             got = [h.passage_id for h in searcher.search(q, k=10, mode=mode)]
-            truth = rank(searcher._clean(q), vector, level.rows, exact(vector), searcher.lexical, "paragraph",
+            truth = rank(searcher._clean(q), lambda: vector, level.rows, exact(vector), searcher.lexical, "paragraph",
                          level.doc_rows, None, 10, None, mode)
             ids = searcher.rows_to_ids("paragraph", truth.rows)
             shares.append(len(set(got) & set(ids)) / max(1, len(ids)))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -38,6 +39,9 @@ MAX_K = 1000
 MAX_QUERY_CHARS = 20_000
 MAX_MATCHES = 20_000  # matching(): most hits returned above a score threshold
 EXACT_SCAN_ROWS = 65_536  # filtered searches over fewer allowed rows than this skip the ANN index
+# Queries are embedded here while the lexical side runs on the caller's thread (onnxruntime and SQLite both
+# release the GIL): a hybrid query then costs about the longer of the two, not their sum.
+_QUERY_EMBEDDERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="refrain-query-embedding")
 
 
 @dataclass
@@ -114,10 +118,11 @@ class Searcher:
         _check_level(level)
         k = _check_k(k)
         min_score = _check_score(min_score)
-        vector = self.embed_query(query)
+        embedding = _QUERY_EMBEDDERS.submit(self.embed_query, query)
         mask = self._mask(level, filters)
         target = self.levels[level]
-        ranking = rank(self._clean(query), vector, target.rows, lambda n: self._nearest_pairs(vector, n, level, mask),
+        ranking = rank(self._clean(query), embedding.result, target.rows,
+                       lambda n: self._nearest_pairs(embedding.result(), n, level, mask),
                        self.lexical, level, target.doc_rows, mask, k, min_score, mode, per_document, fusion)
         hits = self._hydrate(level, list(zip(ranking.rows, ranking.scores)), ranking.matches)
         allowed = None if filters is None or filters.empty else self.document_mask(filters)

@@ -46,12 +46,14 @@ def check_mode(mode: str) -> str:
     return mode
 
 
-def rank(query: str, vector: np.ndarray, vectors_of: Callable[[np.ndarray], np.ndarray],
+def rank(query: str, query_vector: Callable[[], np.ndarray], vectors_of: Callable[[np.ndarray], np.ndarray],
          nearest: Callable[[int], list[tuple[int, float]]], lexical: Lexical, level: str, doc_rows: np.ndarray,
          mask: np.ndarray | None, k: int, min_score: float | None, mode: str = DEFAULT_MODE,
          per_document: bool = False, fusion: Fusion | None = None) -> Ranking:
     """`nearest(n)` gives the n allowed rows nearest the query vector as (row, cosine), best first;
-    `vectors_of(rows)` the stored vectors of rows, to score candidates the dense side did not bring."""
+    `vectors_of(rows)` the stored vectors of rows, to score candidates the dense side did not bring.
+    `query_vector()` is asked for only after the lexical side has run, so the caller can embed the query
+    meanwhile (Searcher does, on another thread: the two overlap on two cores)."""
     check_mode(mode)
     fusion = fusion or fusion_.DEFAULT_FUSION
     allowed = len(doc_rows) if mask is None else int(mask.sum())
@@ -72,7 +74,7 @@ def rank(query: str, vector: np.ndarray, vectors_of: Callable[[np.ndarray], np.n
             if mode == "lexical" and not len(words[0]) and parsed.phrase:  # only common words: the phrase by bm25
                 words = lexical.best(level, parsed.phrase, mask, pool)
         dense = nearest(min(pool, allowed)) if mode != "lexical" else []
-        candidates = _candidates(dense, words, top_verbatim, verbatim, vector, vectors_of, mode)
+        candidates = _candidates(dense, words, top_verbatim, verbatim, query_vector(), vectors_of, mode)
         picked = _pick(candidates, _order(candidates, mode, fusion), doc_rows, k, per_document)
         exhausted = pool >= allowed or (mode == "lexical" and len(words[0]) < pool)
         if len(picked) >= k or exhausted:
