@@ -140,7 +140,8 @@ def adopters_panel(ctx: Context, result: MiningResult, f: Formulation) -> None:
     chart = (
         alt.Chart(charted)
         .mark_bar(color="#0f766e")
-        .encode(y=alt.Y("value:N", title=None, sort=alt.SortField("order")),
+        .encode(y=alt.Y("value:N", title=None, sort=alt.SortField("order"),
+                        axis=alt.Axis(labelOverlap=False, labelLimit=220)),
                 x=alt.X("documents:Q", title="documents using it", axis=alt.Axis(format="d", tickMinStep=1)),
                 tooltip=[alt.Tooltip("value:N", title=field), alt.Tooltip("documents:Q"),
                          alt.Tooltip("total:Q", title=f"its mined documents"), alt.Tooltip("share:Q", format=".1%"),
