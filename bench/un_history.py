@@ -112,7 +112,7 @@ def build(out: Path) -> int:
                  "--cache", str(out / "cache.sqlite")])
 
 
-def report(out: Path, shown: int = 10) -> str:
+def report(out: Path, level: str = "sentence", shown: int = 10) -> str:
     """Markdown: the sample, the ten formulations first used earliest and latest (with variants and adopters), and
     the lineage links; every formulation by id, so `refrain recurring DIR --json` gives its member passages."""
     from index.mining.adoption import adoption, field_values
@@ -124,7 +124,7 @@ def report(out: Path, shown: int = 10) -> str:
     sample = json.loads((out / "sample.json").read_text(encoding="utf-8"))
     searcher = Searcher(out / "index")
     manifest = searcher.manifest
-    result = recurring(searcher, MiningParams("sentence"))
+    result = recurring(searcher, MiningParams(level))
     dated = [f for f in result.formulations if f.first_seen]
     earliest = sorted(dated, key=lambda f: (f.first_seen.date, -f.n_documents, f.id))[:shown]
     latest = select(dated, "first")[:shown]
@@ -168,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--speeches", type=Path, default=Path("/work/notes/un-all"),
                         help="the unpacked speeches (tar -xJf speeches.tar.xz -C DIR, outside the repository)")
     parser.add_argument("--out", type=Path, default=HERE)
+    parser.add_argument("--level", choices=("sentence", "paragraph", "phrase"), default="sentence",
+                        help="the mining level reported (default sentence)")
     args = parser.parse_args(argv)
     if args.step == "prepare":
         summary = prepare(args.speeches, args.out)
@@ -175,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.step == "build":
         return build(args.out)
-    print(report(args.out))
+    print(report(args.out, args.level))
     return 0
 
 

@@ -76,9 +76,10 @@ def lineage_panel(ctx: Context, result: MiningResult, f: Formulation, by: str, l
     low, high = found.band
     st.html(f'<div class="rf-section">Lineage <span class="rf-muted">({len(found.links)})</span></div>')
     st.caption(f"Formulations close in meaning (centre similarity {low:.2f} to {high:.2f}, below the grouping "
-               f"threshold) whose use falls as the other's rises: the earlier one's share of documents after the "
-               f"later one appears is at most {FALL_RATIO:.0%} of its share before, the fall and the rise are "
-               f"beyond chance (p < {ALPHA:g}), and their shares per {by} correlate at most {MAX_CORRELATION:g}.")
+               f"threshold) where the later one takes over: from the first {by} in which it is used in more of the "
+               f"documents, the earlier one's share is at most {FALL_RATIO:.0%} of its share before, the fall and the "
+               f"rise are beyond chance (p < {ALPHA:g}), and their shares per {by} correlate at most "
+               f"{MAX_CORRELATION:g}.")
     if not found.links:
         st.caption("No predecessor or successor found for this formulation.")
         return
