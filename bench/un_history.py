@@ -79,26 +79,36 @@ def one_sentence_a_line(text: str, splitter: SentenceSplitter) -> str:
     return "\n".join(sentences) + "\n"
 
 
-def prepare(speeches: Path, out: Path) -> dict:
+def prepare(speeches: Path, out: Path, countries_every: int = 0, years: tuple[int, int] = (1946, 2024)) -> dict:
+    """Sample the speeches into out/corpus, one sentence a line. Default: SPEECHES_PER_YEAR a year, at random.
+    countries_every=N: instead every speech of every Nth country (alphabetically) among those that spoke in each
+    of the years, for who-uses-what and since when."""
     by_year: dict[str, list[Path]] = defaultdict(list)
     for path in sorted(speeches.iterdir()):
         m = NAME.match(path.name)
-        if m:
+        if m and years[0] <= int(m["year"]) <= years[1]:
             by_year[m["year"]].append(path)
-    rng = random.Random(SEED)
+    if countries_every:
+        spoke = [{NAME.match(p.name)["country"] for p in paths} for paths in by_year.values()]
+        countries = sorted(set.intersection(*spoke))[::countries_every]
+        picked = {year: [p for p in paths if NAME.match(p.name)["country"] in countries] for year, paths in by_year.items()}
+    else:
+        rng = random.Random(SEED)
+        picked = {year: rng.sample(paths, min(SPEECHES_PER_YEAR, len(paths))) for year, paths in sorted(by_year.items())}
     splitter = SentenceSplitter(language="en")
     corpus = out / "corpus"
     corpus.mkdir(parents=True, exist_ok=True)
     chosen, reflowed = [], []
-    for year in sorted(by_year):
-        for path in rng.sample(by_year[year], min(SPEECHES_PER_YEAR, len(by_year[year]))):
+    for year in sorted(picked):
+        for path in picked[year]:
             text = path.read_text(encoding="utf-8-sig", errors="replace")
             if is_hard_wrapped(text.splitlines()):
                 text = reflow(text)
                 reflowed.append(path.name)
             (corpus / path.name).write_text(one_sentence_a_line(text, splitter), encoding="utf-8")
             chosen.append(path.name)
-    summary = {"speeches": len(chosen), "years": len(by_year), "per_year": SPEECHES_PER_YEAR, "seed": SEED,
+    summary = {"speeches": len(chosen), "years": len(picked), "per_year": None if countries_every else SPEECHES_PER_YEAR,
+               "countries_every": countries_every or None, "seed": None if countries_every else SEED,
                "reflowed": reflowed, "files": chosen}
     (out / "sample.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
     return summary
@@ -129,9 +139,11 @@ def report(out: Path, level: str = "sentence", shown: int = 10) -> str:
     earliest = sorted(dated, key=lambda f: (f.first_seen.date, -f.n_documents, f.id))[:shown]
     latest = select(dated, "first")[:shown]
     countries = field_values(searcher, result, "country")
+    drawn = (f"every speech of every {sample['countries_every']}th country, {sample['years']} years"
+             if sample.get("countries_every") else
+             f"{sample['per_year']} a year from each of {sample['years']} years (seed {sample['seed']})")
     lines = [
-        f"Sample: {sample['speeches']} speeches, {sample['per_year']} a year from each of {sample['years']} years "
-        f"(seed {sample['seed']}); {len(sample['reflowed'])} hard-wrapped speeches reflowed. Index: "
+        f"Sample: {sample['speeches']} speeches, {drawn}; {len(sample['reflowed'])} hard-wrapped speeches reflowed. Index: "
         f"{manifest['counts']['sentence']:,} sentences, {manifest['build']['distinct_texts']:,} distinct texts, "
         f"embedded in {manifest['build']['seconds']['embed'] / 60:.0f} min "
         f"({manifest['build']['embed_rate']:.1f} texts/s). Mining: {result.params.level} level, threshold "
@@ -168,11 +180,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--speeches", type=Path, default=Path("/work/notes/un-all"),
                         help="the unpacked speeches (tar -xJf speeches.tar.xz -C DIR, outside the repository)")
     parser.add_argument("--out", type=Path, default=HERE)
+    parser.add_argument("--countries-every", type=int, default=0, metavar="N",
+                        help="prepare: every speech of every Nth country (of those speaking every year) instead")
+    parser.add_argument("--years", type=int, nargs=2, default=(1946, 2024), metavar=("FIRST", "LAST"))
     parser.add_argument("--level", choices=("sentence", "paragraph", "phrase"), default="sentence",
                         help="the mining level reported (default sentence)")
     args = parser.parse_args(argv)
     if args.step == "prepare":
-        summary = prepare(args.speeches, args.out)
+        summary = prepare(args.speeches, args.out, args.countries_every, tuple(args.years))
         print(f"{summary['speeches']} speeches from {summary['years']} years; {len(summary['reflowed'])} reflowed")
         return 0
     if args.step == "build":
