@@ -20,6 +20,7 @@ paragraph level of this index is therefore not the speeches' paragraphs; only se
     python -m bench.un_history prepare --speeches /work/notes/un-all   # sample + reflow into bench/work/un-history
     python -m bench.un_history build                                    # refrain build (the long part)
     python -m bench.un_history report > /tmp/un-history.md              # mine and print the tables
+    python -m bench.un_history succession "Millennium Development Goals" "Sustainable Development Goals"
 """
 
 from __future__ import annotations
@@ -156,7 +157,7 @@ def report(out: Path, level: str = "sentence", shown: int = 10) -> str:
         for i, f in enumerate(chosen, start=1):
             users = adoption(f, countries).adopters
             first_users = ", ".join(f"{a.value} {a.first_seen.date}" for a in users[:3] if a.first_seen)
-            variants = "<br>".join(f"“{v.text}” ({v.passages})" for v in f.variants[:3])
+            variants = "<br>".join(f"“{' '.join(v.text.split())}” ({v.passages})" for v in f.variants[:3])
             more = f"<br>… {f.n_variants - 3} more" if f.n_variants > 3 else ""
             lines.append(f"| {i} | {f.first_seen.date} ({f.first_seen.title}) | "
                          f"{f.last_seen.date} | {f.n_documents} | {len(users)}: {first_users} | "
@@ -167,16 +168,66 @@ def report(out: Path, level: str = "sentence", shown: int = 10) -> str:
               f"{found.band[0]:.2f}–{found.band[1]:.2f})", ""]
     for link in found.links:
         earlier, later = by_id[link.earlier], by_id[link.later]
-        lines.append(f"- {link.earlier} “{earlier.centre.text}” ({earlier.first_seen.date}–{earlier.last_seen.date}) → "
-                     f"{link.later} “{later.centre.text}” ({later.first_seen.date}–{later.last_seen.date}): similarity "
+        lines.append(f"- {link.earlier} “{' '.join(earlier.centre.text.split())}” ({earlier.first_seen.date}–"
+                     f"{earlier.last_seen.date}) → {link.later} “{' '.join(later.centre.text.split())}” "
+                     f"({later.first_seen.date}–{later.last_seen.date}): similarity "
                      f"{link.similarity:.2f}, r {link.correlation:+.2f}, share {link.share_before:.1%} before "
                      f"{link.handover}, {link.share_after:.1%} after")
     return "\n".join(lines)
 
 
+def succession(speeches: Path, earlier: str, later: str, similarity: float = 0.70) -> str:
+    """Lineage's rule on two wordings over every speech (not a mining: the members are the speeches that hold each
+    wording, found by searching the words across line breaks; each member is a file and line), to check a
+    succession the sample is too thin for."""
+    import numpy as np
+
+    from index.mining.lineage import lineage
+    from index.mining.params import MiningParams
+    from index.mining.types import (Centre, Formulation, IndexInfo, Member, MiningResult, MiningStats, PeriodCount,
+                                    PeriodTotals, Seen)
+
+    paths = sorted((p for p in speeches.iterdir() if NAME.match(p.name)), key=lambda p: (NAME.match(p.name)["year"], p.name))
+    totals: dict[str, int] = defaultdict(int)
+    members: dict[str, list[Member]] = {earlier: [], later: []}
+    for path in paths:
+        year = NAME.match(path.name)["year"]
+        totals[year] += 1
+        text = path.read_text(encoding="utf-8-sig", errors="replace")
+        for wording in members:
+            m = re.search(r"\s+".join(map(re.escape, wording.split())), text, re.IGNORECASE)
+            if m:
+                line = text.count("\n", 0, m.start()) + 1
+                members[wording].append(Member(f"{path.name}:{line}", path.name, path.name, year, wording, 1.0, wording))
+    period_totals = PeriodTotals(dict(totals), {}, 0)
+    formulations = []
+    for i, (wording, found) in enumerate(members.items()):
+        per_year: dict[str, list[str]] = defaultdict(list)
+        for m in found:
+            per_year[m.date].append(m.doc_id)
+        counts = {y: PeriodCount.of(len(d), len(d), totals[y]) for y, d in sorted(per_year.items())}
+        formulations.append(Formulation(
+            f"f-{i}", "phrase", Centre(wording.lower(), wording), wording, len(found), len(found), 1,  # as mined
+            Seen(found[0].date, found[0].doc_id, found[0].title, found[0].passage_id) if found else None,
+            Seen(found[-1].date, found[-1].doc_id, found[-1].title, found[-1].passage_id) if found else None,
+            counts, {}, 0.0, (), tuple(found)))
+    result = MiningResult(MiningParams("phrase").check(), IndexInfo("", ""), "", 0.0,
+                          MiningStats(0, 0, 0, 0, len(paths), 2), period_totals, None, tuple(formulations))
+    vectors = np.array([[1.0, 0.0], [similarity, (1 - similarity ** 2) ** 0.5]], dtype=np.float32)
+    out = [f"{wording}: {len(found)} speeches; per year "
+           + ", ".join(f"{y} {c.documents}" for y, c in f.per_year.items()) + f"; first {found[0].passage_id}"
+           for (wording, found), f in zip(members.items(), formulations) if found]
+    for link in lineage(result, vectors, by="year").links:
+        out.append(f"link: {link.earlier_curve.centre} -> {link.later_curve.centre}, handover "
+                   f"{link.handover}, share {link.share_before:.1%} before, {link.share_after:.1%} after, "
+                   f"r {link.correlation:+.2f}, window {link.periods[0]}-{link.periods[-1]}")
+    return "\n".join(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("step", choices=("prepare", "build", "report"))
+    parser.add_argument("step", choices=("prepare", "build", "report", "succession"))
+    parser.add_argument("wordings", nargs="*", help="succession: the earlier and the later wording")
     parser.add_argument("--speeches", type=Path, default=Path("/work/notes/un-all"),
                         help="the unpacked speeches (tar -xJf speeches.tar.xz -C DIR, outside the repository)")
     parser.add_argument("--out", type=Path, default=HERE)
@@ -192,6 +243,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.step == "build":
         return build(args.out)
+    if args.step == "succession":
+        if len(args.wordings) != 2:
+            parser.error("succession takes two wordings: the earlier and the later")
+        print(succession(args.speeches, *args.wordings))
+        return 0
     print(report(args.out, args.level))
     return 0
 
