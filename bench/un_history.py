@@ -176,7 +176,7 @@ def report(out: Path, level: str = "sentence", shown: int = 10) -> str:
     return "\n".join(lines)
 
 
-def succession(speeches: Path, earlier: str, later: str, similarity: float = 0.70) -> str:
+def succession(speeches: Path, earlier: str, later: str, similarity: float = 0.67) -> str:
     """Lineage's rule on two wordings over every speech (not a mining: the members are the speeches that hold each
     wording, found by searching the words across line breaks; each member is a file and line), to check a
     succession the sample is too thin for."""
