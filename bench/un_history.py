@@ -164,8 +164,7 @@ def report(out: Path, level: str = "sentence", shown: int = 10) -> str:
                          f"{variants}{more} | {f.id} |")
     found = lineage(result, centre_vectors(searcher, result))
     by_id = {f.id: f for f in result.formulations}
-    lines += ["", f"### Lineage ({len(found.links)} links, per {found.by}, centre similarity "
-              f"{found.band[0]:.2f}–{found.band[1]:.2f})", ""]
+    lines += ["", f"### Lineage ({len(found.links)} links, per {found.by}, centres at least {found.band[0]:.2f} alike)", ""]
     for link in found.links:
         earlier, later = by_id[link.earlier], by_id[link.later]
         lines.append(f"- {link.earlier} “{' '.join(earlier.centre.text.split())}” ({earlier.first_seen.date}–"
