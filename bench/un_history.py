@@ -7,10 +7,8 @@ every year, so that no era is missing. What the sample cannot show, the report s
 in the sample is the earliest *sampled* use, and the hand checks compare it with the whole corpus.
 
 About 4,500 speeches (1993-2014 nearly all, 1969, 1982) are hard-wrapped at about 55 characters, one printed
-line per line; Refrain reads a single line break as a paragraph break, so each line would become a paragraph
-and its sentences would be cut at every line end. This script reflows those files before the build (a
-line that ends a sentence and is clearly shorter than the file's usual line ends a paragraph; other lines
-join the next), and counts them.
+line per line; the script reads them as a build does (index/ingest/reflow.py joins the lines of each
+paragraph) before cutting sentences, and counts them.
 
 The mining is at sentence level, and a build embeds paragraphs too: long reflowed paragraphs cost more than
 all the sentences together. So the prepared speeches hold one sentence per line (split by Refrain's own
@@ -20,6 +18,7 @@ paragraph level of this index is therefore not the speeches' paragraphs; only se
     python -m bench.un_history prepare --speeches /work/notes/un-all   # sample + reflow into bench/work/un-history
     python -m bench.un_history build                                    # refrain build (the long part)
     python -m bench.un_history report > /tmp/un-history.md              # mine and print the tables
+    python -m bench.un_history succession "Millennium Development Goals" "Sustainable Development Goals"
 """
 
 from __future__ import annotations
@@ -28,13 +27,13 @@ import argparse
 import json
 import random
 import re
-import statistics
 import sys
 from collections import defaultdict
 from pathlib import Path
 
 from bench.common import work_dir
-from index.ingest.segment import SentenceSplitter
+from index.ingest import reflow
+from index.ingest.segment import SentenceSplitter, paragraph_spans
 
 SPEECHES_PER_YEAR = 2
 SEED = 11  # the issue's number: any fixed seed makes the sample reproducible
@@ -44,61 +43,54 @@ META_PATTERN = r"^(?P<country>[A-Z]{2,3})_(?P<session>\d+)_"
 HERE = work_dir("un-history")
 
 
-def is_hard_wrapped(lines: list[str]) -> bool:
-    """Printed-record layout: many lines, nearly all of them short."""
-    filled = [line for line in lines if line.strip()]
-    return len(filled) > 40 and sum(len(line) <= 70 for line in filled) / len(filled) > 0.9
+def paragraphs_as_read(text: str) -> tuple[list[str], bool]:
+    """The speech's paragraphs as a build reads them (hard-wrapped lines joined by index/ingest/reflow.py), and
+    whether it was hard-wrapped."""
+    lines = reflow.lines_of(text)
+    layout = reflow.detect(text, lines)
+    edits = reflow.edits(text, layout, lines) if layout else []
+    spans = paragraph_spans(text, layout=layout, lines=lines)
+    return [reflow.reading_text(text, a, b, edits) for a, b in spans], layout is not None
 
 
-def reflow(text: str) -> str:
-    """Join a hard-wrapped speech's lines into paragraphs (blank-line separated)."""
-    lines = [line.rstrip() for line in text.splitlines()]
-    width = statistics.median(len(line) for line in lines if line.strip())
-    paragraphs, current = [], []
-    for line in lines:
-        if not line.strip():
-            if current:
-                paragraphs.append(" ".join(current))
-                current = []
-            continue
-        current.append(line.strip())
-        if line.endswith((".", "!", "?", ":", '"', "”", ")")) and len(line) < 0.75 * width:
-            paragraphs.append(" ".join(current))
-            current = []
-    if current:
-        paragraphs.append(" ".join(current))
-    return "\n\n".join(paragraphs) + "\n"
-
-
-def one_sentence_a_line(text: str, splitter: SentenceSplitter) -> str:
+def one_sentence_a_line(paragraphs: list[str], splitter: SentenceSplitter) -> str:
     """The speech's sentences, one a line (a line is a paragraph to Refrain), as its own splitter cuts them."""
     sentences = []
-    for paragraph in re.split(r"\n\s*\n|\n", text):
+    for paragraph in paragraphs:
         paragraph = " ".join(paragraph.split())
         sentences += [paragraph[a:b] for a, b in splitter.spans(paragraph)] if paragraph else []
     return "\n".join(sentences) + "\n"
 
 
-def prepare(speeches: Path, out: Path) -> dict:
+def prepare(speeches: Path, out: Path, countries_every: int = 0, years: tuple[int, int] = (1946, 2024)) -> dict:
+    """Sample the speeches into out/corpus, one sentence a line. Default: SPEECHES_PER_YEAR a year, at random.
+    countries_every=N: instead every speech of every Nth country (alphabetically) among those that spoke in each
+    of the years, for who-uses-what and since when."""
     by_year: dict[str, list[Path]] = defaultdict(list)
     for path in sorted(speeches.iterdir()):
         m = NAME.match(path.name)
-        if m:
+        if m and years[0] <= int(m["year"]) <= years[1]:
             by_year[m["year"]].append(path)
-    rng = random.Random(SEED)
+    if countries_every:
+        spoke = [{NAME.match(p.name)["country"] for p in paths} for paths in by_year.values()]
+        countries = sorted(set.intersection(*spoke))[::countries_every]
+        picked = {year: [p for p in paths if NAME.match(p.name)["country"] in countries] for year, paths in by_year.items()}
+    else:
+        rng = random.Random(SEED)
+        picked = {year: rng.sample(paths, min(SPEECHES_PER_YEAR, len(paths))) for year, paths in sorted(by_year.items())}
     splitter = SentenceSplitter(language="en")
     corpus = out / "corpus"
     corpus.mkdir(parents=True, exist_ok=True)
     chosen, reflowed = [], []
-    for year in sorted(by_year):
-        for path in rng.sample(by_year[year], min(SPEECHES_PER_YEAR, len(by_year[year]))):
-            text = path.read_text(encoding="utf-8-sig", errors="replace")
-            if is_hard_wrapped(text.splitlines()):
-                text = reflow(text)
+    for year in sorted(picked):
+        for path in picked[year]:
+            paragraphs, wrapped = paragraphs_as_read(path.read_text(encoding="utf-8-sig", errors="replace"))
+            if wrapped:
                 reflowed.append(path.name)
-            (corpus / path.name).write_text(one_sentence_a_line(text, splitter), encoding="utf-8")
+            (corpus / path.name).write_text(one_sentence_a_line(paragraphs, splitter), encoding="utf-8")
             chosen.append(path.name)
-    summary = {"speeches": len(chosen), "years": len(by_year), "per_year": SPEECHES_PER_YEAR, "seed": SEED,
+    summary = {"speeches": len(chosen), "years": len(picked), "per_year": None if countries_every else SPEECHES_PER_YEAR,
+               "countries_every": countries_every or None, "seed": None if countries_every else SEED,
                "reflowed": reflowed, "files": chosen}
     (out / "sample.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
     return summary
@@ -112,7 +104,7 @@ def build(out: Path) -> int:
                  "--cache", str(out / "cache.sqlite")])
 
 
-def report(out: Path, shown: int = 10) -> str:
+def report(out: Path, level: str = "sentence", shown: int = 10) -> str:
     """Markdown: the sample, the ten formulations first used earliest and latest (with variants and adopters), and
     the lineage links; every formulation by id, so `refrain recurring DIR --json` gives its member passages."""
     from index.mining.adoption import adoption, field_values
@@ -124,14 +116,16 @@ def report(out: Path, shown: int = 10) -> str:
     sample = json.loads((out / "sample.json").read_text(encoding="utf-8"))
     searcher = Searcher(out / "index")
     manifest = searcher.manifest
-    result = recurring(searcher, MiningParams("sentence"))
+    result = recurring(searcher, MiningParams(level))
     dated = [f for f in result.formulations if f.first_seen]
     earliest = sorted(dated, key=lambda f: (f.first_seen.date, -f.n_documents, f.id))[:shown]
     latest = select(dated, "first")[:shown]
     countries = field_values(searcher, result, "country")
+    drawn = (f"every speech of every {sample['countries_every']}th country, {sample['years']} years"
+             if sample.get("countries_every") else
+             f"{sample['per_year']} a year from each of {sample['years']} years (seed {sample['seed']})")
     lines = [
-        f"Sample: {sample['speeches']} speeches, {sample['per_year']} a year from each of {sample['years']} years "
-        f"(seed {sample['seed']}); {len(sample['reflowed'])} hard-wrapped speeches reflowed. Index: "
+        f"Sample: {sample['speeches']} speeches, {drawn}; {len(sample['reflowed'])} hard-wrapped speeches reflowed. Index: "
         f"{manifest['counts']['sentence']:,} sentences, {manifest['build']['distinct_texts']:,} distinct texts, "
         f"embedded in {manifest['build']['seconds']['embed'] / 60:.0f} min "
         f"({manifest['build']['embed_rate']:.1f} texts/s). Mining: {result.params.level} level, threshold "
@@ -144,38 +138,100 @@ def report(out: Path, shown: int = 10) -> str:
         for i, f in enumerate(chosen, start=1):
             users = adoption(f, countries).adopters
             first_users = ", ".join(f"{a.value} {a.first_seen.date}" for a in users[:3] if a.first_seen)
-            variants = "<br>".join(f"“{v.text}” ({v.passages})" for v in f.variants[:3])
+            variants = "<br>".join(f"“{' '.join(v.text.split())}” ({v.passages})" for v in f.variants[:3])
             more = f"<br>… {f.n_variants - 3} more" if f.n_variants > 3 else ""
             lines.append(f"| {i} | {f.first_seen.date} ({f.first_seen.title}) | "
                          f"{f.last_seen.date} | {f.n_documents} | {len(users)}: {first_users} | "
                          f"{variants}{more} | {f.id} |")
     found = lineage(result, centre_vectors(searcher, result))
     by_id = {f.id: f for f in result.formulations}
-    lines += ["", f"### Lineage ({len(found.links)} links, per {found.by}, centre similarity "
-              f"{found.band[0]:.2f}–{found.band[1]:.2f})", ""]
+    lines += ["", f"### Lineage ({len(found.links)} links, per {found.by}, centres at least {found.band[0]:.2f} alike)", ""]
     for link in found.links:
         earlier, later = by_id[link.earlier], by_id[link.later]
-        lines.append(f"- {link.earlier} “{earlier.centre.text}” ({earlier.first_seen.date}–{earlier.last_seen.date}) → "
-                     f"{link.later} “{later.centre.text}” ({later.first_seen.date}–{later.last_seen.date}): similarity "
+        lines.append(f"- {link.earlier} “{' '.join(earlier.centre.text.split())}” ({earlier.first_seen.date}–"
+                     f"{earlier.last_seen.date}) → {link.later} “{' '.join(later.centre.text.split())}” "
+                     f"({later.first_seen.date}–{later.last_seen.date}): similarity "
                      f"{link.similarity:.2f}, r {link.correlation:+.2f}, share {link.share_before:.1%} before "
                      f"{link.handover}, {link.share_after:.1%} after")
     return "\n".join(lines)
 
 
+def succession(speeches: Path, earlier: str, later: str, similarity: float = 0.67) -> str:
+    """Lineage's rule on two wordings over every speech (not a mining: the members are the speeches that hold each
+    wording, found by searching the words across line breaks; each member is a file and line), to check a
+    succession the sample is too thin for."""
+    import numpy as np
+
+    from index.mining.lineage import lineage
+    from index.mining.params import MiningParams
+    from index.mining.types import (Centre, Formulation, IndexInfo, Member, MiningResult, MiningStats, PeriodCount, Salience,
+                                    PeriodTotals, Seen)
+
+    paths = sorted((p for p in speeches.iterdir() if NAME.match(p.name)), key=lambda p: (NAME.match(p.name)["year"], p.name))
+    totals: dict[str, int] = defaultdict(int)
+    members: dict[str, list[Member]] = {earlier: [], later: []}
+    for path in paths:
+        year = NAME.match(path.name)["year"]
+        totals[year] += 1
+        text = path.read_text(encoding="utf-8-sig", errors="replace")
+        for wording in members:
+            m = re.search(r"\s+".join(map(re.escape, wording.split())), text, re.IGNORECASE)
+            if m:
+                line = text.count("\n", 0, m.start()) + 1
+                members[wording].append(Member(f"{path.name}:{line}", path.name, path.name, year, wording, 1.0, wording))
+    period_totals = PeriodTotals(dict(totals), {}, 0)
+    formulations = []
+    for i, (wording, found) in enumerate(members.items()):
+        per_year: dict[str, list[str]] = defaultdict(list)
+        for m in found:
+            per_year[m.date].append(m.doc_id)
+        counts = {y: PeriodCount.of(len(d), len(d), totals[y]) for y, d in sorted(per_year.items())}
+        formulations.append(Formulation(
+            id=f"f-{i}", level="phrase", label=wording, salience=Salience("formulation", float(len(found)), 1.0, 1.0,
+                                                                           0.0, 0.0, 0.0),
+            centre=Centre(wording.lower(), wording), core=wording, n_passages=len(found), n_documents=len(found),
+            n_variants=1, multi_variant_documents=0,  # one match a speech, as mined
+            first_seen=Seen(found[0].date, found[0].doc_id, found[0].title, found[0].passage_id) if found else None,
+            last_seen=Seen(found[-1].date, found[-1].doc_id, found[-1].title, found[-1].passage_id) if found else None,
+            per_year=counts, per_month={}, rise=0.0, variants=(), shared=(), members=tuple(found)))
+    result = MiningResult(MiningParams("phrase").check(), IndexInfo("", ""), "", 0.0,
+                          MiningStats(0, 0, 0, 0, len(paths), 2), period_totals, None, tuple(formulations))
+    vectors = np.array([[1.0, 0.0], [similarity, (1 - similarity ** 2) ** 0.5]], dtype=np.float32)
+    out = [f"{wording}: {len(found)} speeches; per year "
+           + ", ".join(f"{y} {c.documents}" for y, c in f.per_year.items()) + f"; first {found[0].passage_id}"
+           for (wording, found), f in zip(members.items(), formulations) if found]
+    for link in lineage(result, vectors, by="year").links:
+        out.append(f"link: {link.earlier_curve.centre} -> {link.later_curve.centre}, handover "
+                   f"{link.handover}, share {link.share_before:.1%} before, {link.share_after:.1%} after, "
+                   f"r {link.correlation:+.2f}, window {link.periods[0]}-{link.periods[-1]}")
+    return "\n".join(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("step", choices=("prepare", "build", "report"))
+    parser.add_argument("step", choices=("prepare", "build", "report", "succession"))
+    parser.add_argument("wordings", nargs="*", help="succession: the earlier and the later wording")
     parser.add_argument("--speeches", type=Path, default=Path("/work/notes/un-all"),
                         help="the unpacked speeches (tar -xJf speeches.tar.xz -C DIR, outside the repository)")
     parser.add_argument("--out", type=Path, default=HERE)
+    parser.add_argument("--countries-every", type=int, default=0, metavar="N",
+                        help="prepare: every speech of every Nth country (of those speaking every year) instead")
+    parser.add_argument("--years", type=int, nargs=2, default=(1946, 2024), metavar=("FIRST", "LAST"))
+    parser.add_argument("--level", choices=("sentence", "paragraph", "phrase"), default="sentence",
+                        help="the mining level reported (default sentence)")
     args = parser.parse_args(argv)
     if args.step == "prepare":
-        summary = prepare(args.speeches, args.out)
+        summary = prepare(args.speeches, args.out, args.countries_every, tuple(args.years))
         print(f"{summary['speeches']} speeches from {summary['years']} years; {len(summary['reflowed'])} reflowed")
         return 0
     if args.step == "build":
         return build(args.out)
-    print(report(args.out))
+    if args.step == "succession":
+        if len(args.wordings) != 2:
+            parser.error("succession takes two wordings: the earlier and the later")
+        print(succession(args.speeches, *args.wordings))
+        return 0
+    print(report(args.out, args.level))
     return 0
 
 

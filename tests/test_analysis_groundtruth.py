@@ -4,10 +4,12 @@ the order and with the counts planted; every figure matches the member passages.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 import planted_succession as planted
-from conftest import quick_build
+from conftest import GROUND_TRUTH, quick_build
 from index.ingest.records import ReadOptions
 from index.mining.adoption import adoption, field_values
 from index.mining.lineage import centre_vectors, lineage
@@ -52,10 +54,10 @@ def test_the_old_slogan_gives_way_to_its_successor_and_nothing_else_is_linked(se
     links = {(k.earlier, k.later) for k in found.links if {k.earlier, k.later} & planted_set}
     assert links == {(planted_ids["OLD"], planted_ids["NEW"])}
     (link,) = [k for k in found.links if k.earlier == planted_ids["OLD"]]
-    assert found.by == "year" and link.handover == "2017" and 0.6 <= link.similarity < 0.8
+    assert found.by == "year" and link.handover == "2018" and 0.6 <= link.similarity < 0.8  # 2017: two each
     assert link.earlier_curve.documents == tuple(planted.uses(planted.OLD).values())
     assert link.later_curve.documents == tuple(planted.uses(planted.NEW).values())
-    assert (link.share_before, link.share_after) == (round(14 / 18, 4), round(3 / 30, 4))
+    assert (link.share_before, link.share_after) == (round(16 / 24, 4), round(1 / 24, 4))
     of_new = lineage(mined, vectors, planted_ids["NEW"])
     assert [(k.relation_to(planted_ids["NEW"]), k.other(planted_ids["NEW"]).formulation_id) for k in of_new.links] == \
         [("predecessor", planted_ids["OLD"])]
@@ -83,3 +85,27 @@ def test_comparing_the_first_and_last_years(searcher, mined, planted_ids):
     assert changes[planted_ids["CLINIC"]].status == "new"
     assert changes[planted_ids["SPIRIT"]].status == "steady" and changes[planted_ids["LABOUR"]].status == "steady"
     assert (changes[planted_ids["OLD"]].first.documents, changes[planted_ids["NEW"]].second.documents) == (10, 11)
+
+
+def test_the_packaged_samples_planted_renamings(request):
+    """The packaged sample's planted renamings (explorer/sample/ground_truth.json, "phrase_formulations" whose
+    "replaces" is a renaming): each is found as a link at the phrase level, and every link found is a planted
+    pair. Its planted successions are not required: one shares a long prefix but its centres are 0.55 apart, the
+    other overlaps for two years with six speeches each, too few for the tests (README.md, "Lineage")."""
+    truth = json.loads(GROUND_TRUTH.read_text(encoding="utf-8"))
+    planted_pairs = [(g["replaces"], g) for g in truth.get("phrase_formulations", []) if g.get("replaces")]
+    if not planted_pairs:
+        pytest.skip("this sample has no planted renamings yet (issue #11, items 1-3 add them)")
+    out, _ = request.getfixturevalue("sample_index")
+    searcher = Searcher(out)
+    mined = recurring(searcher, MiningParams("phrase"))
+    by_id = {g["id"]: g for g in truth["phrase_formulations"]}
+
+    def holding(canonical: str) -> str:
+        (f,) = [f for f in mined.formulations if canonical in {v.text for v in f.variants}]
+        return f.id
+
+    expected = {(holding(by_id[r["id"]]["canonical"]), holding(g["canonical"])): r["kind"] for r, g in planted_pairs}
+    found = {(k.earlier, k.later) for k in lineage(mined, centre_vectors(searcher, mined)).links}
+    assert {pair for pair, kind in expected.items() if kind == "renaming"} <= found
+    assert found <= set(expected)

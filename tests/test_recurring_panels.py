@@ -69,7 +69,7 @@ def test_the_new_slogans_lineage_names_its_predecessor_on_one_chart(app, ids):
     at = app({"f": new})
     body = html(at)
     assert 'Lineage <span class="rf-muted">(1)</span>' in body and planted.LEXICAL_OLD in body
-    assert "predecessor" in body and "in 100.0% of the documents before 2020, 18.8% from then on" in body
+    assert "predecessor" in body and "took over in 2021: the earlier one was in 90.0% of the documents before, 8.3% from then on" in body
     rows = chart_rows(at, "line")
     lines = {}
     for row in rows:

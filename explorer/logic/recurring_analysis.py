@@ -84,8 +84,8 @@ def link_rows(found: Lineage, formulation_id: str) -> list[LinkRow]:
         rows.append(LinkRow(
             link.relation_to(formulation_id), other.formulation_id, other.centre, other.n_documents,
             other.first_seen or "", other.last_seen or "", link.similarity, link.correlation,
-            f"The earlier one was in {link.share_before:.1%} of the documents before {link.handover}, "
-            f"{link.share_after:.1%} from then on."))
+            f"The later one took over in {link.handover}: the earlier one was in {link.share_before:.1%} of the "
+            f"documents before, {link.share_after:.1%} from then on."))
     rows.sort(key=lambda r: (r.relation != "predecessor", r.first_seen, r.formulation_id))
     return rows
 

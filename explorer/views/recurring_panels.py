@@ -19,7 +19,7 @@ from explorer.logic.highlight import escape_html, escape_markdown
 from index.errors import RefrainError
 from index.export import CHANGE_FIELDS, change_rows, file_name, rows_to_csv
 from index.mining.adoption import FieldValues, adoption, field_values
-from index.mining.lineage import ALPHA, FALL_RATIO, MAX_CORRELATION, centre_vectors, lineage
+from index.mining.lineage import ALPHA, FALL_RATIO, MAX_CORRELATION, MIN_SIDE_DOCUMENTS, centre_vectors, lineage
 from index.mining.periods_compare import ALPHA as CHANGE_ALPHA
 from index.mining.periods_compare import compare_periods
 from index.mining.types import Formulation, MiningResult
@@ -73,12 +73,12 @@ def lineage_panel(ctx: Context, result: MiningResult, f: Formulation, by: str, l
     except RefrainError as exc:
         st.error(escape_markdown(str(exc)), icon=":material/error:")
         return
-    low, high = found.band
     st.html(f'<div class="rf-section">Lineage <span class="rf-muted">({len(found.links)})</span></div>')
-    st.caption(f"Formulations close in meaning (centre similarity {low:.2f} to {high:.2f}, below the grouping "
-               f"threshold) whose use falls as the other's rises: the earlier one's share of documents after the "
-               f"later one appears is at most {FALL_RATIO:.0%} of its share before, the fall and the rise are "
-               f"beyond chance (p < {ALPHA:g}), and their shares per {by} correlate at most {MAX_CORRELATION:g}.")
+    st.caption(f"Formulations close in meaning (centres at least {found.band[0]:.2f} alike) where the later one takes "
+               f"over: from the first {by} in which it is used in more of the documents, the earlier one's share is at "
+               f"most {FALL_RATIO:.0%} of its share before, the fall and the rise are beyond chance (p < {ALPHA:g}, in "
+               f"at least {MIN_SIDE_DOCUMENTS} documents each), and their shares per {by} correlate at most "
+               f"{MAX_CORRELATION:g}.")
     if not found.links:
         st.caption("No predecessor or successor found for this formulation.")
         return
@@ -140,7 +140,8 @@ def adopters_panel(ctx: Context, result: MiningResult, f: Formulation) -> None:
     chart = (
         alt.Chart(charted)
         .mark_bar(color="#0f766e")
-        .encode(y=alt.Y("value:N", title=None, sort=alt.SortField("order")),
+        .encode(y=alt.Y("value:N", title=None, sort=alt.SortField("order"),
+                        axis=alt.Axis(labelOverlap=False, labelLimit=220)),
                 x=alt.X("documents:Q", title="documents using it", axis=alt.Axis(format="d", tickMinStep=1)),
                 tooltip=[alt.Tooltip("value:N", title=field), alt.Tooltip("documents:Q"),
                          alt.Tooltip("total:Q", title=f"its mined documents"), alt.Tooltip("share:Q", format=".1%"),

@@ -25,18 +25,18 @@ if TYPE_CHECKING:
 
 
 def register(sub) -> None:
-    from index.mining.lineage import ALPHA, FALL_RATIO, LINEAGE_MIN_SIMILARITY, MAX_CORRELATION
+    from index.mining.lineage import ALPHA, FALL_RATIO, LINEAGE_MIN_SIMILARITY, MAX_CORRELATION, MIN_SIDE_DOCUMENTS
     from index.mining.periods_compare import ALPHA as CHANGE_ALPHA
     from index.mining.periods_compare import STATUSES
 
     g = sub.add_parser(
         "lineage", help="formulations a formulation took over from, and those that took over from it",
-        description="Predecessors and successors: formulations close in meaning (centre similarity from "
-                    f"--min-similarity, default {LINEAGE_MIN_SIMILARITY}, up to the mining threshold) whose use falls "
-                    "as the other's rises: the earlier one's share of documents after the later one first appears "
-                    f"is at most {FALL_RATIO:g} of its share before, the fall and the rise are each beyond chance "
-                    f"(Fisher's exact test, p < {ALPHA:g}), and their shares per period correlate at most "
-                    f"{MAX_CORRELATION:g}. Without FORMULATION_ID, every link in the mining.")
+        description="Predecessors and successors: formulations close in meaning (centre similarity at least "
+                    f"--min-similarity, default {LINEAGE_MIN_SIMILARITY}) where the later one takes over: from the first "
+                    "period in which it is used in more of the documents, the earlier one's share of documents is at "
+                    f"most {FALL_RATIO:g} of its share before, its fall and the later one's rise are each beyond chance "
+                    f"(Fisher's exact test, p < {ALPHA:g}, in at least {MIN_SIDE_DOCUMENTS} documents), and their shares "
+                    f"per period correlate at most {MAX_CORRELATION:g}. Without FORMULATION_ID, every link in the mining.")
     g.add_argument("index", metavar="DIR")
     g.add_argument("formulation", metavar="FORMULATION_ID", nargs="?", help="an id from `recurring` (f-…)")
     add_mining_options(g)
@@ -96,7 +96,7 @@ def cmd_lineage(args) -> int:
     by_id = {f.id: f for f in result.formulations}
     p = result.params
     print(f"Lineage in {args.index}: {p.level} level, threshold {p.threshold}, at least {p.min_docs} documents; "
-          f"per {found.by}, centre similarity {found.band[0]:.2f}–{found.band[1]:.2f}")
+          f"per {found.by}, centres at least {found.band[0]:.2f} alike")
     if args.formulation:
         _print_one(by_id[args.formulation], found)
     else:
@@ -132,8 +132,8 @@ def _print_link(link: Link, by_id: dict) -> None:
 
 
 def _handover(link: Link) -> str:
-    return (f"the earlier one's share of documents: {link.share_before:.1%} before {link.handover}, "
-            f"{link.share_after:.1%} from then on")
+    return (f"the later one took over in {link.handover}; the earlier one's share of documents: "
+            f"{link.share_before:.1%} before {link.handover}, {link.share_after:.1%} from then on")
 
 
 def _print_curves(link: Link) -> None:

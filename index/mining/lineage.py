@@ -1,20 +1,25 @@
 """Lineage: the formulations a formulation took over from, and those that took over from it.
 
 Two formulations are in one lineage when they are close in meaning but not the same formulation, and the
-earlier one's use falls as the later one's rises (a slogan giving way to its successor). Precisely, for the
-earlier formulation E (first used before L) and the later one L, over the mined corpus's periods (years or
-months, each with its documents):
+earlier one's use falls as the later one's rises (a slogan giving way to its successor). Precisely, over the mined
+corpus's periods (years or months, each with its documents):
 
-1. meaning: the cosine of their centres lies in the band [LINEAGE_MIN_SIMILARITY, threshold): below the
-   mining's grouping threshold (otherwise they would be one formulation) and high enough that they speak of
-   the same thing (the evidence for the band is in README.md, "Lineage"); at the phrase level the two phrases
+1. meaning: the cosine of their centres is at least LINEAGE_MIN_SIMILARITY. There is no upper edge: two
+   formulations this close are usually one, but the mining keeps some apart (distinct lines of a slogan, a
+   renaming the model puts at 0.84), and those are the likeliest successions; at the phrase level the two phrases
    must also share a lower-case content word, as phrases must to be grouped;
-2. the window is the periods from the first either is used in to the last; the handover is L's first period;
-3. E falls: E's share of the window's documents from the handover on is at most FALL_RATIO of its share
-   before it, and lower beyond chance (Fisher's exact test, one-sided, p < ALPHA);
-4. L rises: L's share from the handover on is higher than before it (where it is 0) beyond chance (the same
-   test): a later formulation that merely happened to be missing from a few early documents is no successor;
-5. their shares per period are negatively correlated (Pearson r <= MAX_CORRELATION).
+2. order: a formulation's onset is the period by which ONSET_SHARE of its documents have used it (a stray early
+   use does not date it: "sustainable development goals" turns up once in a 1994 UN speech, then from 2012
+   on); the earlier one, E, has the earlier onset, the later one is L;
+3. handover: the first period after E's onset in which L is used in a larger share of the documents than E;
+   without one, L never took over and there is no link. The window runs from E's onset to the last use of
+   either;
+4. E falls: E's share of the window's documents from the handover on is at most FALL_RATIO of its share
+   before it, and lower beyond chance (Fisher's exact test, one-sided, p < ALPHA); E was used in at least
+   MIN_SIDE_DOCUMENTS documents before the handover;
+5. L rises: L's share from the handover on is higher than before it, beyond chance (the same test), in at
+   least MIN_SIDE_DOCUMENTS documents;
+6. their shares per period over the window are negatively correlated (Pearson r <= MAX_CORRELATION).
 
 The tests keep the many short-lived stock formulations of a news corpus (three reports of a house-warming
 in August, three others in September) from reading as a succession: three documents cannot show a decline.
@@ -37,10 +42,14 @@ from index.mining.types import Formulation, MiningResult, PeriodTotals
 if TYPE_CHECKING:
     from index.search import Searcher
 
-LINEAGE_MIN_SIMILARITY = 0.60  # lower edge of the meaning band (its upper edge is the mining threshold)
-FALL_RATIO = 0.5  # the earlier formulation's share after the later one appears is at most half its share before
-ALPHA = 0.01  # the fall and the rise must each be this unlikely by chance (one-sided Fisher exact test)
-MAX_CORRELATION = -0.2  # their shares per period must move against each other at least this much
+# The settings below, and the evidence for them (a planted succession, the packaged sample's planted renamings,
+# KCNA 2024, the UN General Debate), are in README.md, "Lineage".
+LINEAGE_MIN_SIMILARITY = 0.55  # centres at least this close in meaning
+ONSET_SHARE = 0.1  # a formulation's onset: the period by which a tenth of its documents have used it
+FALL_RATIO = 0.5  # the earlier formulation's share after the handover is at most half its share before
+ALPHA = 0.05  # the fall and the rise must each be this unlikely by chance (one-sided Fisher exact test)
+MIN_SIDE_DOCUMENTS = 5  # the earlier one in this many documents before the handover, the later one from it on
+MAX_CORRELATION = -0.5  # their shares per period must move against each other at least this much
 MIN_PERIODS = 3  # fewer periods with documents than this say nothing about a trend
 YEARS_FOR_YEARLY_PERIODS = 4  # a corpus spanning fewer years is compared per month
 
@@ -73,10 +82,10 @@ class Link:
     later: str
     similarity: float  # cosine of the two centres
     correlation: float  # Pearson r of their shares per period over the window
-    handover: str  # the later one's first period: where "before" ends
+    handover: str  # the first period in which the later one is used more than the earlier one: where "before" ends
     share_before: float  # the earlier one's share of the window's documents before the handover
     share_after: float  # ... and from the handover on
-    periods: tuple[str, ...]  # the window: from the first period either is used to the last
+    periods: tuple[str, ...]  # the window: from the earlier one's onset to the last use of either
     earlier_curve: Curve
     later_curve: Curve
 
@@ -99,7 +108,7 @@ class Lineage:
     """The links found in a mining result (all of them, or those of one formulation), strongest first."""
 
     by: str  # 'year' or 'month'
-    band: tuple[float, float]  # [low, high) of centre similarity
+    band: tuple[float, float]  # [low, high] of centre similarity
     formulation_id: str | None  # None: every link in the result
     links: tuple[Link, ...]
 
@@ -128,8 +137,7 @@ def lineage(result: MiningResult, vectors: np.ndarray, formulation_id: str | Non
     by = by or auto_periods(result.period_totals)
     if by not in ("year", "month"):
         raise RefrainError(f"periods are 'year' or 'month', got {by!r}")
-    high = float(result.params.threshold)
-    band = (float(min_similarity), high)
+    band = (float(min_similarity), 1.0)
     totals = result.period_totals.per(by)
     periods = sorted(totals)
     position = {f.id: i for i, f in enumerate(formulations)}
@@ -140,7 +148,7 @@ def lineage(result: MiningResult, vectors: np.ndarray, formulation_id: str | Non
     words = [content_words(f.centre.text) for f in formulations] if result.params.level == "phrase" else None
     links = []
     for i in sources:
-        for j in np.flatnonzero((sims[i] >= band[0]) & (sims[i] < band[1])).tolist():
+        for j in np.flatnonzero(sims[i] >= band[0]).tolist():
             if j == i or (formulation_id is None and j < i):
                 continue
             if words is not None and not words[i] & words[j]:
@@ -158,21 +166,24 @@ def _link(a: Formulation, b: Formulation, similarity: float, periods: list[str],
     counts_a, counts_b = a.counts(by), b.counts(by)
     if not counts_a or not counts_b:
         return None
-    first_a, first_b = min(counts_a), min(counts_b)
-    if first_a == first_b:
+    onset_a, onset_b = _onset(counts_a), _onset(counts_b)
+    if onset_a == onset_b:
         return None  # neither came first at this granularity
-    earlier, later = (a, b) if first_a < first_b else (b, a)
+    earlier, later = (a, b) if onset_a < onset_b else (b, a)
     counts_e, counts_l = earlier.counts(by), later.counts(by)
-    handover = min(counts_l)
-    window = [p for p in periods if min(first_a, first_b) <= p <= max(max(counts_a), max(counts_b))]
-    if len(window) < MIN_PERIODS:
+    start = min(onset_a, onset_b)
+    window = [p for p in periods if start <= p <= max(max(counts_a), max(counts_b))]
+    handover = next((p for p in window if p > start and _share_in(p, counts_l) > _share_in(p, counts_e)), None)
+    if handover is None or len(window) < MIN_PERIODS:
         return None
     before = [p for p in window if p < handover]
     after = [p for p in window if p >= handover]
     e_before, e_after = _use(before, counts_e, totals), _use(after, counts_e, totals)
     l_before, l_after = _use(before, counts_l, totals), _use(after, counts_l, totals)
     share_before, share_after = _ratio(e_before), _ratio(e_after)
-    if share_before == 0 or share_after > FALL_RATIO * share_before:
+    if e_before[0] < MIN_SIDE_DOCUMENTS or l_after[0] < MIN_SIDE_DOCUMENTS:
+        return None  # too few uses to show a decline or a rise, whatever the test says
+    if share_after > FALL_RATIO * share_before:
         return None
     if _p_higher(e_before, e_after) >= ALPHA or _p_higher(l_after, l_before) >= ALPHA:
         return None
@@ -182,6 +193,21 @@ def _link(a: Formulation, b: Formulation, similarity: float, periods: list[str],
         return None
     return Link(earlier.id, later.id, round(similarity, 4), round(r, 4), handover, round(share_before, 4),
                 round(share_after, 4), tuple(window), curve_e, curve_l)
+
+
+def _onset(counts: dict) -> str:
+    """The period by which ONSET_SHARE of the formulation's documents (per period, summed) have used it."""
+    total = sum(c.documents for c in counts.values())
+    seen = 0
+    for period in sorted(counts):
+        seen += counts[period].documents
+        if seen >= ONSET_SHARE * total:
+            return period
+    return max(counts)
+
+
+def _share_in(period: str, counts: dict) -> float:
+    return counts[period].share if period in counts else 0.0
 
 
 def _use(periods: list[str], counts: dict, totals: dict[str, int]) -> tuple[int, int]:
