@@ -62,8 +62,9 @@ def one_sentence_a_line(paragraphs: list[str], splitter: SentenceSplitter) -> st
     return "\n".join(sentences) + "\n"
 
 
-def prepare(speeches: Path, out: Path, countries_every: int = 0, years: tuple[int, int] = (1946, 2024)) -> dict:
-    """Sample the speeches into out/corpus, one sentence a line. Default: SPEECHES_PER_YEAR a year, at random.
+def prepare(speeches: Path, out: Path, countries_every: int = 0, years: tuple[int, int] = (1946, 2024),
+            per_year: int = SPEECHES_PER_YEAR) -> dict:
+    """Sample the speeches into out/corpus, one sentence a line. Default: per_year speeches a year, at random.
     countries_every=N: instead every speech of every Nth country (alphabetically) among those that spoke in each
     of the years, for who-uses-what and since when."""
     by_year: dict[str, list[Path]] = defaultdict(list)
@@ -77,7 +78,7 @@ def prepare(speeches: Path, out: Path, countries_every: int = 0, years: tuple[in
         picked = {year: [p for p in paths if NAME.match(p.name)["country"] in countries] for year, paths in by_year.items()}
     else:
         rng = random.Random(SEED)
-        picked = {year: rng.sample(paths, min(SPEECHES_PER_YEAR, len(paths))) for year, paths in sorted(by_year.items())}
+        picked = {year: rng.sample(paths, min(per_year, len(paths))) for year, paths in sorted(by_year.items())}
     splitter = SentenceSplitter(language="en")
     corpus = out / "corpus"
     corpus.mkdir(parents=True, exist_ok=True)
@@ -89,7 +90,7 @@ def prepare(speeches: Path, out: Path, countries_every: int = 0, years: tuple[in
                 reflowed.append(path.name)
             (corpus / path.name).write_text(one_sentence_a_line(paragraphs, splitter), encoding="utf-8")
             chosen.append(path.name)
-    summary = {"speeches": len(chosen), "years": len(picked), "per_year": None if countries_every else SPEECHES_PER_YEAR,
+    summary = {"speeches": len(chosen), "years": len(picked), "per_year": None if countries_every else per_year,
                "countries_every": countries_every or None, "seed": None if countries_every else SEED,
                "reflowed": reflowed, "files": chosen}
     (out / "sample.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
@@ -216,12 +217,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=HERE)
     parser.add_argument("--countries-every", type=int, default=0, metavar="N",
                         help="prepare: every speech of every Nth country (of those speaking every year) instead")
+    parser.add_argument("--per-year", type=int, default=SPEECHES_PER_YEAR, metavar="N",
+                        help=f"prepare: speeches drawn at random from each year (default {SPEECHES_PER_YEAR})")
     parser.add_argument("--years", type=int, nargs=2, default=(1946, 2024), metavar=("FIRST", "LAST"))
     parser.add_argument("--level", choices=("sentence", "paragraph", "phrase"), default="sentence",
                         help="the mining level reported (default sentence)")
     args = parser.parse_args(argv)
     if args.step == "prepare":
-        summary = prepare(args.speeches, args.out, args.countries_every, tuple(args.years))
+        summary = prepare(args.speeches, args.out, args.countries_every, tuple(args.years), args.per_year)
         print(f"{summary['speeches']} speeches from {summary['years']} years; {len(summary['reflowed'])} reflowed")
         return 0
     if args.step == "build":
