@@ -174,6 +174,9 @@ Disk (the clean build): cache vectors {vector_bytes / emb_rerun['distinct_texts'
 bytes per distinct text ({dim * 4:,} raw bytes per vector); per passage and per million passages:
 
 {table(["what", "bytes per passage", "per million passages"], size_rows)}
+
+The FAISS files here are exact (flat) indexes, a copy of the vectors: below 65,536 passages per level the
+index is exact; above it, IVF over 8-bit codes takes about a quarter of the vectors' bytes (README, search).
 """
     figures = {"clean_s": clean_s, "distinct": distinct, "passages": passages, "documents": documents,
                "segmenting": {"kill_s": seg_kill_s, "at_kill": seg_at_kill, "rerun_s": seg_rerun_s},
