@@ -171,9 +171,11 @@ def main() -> None:
     done = {}
     if checkpoint.exists():
         for line in checkpoint.read_text(encoding="utf-8").splitlines():
-            if line.strip():
+            try:
                 speech = _speech_from(json.loads(line))
-                done[speech.name] = speech
+            except ValueError:  # a line cut short when the run was stopped (or is being written now)
+                continue
+            done[speech.name] = speech
     if not args.report:
         items = read_speeches(40 if args.smoke else None)
         order = sorted(range(len(items)), key=lambda i: (i % 8, i))
