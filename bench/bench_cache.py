@@ -204,7 +204,7 @@ def main() -> None:
         rows.append([name, f"{s['bytes_per_vector']:,.0f} ({s['ratio']:.2f}×)", f"{r['bytes_per_vector']:,.0f} ({r['ratio']:.2f}×)",
                      f"{s['bytes_per_vector'] * 1e6 / 2**30:.2f} GiB", f"{s['write_s']:.2f} / {s['read_s']:.2f}"])
     label = "hashing encoder" if args.smoke else "MiniLM (all-MiniLM-L6-v2)"
-    fp16_verdict = ("Neighbours do not stay identical, and a float16 cache would also make a rebuild from the cache "
+    fp16_verdict = ("Neighbours do not stay identical (the order changes), and a float16 cache would also make a rebuild from the cache "
                     "score differently from the build that embedded the texts: the cache keeps float32."
                     if neighbours["same_order"] < 1.0 else
                     "Neighbours stay identical here; still, a float16 cache would make a rebuild from the cache "
