@@ -1,7 +1,13 @@
 """Issue 12, item 0: the whole UN General Debate archive segmented before and after reading hard-wrapped text.
 
-    python -m bench.bench_segmentation            # 10,952 speeches, before and after: ~30-50 min on 2 cores
+    python -m bench.bench_segmentation            # 10,952 speeches, before and after: ~30-50 min on 2 free cores
+    python -m bench.bench_segmentation --report   # write RESULTS.md from the speeches done so far
     python -m bench.bench_segmentation --smoke    # the first 40 speeches of the archive, seconds
+
+Each speech's figures are appended to bench/work/segmentation/speeches.jsonl as soon as it is cut, and a
+rerun skips the speeches already there, so an interrupted run goes on where it stopped. Speeches are cut in
+an interleaved order (every 8th first, then the next 8th, ...), so a partial run is a systematic sample of
+every decade; --report says how many of the archive's speeches its figures cover.
 
 Speeches are read straight from ../shared/corpora/un-general-debate-1946-2024/speeches.tar.xz (decoded and
 normalised as the .txt reader does) and segmented with the stand-in encoder's token limit, as the issue's
@@ -20,20 +26,22 @@ find (index.ingest.segment.paragraph_spans with the detected layout) are scored 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import statistics
 import tarfile
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from multiprocessing import Pool
 
 from bench import common
 from bench.common import table
 
 ARCHIVE = common.SHARED / "un-general-debate-1946-2024" / "speeches.tar.xz"
-MODEL = "builtin:hashing-384"  # the stand-in encoder of the issue's whole-archive build (128-token windows)
+MODEL = "builtin:hashing-384"
+ARCHIVE_SPEECHES = 10_952  # the stand-in encoder of the issue's whole-archive build (128-token windows)
 _NAME = re.compile(r"([A-Z0-9]{3})_(\d+)_(\d{4})\.txt$")
 
 
@@ -147,15 +155,37 @@ def _segment_one(item: tuple[str, str, list[bool]]) -> Speech:
     return speech
 
 
+def _speech_from(row: dict) -> Speech:
+    return Speech(**{**row, "before": Cut(**row["before"]), "after": Cut(**row["after"]),
+                     "starts": tuple(row["starts"]) if row["starts"] else None})
+
+
 def main() -> None:
-    args = common.parser(__doc__.split("\n")[0]).parse_args()
+    p = common.parser(__doc__.split("\n")[0])
+    p.add_argument("--report", action="store_true", help="write RESULTS.md from the speeches done so far")
+    args = p.parse_args()
     jobs = max(1, os.cpu_count() or 1)
-    started = time.perf_counter()
-    items = read_speeches(40 if args.smoke else None)
-    read_s = time.perf_counter() - started
-    with Pool(jobs) as pool:
-        speeches = pool.map(_segment_one, items, chunksize=8)
-    seconds = time.perf_counter() - started
+    checkpoint = common.work_dir("segmentation") / ("speeches-smoke.jsonl" if args.smoke else "speeches.jsonl")
+    if args.smoke:
+        checkpoint.unlink(missing_ok=True)
+    done = {}
+    if checkpoint.exists():
+        for line in checkpoint.read_text(encoding="utf-8").splitlines():
+            try:
+                speech = _speech_from(json.loads(line))
+            except ValueError:  # a line cut short when the run was stopped (or is being written now)
+                continue
+            done[speech.name] = speech
+    if not args.report:
+        items = read_speeches(40 if args.smoke else None)
+        order = sorted(range(len(items)), key=lambda i: (i % 8, i))
+        todo = [items[i] for i in order if items[i][0] not in done]
+        with Pool(jobs) as pool, open(checkpoint, "a", encoding="utf-8") as out:
+            for speech in pool.imap_unordered(_segment_one, todo, chunksize=4):
+                done[speech.name] = speech
+                out.write(json.dumps(asdict(speech)) + "\n")
+                out.flush()
+    speeches = sorted(done.values(), key=lambda s: s.name)
 
     decades: dict[int, Decade] = defaultdict(Decade)
     for s in speeches:
@@ -186,9 +216,12 @@ def main() -> None:
     scored = [s.starts for s in speeches if s.starts]
     hit, extra, missed = (sum(x[i] for x in scored) for i in range(3))
     precision, recall = hit / max(1, hit + extra), hit / max(1, hit + missed)
+    coverage = "" if len(speeches) >= ARCHIVE_SPEECHES or args.smoke else (
+        f" of the archive's {ARCHIVE_SPEECHES:,} (a partial run: a systematic sample, every decade in it; rerun to "
+        f"complete, it resumes)")
     body = f"""
-{total.speeches:,} speeches ({total.wrapped:,} hard-wrapped) read from `speeches.tar.xz`, segmented with the stand-in
-encoder's 128-token windows; {seconds / 60:.1f} min on {jobs} processes (reading {read_s:.0f} s). Before: every
+{total.speeches:,} speeches{coverage} ({total.wrapped:,} hard-wrapped) read from `speeches.tar.xz`, segmented with the
+stand-in encoder's 128-token windows ({jobs} processes). Before: every
 document segmented as it was (lines or blank-line blocks are paragraphs, pysbd cuts at line ends). After:
 hard-wrapped documents reflowed (index/ingest/reflow.py); of the other {total.speeches - total.wrapped:,}, cut both
 ways, {changed} came out differently.
@@ -207,7 +240,7 @@ word more often than the hyphenated one elsewhere), {kept:,} kept (printed recor
 Secretary-/General, self-/determination). Page furniture lines (page numbers, document symbols) left out of
 passages: {furniture:,}.
 """
-    figures = {"speeches": total.speeches, "wrapped": total.wrapped, "seconds": seconds,
+    figures = {"speeches": total.speeches, "wrapped": total.wrapped,
                "totals": _figures(total), "decades": figures_decades, "hyphens_joined": joined,
                "hyphens_kept": kept, "furniture_lines": furniture, "unwrapped_changed": changed,
                "paragraph_starts": {"speeches": len(scored), "hit": hit, "extra": extra, "missed": missed,

@@ -148,12 +148,17 @@ class EmbeddingCache:
                 rows = self._db.execute(
                     f"SELECT hash, vector FROM vectors WHERE model = ? AND hash IN ({marks})", [model_id, *chunk]
                 )
+                keys, blobs = [], []
                 for key, blob in rows:
                     if len(blob) == dim * 4:
-                        vector = np.frombuffer(blob, dtype=np.float32)
-                        norm = float(np.dot(vector, vector))
-                        if abs(norm - 1.0) < 1e-3 or norm == 0.0:
-                            found[key.hex()] = vector
+                        keys.append(key)
+                        blobs.append(blob)
+                if not keys:
+                    continue
+                matrix = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(keys), dim)
+                norms = np.einsum("ij,ij->i", matrix, matrix)
+                sound = (np.abs(norms - 1.0) < 1e-3) | (norms == 0.0)
+                found.update((key.hex(), row) for key, row, ok in zip(keys, matrix, sound.tolist()) if ok)
         return found
 
     @_recovering
