@@ -86,10 +86,65 @@ def test_the_word_with_particles_is_in_exactly_its_documents(built):
     assert holders == set(phrase["documents"])
     for form, documents in phrase["forms"].items():
         assert {doc_id for doc_id, doc in by_id.items() if form in doc.text} == set(documents), form
-    # an exact-phrase query for a whole word form finds its sentences (FTS5 matches whole tokens)
+    # an exact-phrase query for a whole word form finds its sentences
     hits = searcher.phrase("인민대중제일주의를", k=20, level="sentence")
     assert sorted({_record_id(searcher.document(h.doc_id).copies[0]["locator"]) for h in hits}) == \
         phrase["forms"]["인민대중제일주의를"]
+
+
+def _holders(by_id: dict, level: str, text: str) -> tuple[set[str], int]:
+    """The documents whose passages of the level hold the text (a plain substring test), and those passages."""
+    passages = [(doc_id, p) for doc_id, doc in by_id.items() for p in doc.passages[level] if text in p.text]
+    return {doc_id for doc_id, _ in passages}, len(passages)
+
+
+@pytest.mark.parametrize("level", ["sentence", "paragraph"])
+def test_the_bare_word_finds_every_form_with_its_particles(built, level):
+    """The trigram table: '인민대중제일주의' matches inside '인민대중제일주의를/는/의/에/가', totals included."""
+    _, searcher, by_id = built
+    phrase = TRUTH["word_with_particles"]
+    result = searcher.phrase_result(phrase["phrase"], k=100, level=level)
+    found = {_record_id(searcher.document(h.doc_id).copies[0]["locator"]) for h in result.hits}
+    assert found == set(phrase["documents"]) and len(phrase["documents"]) == 7
+    assert (result.documents, result.total) == (7, _holders(by_id, level, phrase["phrase"])[1])
+    hybrid = searcher.search_result(phrase["phrase"], k=20, level=level)  # the verbatim side of hybrid search
+    assert (hybrid.verbatim_total, hybrid.verbatim_documents) == (result.total, 7)
+    assert {h.passage_id for h in hybrid.hits if h.match == "verbatim"} == {h.passage_id for h in result.hits}
+
+
+def test_a_phrase_of_two_characters_is_scanned_for(built):
+    """Too short for trigrams: every passage holding it is still found, inside words and at any position."""
+    _, searcher, by_id = built
+    for text in ("주의", "토대", "들"):
+        result = searcher.phrase_result(text, k=1000, level="sentence")
+        documents, passages = _holders(by_id, "sentence", text)
+        assert result.total == passages and result.documents == len(documents) > 0, text
+        assert all(text in h.text for h in result.hits)
+    newest = searcher.phrase_result("토대", k=1000, level="sentence", sort="newest").hits
+    assert [h.date for h in newest] == sorted((h.date for h in newest), reverse=True)
+
+
+def test_an_english_index_has_no_trigram_table(sample_hashing_index):
+    searcher = Searcher(sample_hashing_index)
+    assert not searcher.lexical.within_words
+    assert not searcher.db.query("SELECT name FROM sqlite_master WHERE name LIKE '%trigram%'")
+
+
+def test_a_korean_index_built_before_the_trigram_table_answers_as_before(built, tmp_path):
+    """Dropping the table (as an older build has none) brings back whole-word matching, without errors."""
+    import shutil
+    import sqlite3
+
+    _, searcher, _ = built
+    copy = tmp_path / "index"
+    shutil.copytree(searcher.root, copy)
+    (database,) = copy.glob("gen-*/index.sqlite")
+    with sqlite3.connect(database) as conn:
+        conn.execute("DROP TABLE passages_trigram")
+    older = Searcher(copy)
+    assert not older.lexical.within_words
+    assert older.phrase_result("인민대중제일주의", level="sentence").total == 0  # whole words only, as before
+    assert older.phrase_result("인민대중제일주의를", level="sentence").documents == 2
 
 
 def test_the_ground_truth_is_what_the_generator_writes(tmp_path):
