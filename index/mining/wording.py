@@ -7,7 +7,7 @@
 - Stop words (phrase edges, core wording, shared runs): the language's list (index/words.py stop_words); for
   English, scikit-learn's list less its content words, exactly as before languages were recorded.
 - Content words and names: in a cased script a content word starts lower case and a phrase of capitalised words
-  is a name. Scripts without capitals (Korean, Japanese, Chinese) have neither signal: every word that is not a
+  is a name. Scripts without capitals (Korean, Japanese, Chinese, Arabic, Hindi...) have neither signal: every word that is not a
   stop word is a content word, and no phrase is taken for a name by its letters.
 - Phrase length: at least MIN_WORDS words, two in Korean, whose written words are a noun with its particles or
   a verb with its endings (an English phrase of three words is often two in Korean).
@@ -23,7 +23,8 @@ from index.ingest.language import DEFAULT_LANGUAGE
 from index.korean_words import known_stems, stem
 from index.words import WORD, stop_words
 
-CASELESS = frozenset({"ko", "ja", "zh"})  # languages written in scripts without capitals
+# Languages written in scripts without capitals: Hangul, kana and Han, Ethiopic, Arabic, Devanagari, Burmese.
+CASELESS = frozenset({"ko", "ja", "zh", "am", "ar", "fa", "ur", "hi", "mr", "my"})
 MIN_WORDS = 3  # the shortest phrase counted...
 MIN_WORDS_IN = {"ko": 2}  # ...except in these languages
 
