@@ -127,7 +127,8 @@ class Searcher:
         hits = self._hydrate(level, list(zip(ranking.rows, ranking.scores)), ranking.matches)
         allowed = None if filters is None or filters.empty else self.document_mask(filters)
         return SearchResult(hits, mode, k, min_score, per_document, ranking.verbatim_total, ranking.verbatim_documents,
-                            ranking.below_min, boilerplate_matches(self.db, self._clean(query), allowed))
+                            ranking.below_min, boilerplate_matches(self.db, self._clean(query), allowed,
+                                                                   self.lexical.within_words))
 
     def similar(self, passage_id: str, k: int = 10, level: str | None = None, include_same_doc: bool = False,
                 filters: Filters | None = None, min_score: float | None = None) -> list[Hit]:
@@ -178,7 +179,8 @@ class Searcher:
         hits = self._hydrate(level, [(r, None) for r in page], [VERBATIM] * len(page))
         documents = len(np.unique(self.levels[level].doc_rows[rows]))
         allowed = None if filters is None or filters.empty else self.document_mask(filters)
-        return PhraseResult(hits, len(rows), documents, int(offset), sort, boilerplate_matches(self.db, phrase, allowed))
+        return PhraseResult(hits, len(rows), documents, int(offset), sort,
+                            boilerplate_matches(self.db, phrase, allowed, self.lexical.within_words))
 
     def phrase_count(self, text: str, level: str = "paragraph", filters: Filters | None = None) -> int:
         return self.phrase_result(text, 1, level, filters).total

@@ -38,6 +38,14 @@ def test_word_key_folds_case_possessive_and_plural():
     assert word_key("class") == "class" and word_key("status") == "status"
 
 
+def test_a_korean_phrase_is_marked_inside_the_word_that_carries_its_particle():
+    text = "우리는 인민대중제일주의를 근본으로 삼고 자립적 민족경제의 토대를 다졌다. 인민대중제일주의는 생명선이다."
+    assert [text[a:b] for a, b in phrase_spans(text, "인민대중제일주의")] == ["인민대중제일주의"] * 2
+    assert [text[a:b] for a, b in phrase_spans(text, "자립적 민족경제")] == ["자립적 민족경제"]
+    assert highlight_html(text, phrase="토대").count('<mark class="hl">토대</mark>') == 1
+    assert phrase_spans("people-firstly", "people first") == []  # English keeps whole words
+
+
 def test_phrase_spans_find_the_words_in_order_across_punctuation():
     text = "People-first principle, and people first: principle. People principle first."
     assert [text[a:b] for a, b in phrase_spans(text, "people first")] == ["People-first", "people first"]

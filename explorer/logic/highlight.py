@@ -17,6 +17,7 @@ from typing import Iterable
 from index.words import TERM, is_function_word
 
 _JOINABLE_GAP = re.compile(r"[\s\-‐‑–—'’]*")  # spaces and hyphens inside a shared phrase are marked with it
+_WITHIN_WORDS = re.compile("[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3]")
 MAX_STOP_BRIDGE = 2  # at most this many shared function words between two marked words join them
 
 Span = tuple[int, int]
@@ -77,11 +78,15 @@ def phrase_spans(text: str, phrase: str) -> list[Span]:
     """Every occurrence of the phrase's words in order, with any punctuation or spacing between them.
 
     Mirrors the FTS5 phrase search (case and punctuation aside), so exact-mode hits show where they matched.
+    A phrase that starts or ends in Hangul, kana or Han characters is marked inside words too, as the trigram
+    table of a Korean, Japanese or Chinese index finds it ('인민대중제일주의' in '인민대중제일주의를').
     """
     words = [m.group() for m in TERM.finditer(phrase or "")]
     if not words:
         return []
-    pattern = r"(?<!\w)" + r"\W+".join(re.escape(w) for w in words) + r"(?!\w)"
+    before = "" if _WITHIN_WORDS.match(words[0][0]) else r"(?<!\w)"
+    after = "" if _WITHIN_WORDS.match(words[-1][-1]) else r"(?!\w)"
+    pattern = before + r"\W+".join(re.escape(w) for w in words) + after
     return [m.span() for m in re.finditer(pattern, text, flags=re.IGNORECASE)]
 
 

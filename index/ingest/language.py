@@ -27,6 +27,9 @@ LANGUAGES = {
     "it": "Italian", "ja": "Japanese", "kk": "Kazakh", "mr": "Marathi", "my": "Burmese", "nl": "Dutch",
     "pl": "Polish", "ru": "Russian", "sk": "Slovak", "ur": "Urdu", "zh": "Chinese",
 }
+# Languages whose words carry their particles (Korean) or are not spaced (Japanese, Chinese): exact phrases are
+# searched inside words there, in a trigram FTS5 table the build adds (index/store/database.py).
+WITHIN_WORDS = frozenset({"ko", "ja", "zh"})
 DEFAULT_LANGUAGE = "en"  # indexes built before languages were recorded are English
 
 SAMPLE_DOCUMENTS = 200  # detection reads this many documents, spread over the corpus...

@@ -9,17 +9,19 @@ methods are used (level_passages, doc_rows, vectors, documents_by_ord, document_
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from pathlib import Path
 from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
 import numpy as np
 
 from index.mining.params import LATEST_SHARE, MiningParams
+from index.ingest.language import language_of
 from index.mining.types import PeriodTotals, Progress
+from index.mining.wording import Wording, plain
 from index.store import layout
 from index.textnorm import text_hash
-from index.words import WORD, mining_stop_words
 
 if TYPE_CHECKING:
     from index.mining.phrases import Phrase, SentenceTable
@@ -96,6 +98,12 @@ class Corpus(ABC):
 
         return sentence_table(self.searcher, self.filters).texts
 
+    @cached_property
+    def wording(self) -> Wording:
+        """What a word is in the index's language (core wording, shared wording: describe.py)."""
+        language = language_of(self.searcher.manifest)
+        return Wording.of(language, self.sentence_texts() if Wording.reads_texts(language) else ())
+
     def passage_texts(self, occurrences: list[int]) -> dict[int, str]:
         """Text of the passage behind each occurrence."""
         ids = {self.occ_pid[i]: i for i in occurrences}
@@ -154,9 +162,10 @@ class PhraseCorpus(Corpus):
         self._init_documents(searcher, params)
         progress(0.01, "finding recurring phrases")
         table = sentence_table(searcher, params.filters)
-        phrases = [p for p in find_phrases(table, min_docs=params.min_docs) if not is_name(p.text)]
+        self.wording = table.wording
+        phrases = [p for p in find_phrases(table, min_docs=params.min_docs) if not self.wording.is_name(p.text)]
         supers = super_phrases([p.words for p in phrases])
-        stems = shared_stems([p.words for p in phrases], supers)
+        stems = shared_stems([p.words for p in phrases], supers, self.wording.stop)
         kept = [n for n in range(len(phrases)) if n not in stems or _used_alone(phrases, n, stems[n], table, params.min_docs)]
         node_of = {n: i for i, n in enumerate(kept)}
         self._stems = [SharedStem(phrases[n].text, phrases[n].words) for n in sorted(stems)]
@@ -191,10 +200,11 @@ class PhraseCorpus(Corpus):
         return {n: self._texts[n] for n in nodes}  # a phrase, not the sentence that holds it
 
     def related(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
-        """Two phrases join only if they share a lower-case content word (short phrases that only share a name,
-        "stifle the DPRK" and "development of the DPRK", embed close but are not one formulation), are not two
-        lines branching off a shared run, and are not a shared stem and a line that holds it."""
-        words = [content_words(t) for t in self._texts]
+        """Two phrases join only if they share a content word (a lower-case one in a cased script: short phrases
+        that only share a name, "stifle the DPRK" and "development of the DPRK", embed close but are not one
+        formulation), are not two lines branching off a shared run, and are not a shared stem and a line that
+        holds it."""
+        words = [self.wording.content_words(t) for t in self._texts]
         return np.array([bool(words[a] & words[b]) and not self._conflict(a, b)
                          for a, b in zip(first.tolist(), second.tolist())], dtype=bool)
 
@@ -207,7 +217,7 @@ class PhraseCorpus(Corpus):
         pair = (a, b) if a < b else (b, a)
         found = self._conflicts.get(pair)
         if found is None:
-            found = self._conflicts[pair] = pair in self._apart or diverge(self._words[a], self._words[b])
+            found = self._conflicts[pair] = pair in self._apart or diverge(self._words[a], self._words[b], self.wording.stop)
         return found
 
     def words_in(self, node: int) -> int:
@@ -227,16 +237,9 @@ def _used_alone(phrases: list[Phrase], stem: int, above: list[int], table: Sente
     return len(alone) >= min_docs
 
 
-def is_name(text: str) -> bool:
-    """'Democratic People's Republic of Korea', 'North Hamgyong Province': names recur but are not formulations."""
-    stop = mining_stop_words()
-    words = [w for w in WORD.findall(text) if w.lower() not in stop]
-    return bool(words) and all(w[0].isupper() or w[0].isdigit() for w in words)
-
-
-def content_words(text: str) -> set[str]:
-    stop = mining_stop_words()
-    return {w.lower() for w in WORD.findall(text) if w[0].islower() and w.lower() not in stop}
+def content_words(text: str, wording: Wording | None = None) -> set[str]:
+    """The words that may link two phrases (wording.py; English rules when no wording is given)."""
+    return (wording or plain()).content_words(text)
 
 
 def _cache_path(searcher: Searcher) -> Path:

@@ -11,7 +11,6 @@ the wording most passages use ("people-first principle", not the longer wording 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 
 from index.mining.corpus import Corpus
@@ -19,8 +18,8 @@ from index.mining.inclusion import includes
 from index.mining.params import CORE_SHARE, MiningParams
 from index.mining.salience import WordStats, assess
 from index.mining.types import Centre, Formulation, Member, PeriodCount, PeriodTotals, Seen, SharedWording, Variant
+from index.mining.wording import Token, Wording, plain
 from index.textnorm import short_id
-from index.words import WORD, mining_stop_words
 
 
 @dataclass
@@ -79,7 +78,7 @@ def describe(corpus: Corpus, centre: int, members: dict[int, float], params: Min
         label=variants[0].text,
         salience=assess(variants[0].text, member_texts, n_documents, stats),
         centre=Centre(centre_text, corpus.node_hash[centre]),
-        core=core_wording(centre_text, [v.text for v in variants]),
+        core=core_wording(centre_text, [v.text for v in variants], wording=corpus.wording),
         n_passages=len(occurrences),
         n_documents=n_documents,
         n_variants=len(variants),
@@ -103,7 +102,7 @@ def with_shared_wording(formulations: list[Formulation], corpus: Corpus) -> list
     if not stems:
         return formulations
     holders: dict[int, list[str]] = {}
-    variant_words = [[tuple(w.lower() for w in WORD.findall(v.text)) for v in f.variants] for f in formulations]
+    variant_words = [[corpus.wording.words(v.text) for v in f.variants] for f in formulations]
     for s, stem in enumerate(stems):
         holders[s] = sorted(f.id for f, words in zip(formulations, variant_words)
                             if any(includes(v, stem.words) for v in words))
@@ -150,22 +149,25 @@ def _rise(occurrences: list[_Occurrence], corpus: Corpus) -> float:
     return round(latest / corpus.n_latest - (len(docs) - latest) / corpus.n_before, 4)
 
 
-def core_wording(centre: str, variants: list[str], share: float = CORE_SHARE) -> str:
+def core_wording(centre: str, variants: list[str], share: float = CORE_SHARE, wording: Wording | None = None) -> str:
     """The centre's words that most variants share, in the centre's order, with … where words differ.
 
     Runs of shared words are quoted from the centre as written; runs made only of stop words are dropped.
     "our state-first principle" / "the principle of our state first" / "our state-first idea" -> "our state-first".
+    Words are the language's (`wording`, English when not given): Korean words compare without their particles,
+    and a run ends where its last word's stem does.
     """
     if len(variants) < 2:
         return centre
-    stop = mining_stop_words()
-    tokens = list(WORD.finditer(centre))
-    sets = [{w.lower() for w in WORD.findall(v)} for v in variants]
+    wording = wording or plain()
+    stop = wording.stop
+    tokens = wording.tokens(centre)
+    sets = [set(wording.words(v)) for v in variants]
     needed = share * len(sets)
-    runs: list[list[re.Match]] = []
-    current: list[re.Match] = []
+    runs: list[list[Token]] = []
+    current: list[Token] = []
     for token in tokens:
-        if sum(token.group().lower() in s for s in sets) >= needed:
+        if sum(token[0] in s for s in sets) >= needed:
             current.append(token)
         elif current:
             runs.append(current)
@@ -174,10 +176,10 @@ def core_wording(centre: str, variants: list[str], share: float = CORE_SHARE) ->
         runs.append(current)
     pieces = []
     for run in runs:
-        while run and run[0].group().lower() in stop:
+        while run and run[0][0] in stop:
             run = run[1:]
-        while run and run[-1].group().lower() in stop:
+        while run and run[-1][0] in stop:
             run = run[:-1]
         if run:
-            pieces.append(centre[run[0].start():run[-1].end()])
+            pieces.append(centre[run[0][1]:run[-1][2]])
     return " … ".join(pieces)

@@ -1,6 +1,6 @@
 """Distinct lines stay apart at the phrase level: which phrases are one line, which branch off a shared stem.
 
-Phrases are word sequences (lower case, index/words.py WORD). Three rules, after MemeTracker's phrase-inclusion
+Phrases are word sequences (lower case, as index/mining/wording.py counts them). Three rules, after MemeTracker's phrase-inclusion
 graph (Leskovec, Backstrom & Kleinberg 2009), where a short phrase inside longer ones must not join two of them:
 
 - Two phrases *diverge* when they share a run of words and then go different ways on the same side: after the
@@ -55,12 +55,13 @@ def longest_common_run(a: Words, b: Words) -> tuple[int, int, int]:
     return best
 
 
-def diverge(a: Words, b: Words) -> bool:
-    """Two lines that share a run of words and branch off it on the same side (see the module's docstring)."""
+def diverge(a: Words, b: Words, stop: frozenset[str] | None = None) -> bool:
+    """Two lines that share a run of words and branch off it on the same side (see the module's docstring);
+    `stop`: the language's stop words (English when not given)."""
     if includes(a, b) or includes(b, a):
         return False
     i, j, n = longest_common_run(a, b)
-    stop = mining_stop_words()
+    stop = mining_stop_words() if stop is None else stop
     if n < MIN_RUN or all(w in stop for w in a[i:i + n]):
         return False
 
@@ -100,10 +101,10 @@ def super_phrases(keys: Sequence[Words]) -> list[list[int]]:
     return [sorted(s) for s in supers]
 
 
-def shared_stems(keys: Sequence[Words], supers: list[list[int]]) -> dict[int, list[int]]:
+def shared_stems(keys: Sequence[Words], supers: list[list[int]], stop: frozenset[str] | None = None) -> dict[int, list[int]]:
     """Phrases included in two phrases that diverge: {stem: the phrases that include it}."""
     stems = {}
     for n, above in enumerate(supers):
-        if any(diverge(keys[a], keys[b]) for x, a in enumerate(above) for b in above[x + 1:]):
+        if any(diverge(keys[a], keys[b], stop) for x, a in enumerate(above) for b in above[x + 1:]):
             stems[n] = above
     return stems

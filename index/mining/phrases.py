@@ -1,4 +1,4 @@
-"""Lexical phrases: word n-grams (3 to 8 words) that recur across documents, by document frequency.
+"""Lexical phrases: word n-grams (3 to 8 words; 2 to 8 in Korean) that recur across documents, by document frequency.
 
 Overlapping 8-word windows found in exactly the same passages are joined back into the longer phrase
 they come from, so an 11-word slogan is reported once, whole.
@@ -6,8 +6,9 @@ they come from, so an 11-word slogan is reported once, whole.
 Counting is apriori-style: an (n+1)-gram is only counted when both of its n-word halves were frequent,
 so memory follows the number of recurring phrases, not the size of the corpus. A phrase contained in a
 longer phrase found in exactly the same documents is folded into it; phrases that start or end with a
-stop word (index/words.py: mining_stop_words) or a single letter are dropped; boilerplate and datelines never
-reach passages. lexical_phrases() reports them as PhraseRow (types.py).
+stop word of the index's language or a single letter are dropped; boilerplate and datelines never reach passages.
+What a word is, by the language, is wording.py's (Korean words are counted without their particles).
+lexical_phrases() reports them as PhraseRow (types.py).
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ import numpy as np
 
 from index.errors import RefrainError
 from index.mining.params import DEFAULT_MIN_DOCS, PhraseParams
+from index.ingest.language import language_of
 from index.mining.types import IndexInfo, MiningResult, PhraseRow, PhrasesResult, Seen
-from index.words import WORD, mining_stop_words
+from index.mining.wording import Token, Wording, plain
 
 if TYPE_CHECKING:
     from index.search import Filters, Searcher
 
-MIN_N, MAX_N = 3, 8
+MAX_N = 8
 
 
 @dataclass
@@ -50,6 +52,7 @@ class SentenceTable:
     passage_ids: list[str]
     texts: list[str]
     doc_ords: np.ndarray
+    wording: Wording = field(default_factory=plain)  # the index language's word rules
 
 
 def sentence_table(searcher: Searcher, filters: Filters | None = None) -> SentenceTable:
@@ -66,21 +69,23 @@ def sentence_table(searcher: Searcher, filters: Filters | None = None) -> Senten
         ids.append(pid)
         texts.append(text)
         ords.append(ord_)
-    return SentenceTable(np.array(rows, dtype=np.int64), ids, texts, np.array(ords, dtype=np.int64))
+    wording = Wording.of(language_of(searcher.manifest), texts)
+    return SentenceTable(np.array(rows, dtype=np.int64), ids, texts, np.array(ords, dtype=np.int64), wording)
 
 
-def _is_edge_ok(words: tuple[str, ...]) -> bool:
+def _is_edge_ok(words: tuple[str, ...], stop: frozenset[str]) -> bool:
     first, last = words[0], words[-1]
-    stop = mining_stop_words()
     return not (first in stop or last in stop or first.isdigit() or last.isdigit() or len(first) < 2 or len(last) < 2)
 
 
-def find_phrases(table: SentenceTable, min_docs: int = DEFAULT_MIN_DOCS, min_n: int = MIN_N, max_n: int = MAX_N) -> list[Phrase]:
-    """Recurring phrases with their occurrences, most documents first."""
-    tokenised = [[(m.group().lower(), m.start(), m.end()) for m in WORD.finditer(t)] for t in table.texts]
+def find_phrases(table: SentenceTable, min_docs: int = DEFAULT_MIN_DOCS, min_n: int | None = None,
+                 max_n: int = MAX_N) -> list[Phrase]:
+    """Recurring phrases with their occurrences, most documents first (min_n: the language's shortest phrase)."""
+    tokenised = [table.wording.tokens(t) for t in table.texts]
     words = [tuple(w for w, _, _ in toks) for toks in tokenised]
     frequent: dict[int, dict[tuple, int]] = {}
     previous: dict[tuple, int] | None = None
+    min_n = min_n or table.wording.min_words
     for n in range(min_n, max_n + 1):
         counts: dict[tuple, list] = {}  # ngram -> [documents, last document]
         for seq, doc in zip(words, table.doc_ords.tolist()):
@@ -98,7 +103,7 @@ def find_phrases(table: SentenceTable, min_docs: int = DEFAULT_MIN_DOCS, min_n: 
         if not previous:
             break
         frequent[n] = previous
-    kept = {g: df for level in frequent.values() for g, df in level.items() if _is_edge_ok(g)}
+    kept = {g: df for level in frequent.values() for g, df in level.items() if _is_edge_ok(g, table.wording.stop)}
     folded = set()
     for gram, df in kept.items():  # a shorter phrase with the same documents is part of this one
         for length in range(min_n, len(gram)):
@@ -115,7 +120,7 @@ def find_phrases(table: SentenceTable, min_docs: int = DEFAULT_MIN_DOCS, min_n: 
     return sorted(phrases.values(), key=lambda p: (-p.documents, -len(p.words), p.key))
 
 
-def _locate(phrases: dict[tuple, Phrase], words: list[tuple], tokenised: list[list], texts: list[str]) -> None:
+def _locate(phrases: dict[tuple, Phrase], words: list[tuple], tokenised: list[list[Token]], texts: list[str]) -> None:
     """Fill in each phrase's passages and the surface form of its first occurrence."""
     lengths = sorted({len(g) for g in phrases})
     for index, (seq, toks) in enumerate(zip(words, tokenised)):

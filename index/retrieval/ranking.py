@@ -62,7 +62,7 @@ def rank(query: str, query_vector: Callable[[], np.ndarray], vectors_of: Callabl
     cap = max(k, VERBATIM_CAP)
     top_verbatim = verbatim
     if len(verbatim) > cap and mode == "hybrid":  # too many to score them all: the best by bm25 are the candidates
-        top_verbatim = lexical.best(level, parsed.phrase, mask, cap)[0]
+        top_verbatim = lexical.best_verbatim(level, parsed.phrase, mask, cap)
     result = Ranking(verbatim_total=len(verbatim), verbatim_documents=len(np.unique(doc_rows[verbatim])))
     if allowed == 0:
         return result

@@ -1,6 +1,9 @@
 """SQLite schema of one index generation: documents, their copies, metadata, passages and FTS5.
 
 Written once by a build, then opened read-only (immutable) by searchers. Every query is parameterised.
+An index of a language whose words carry particles or are written without spaces (Korean, Japanese, Chinese)
+has a second FTS5 table over the passages, tokenised in trigrams (TRIGRAM_TABLE), so that an exact phrase
+matches inside a word: '인민대중제일주의' in '인민대중제일주의를' (index/retrieval/lexical.py).
 """
 
 from __future__ import annotations
@@ -34,6 +37,11 @@ CREATE TABLE boilerplate (line TEXT PRIMARY KEY, documents INTEGER NOT NULL);
 CREATE TABLE problems (source TEXT NOT NULL, locator TEXT NOT NULL, reason TEXT NOT NULL, skipped INTEGER NOT NULL);
 """
 
+TRIGRAM_TABLE = "passages_trigram"
+TRIGRAM_SCHEMA = f"""
+CREATE VIRTUAL TABLE {TRIGRAM_TABLE} USING fts5(text, content='passages', content_rowid='rowid', tokenize='trigram');
+"""
+
 PASSAGE_COLUMNS = "p.passage_id, p.doc_id, p.level, p.ordinal, p.row, p.start, p.end, p.text, d.title, d.date, d.meta"
 
 
@@ -61,10 +69,15 @@ def insert_passages(conn: sqlite3.Connection, rows: Iterable[tuple]) -> None:
     conn.executemany("INSERT INTO passages VALUES (?,?,?,?,?,?,?,?,?)", rows)
 
 
-def finish(conn: sqlite3.Connection, boilerplate: list[tuple[str, int]], problems: Iterable[tuple]) -> None:
+def finish(conn: sqlite3.Connection, boilerplate: list[tuple[str, int]], problems: Iterable[tuple],
+           trigram: bool = False) -> None:
+    """Boilerplate, problems and the full-text index; with `trigram`, the trigram table too."""
     conn.executemany("INSERT INTO boilerplate VALUES (?,?)", boilerplate)
     conn.executemany("INSERT INTO problems VALUES (?,?,?,?)", problems)
     conn.execute("INSERT INTO passages_fts(passages_fts) VALUES ('rebuild')")
+    if trigram:
+        conn.executescript(TRIGRAM_SCHEMA)
+        conn.execute(f"INSERT INTO {TRIGRAM_TABLE}({TRIGRAM_TABLE}) VALUES ('rebuild')")
     conn.commit()
     conn.execute("ANALYZE")
     conn.commit()
@@ -84,6 +97,7 @@ class ReadOnlyDatabase:
         # quoted: a folder named "draft #2" or "100% done" must not be read as URI syntax
         uri = f"file:{quote(Path(path).resolve().as_posix(), safe='/')}?mode=ro&immutable=1"
         self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        self._conn.create_function("casefold", 1, _casefold, deterministic=True)  # substring scans (lexical.py)
         self._lock = threading.Lock()
         self._conn.execute("SELECT count(*) FROM documents").fetchone()  # fail now if damaged
 
@@ -116,6 +130,10 @@ def _check_complete(path: Path) -> None:
     pages = int.from_bytes(header[28:32], "big")
     if pages and size < pages * page_size:
         raise sqlite3.DatabaseError(f"file is truncated: {size:,} of {pages * page_size:,} bytes")
+
+
+def _casefold(text):
+    return text.casefold() if isinstance(text, str) else text
 
 
 def loads_meta(text: str) -> dict[str, list[str]]:

@@ -23,6 +23,7 @@ import numpy as np
 
 from index import FORMAT_VERSION
 from index.errors import IndexUnavailable, RefrainError
+from index.ingest.language import WITHIN_WORDS
 from index.levels import LEVELS
 from index.progress import BuildProgress, Progress, ignore
 from index.store import ann, database, layout
@@ -114,7 +115,8 @@ class GenerationWriter:
         missing = [level for level in LEVELS if level not in self._levels]
         if missing:
             raise ValueError(f"levels not written: {', '.join(missing)}")
-        database.finish(self._conn, list(boilerplate), problems)
+        trigram = language is not None and language.get("code") in WITHIN_WORDS
+        database.finish(self._conn, list(boilerplate), problems, trigram=trigram)
         self._conn = None
         self._step("sqlite-finished")
         self.manifest = {
