@@ -17,6 +17,7 @@ import streamlit as st
 from explorer.logic import recurring_analysis as ra
 from explorer.logic.highlight import escape_html, escape_markdown
 from index.errors import RefrainError
+from index.ingest.language import language_of
 from index.export import CHANGE_FIELDS, change_rows, file_name, rows_to_csv
 from index.mining.adoption import FieldValues, adoption, field_values
 from index.mining.lineage import ALPHA, FALL_RATIO, MAX_CORRELATION, MIN_SIDE_DOCUMENTS, centre_vectors, lineage
@@ -69,7 +70,8 @@ def variants(f: Formulation) -> None:
 def lineage_panel(ctx: Context, result: MiningResult, f: Formulation, by: str, listed: list[str]) -> None:
     key = _result_key(ctx.searcher, result)
     try:
-        found = lineage(result, _centre_vectors(key, ctx.searcher, result), f.id, by)
+        found = lineage(result, _centre_vectors(key, ctx.searcher, result), f.id, by,
+                        language=language_of(ctx.searcher.manifest))
     except RefrainError as exc:
         st.error(escape_markdown(str(exc)), icon=":material/error:")
         return

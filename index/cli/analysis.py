@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from index.cli.args import add_mining_options, mining_params_of
 from index.cli.output import progress_bar, write_csv
 from index.errors import RefrainError
+from index.ingest.language import language_of
 from index.export import ADOPTER_FIELDS, CHANGE_FIELDS, adopter_rows, change_rows, seen_date
 
 if TYPE_CHECKING:
@@ -88,7 +89,8 @@ def cmd_lineage(args) -> int:
     from index.mining.lineage import centre_vectors, lineage
 
     searcher, result = mined(args, args.json)
-    found = lineage(result, centre_vectors(searcher, result), args.formulation, args.by, args.min_similarity)
+    found = lineage(result, centre_vectors(searcher, result), args.formulation, args.by, args.min_similarity,
+                    language_of(searcher.manifest))
     if args.json:
         data = {"params": result.params.as_dict(), "index": result.index.to_dict(), **found.to_dict()}
         print(json.dumps(data, ensure_ascii=False, indent=1))

@@ -19,7 +19,7 @@ import numpy as np
 from index.mining.params import LATEST_SHARE, MiningParams
 from index.ingest.language import language_of
 from index.mining.types import PeriodTotals, Progress
-from index.mining.wording import Wording, plain
+from index.mining.wording import Wording
 from index.store import layout
 from index.textnorm import text_hash
 
@@ -235,11 +235,6 @@ def _used_alone(phrases: list[Phrase], stem: int, above: list[int], table: Sente
     inside = set().union(*(phrases[s].passages for s in above))
     alone = {int(table.doc_ords[i]) for i in phrases[stem].passages if i not in inside}
     return len(alone) >= min_docs
-
-
-def content_words(text: str, wording: Wording | None = None) -> set[str]:
-    """The words that may link two phrases (wording.py; English rules when no wording is given)."""
-    return (wording or plain()).content_words(text)
 
 
 def _cache_path(searcher: Searcher) -> Path:

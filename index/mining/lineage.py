@@ -36,7 +36,9 @@ from typing import TYPE_CHECKING, Iterable
 import numpy as np
 
 from index.errors import RefrainError
-from index.mining.corpus import _cache_path, content_words
+from index.ingest.language import DEFAULT_LANGUAGE
+from index.mining.corpus import _cache_path
+from index.mining.wording import Wording
 from index.mining.types import Formulation, MiningResult, PeriodTotals
 
 if TYPE_CHECKING:
@@ -126,10 +128,11 @@ def auto_periods(totals: PeriodTotals) -> str:
 
 
 def lineage(result: MiningResult, vectors: np.ndarray, formulation_id: str | None = None, by: str | None = None,
-            min_similarity: float = LINEAGE_MIN_SIMILARITY) -> Lineage:
+            min_similarity: float = LINEAGE_MIN_SIMILARITY, language: str = DEFAULT_LANGUAGE) -> Lineage:
     """Predecessors and successors of one formulation (or every link in the result when formulation_id is None).
 
     vectors: one unit vector per formulation centre, in result.formulations order (centre_vectors()).
+    language: the index's (language_of(manifest)): which words of two phrases count as shared content.
     """
     formulations = list(result.formulations)
     if len(vectors) != len(formulations):
@@ -145,7 +148,10 @@ def lineage(result: MiningResult, vectors: np.ndarray, formulation_id: str | Non
         raise RefrainError(f"no formulation {formulation_id!r} in this mining; `recurring DIR --json` lists the ids")
     sims = np.asarray(vectors, dtype=np.float32) @ np.asarray(vectors, dtype=np.float32).T
     sources = [position[formulation_id]] if formulation_id is not None else range(len(formulations))
-    words = [content_words(f.centre.text) for f in formulations] if result.params.level == "phrase" else None
+    words = None
+    if result.params.level == "phrase":
+        wording = Wording.of(language, [f.centre.text for f in formulations] if Wording.reads_texts(language) else ())
+        words = [wording.content_words(f.centre.text) for f in formulations]
     links = []
     for i in sources:
         for j in np.flatnonzero(sims[i] >= band[0]).tolist():

@@ -14,7 +14,7 @@ from typing import Callable
 
 from index.mining.params import MiningParams, PhraseParams
 
-MINER_VERSION = 4  # stored results of another version are mined again: bump when mining or its JSON changes
+MINER_VERSION = 5  # stored results of another version are mined again: bump when mining or its JSON changes
 
 Progress = Callable[[float, str], None]  # (fraction done, what is being done)
 
