@@ -18,6 +18,7 @@ import os
 import signal
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
@@ -107,12 +108,17 @@ class WorkerPool:
             return
         window = window or 3 * self.workers
         pending: deque[Future] = deque()
-        for task in tasks:
-            pending.append(self._executor.submit(_call, fn, task))
-            if len(pending) >= window:
+        try:
+            for task in tasks:
+                pending.append(self._executor.submit(_call, fn, task))
+                if len(pending) >= window:
+                    yield pending.popleft().result()
+            while pending:
                 yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+        except BrokenProcessPool:
+            raise RefrainError(f"a worker process died (out of memory, or killed); build again with fewer --workers, "
+                               "or --workers 1 (a script that calls build_index needs an `if __name__ == "
+                               "'__main__':` guard to run workers)") from None
 
 
 def _context(module: str):
