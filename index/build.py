@@ -26,13 +26,16 @@ from index.errors import RefrainError
 from index.ingest.boilerplate import DEFAULT_MIN_DOCS, DEFAULT_SHARE, find_boilerplate
 from index.ingest.documents import Document, merge_duplicates
 from index.ingest.language import check_language, choose_language
-from index.ingest.records import Problem, ReadOptions, Record, read_sources
-from index.ingest.segment import DEFAULT_DATELINE, Passage, Segmenter, SentenceSplitter, passages_of
+from index.ingest.reading import read_records
+from index.ingest.records import Problem, ReadOptions
+from index.ingest.segment import DEFAULT_DATELINE, Passage, passages_of
+from index.ingest.segmenting import segment_documents
 from index.levels import LEVELS
 from index.progress import BuildProgress, Progress, ignore
 from index.store import ann, derived, layout
 from index.store.writer import GenerationWriter
 from index.textnorm import short_id, text_hash
+from index.workers import Workers, worker_count
 
 
 SEGMENT_COMMIT = 200  # documents segmented between commits to the cache
@@ -55,6 +58,7 @@ class BuildSettings:
     wait: float = 0.0  # seconds to wait for another build of the same folder to finish
     language: str | None = None  # None: detected from the documents
     allow_download: bool = False  # may a Hugging Face model name be downloaded when the local cache lacks it
+    workers: int | None = None  # processes that read and segment (None: one per CPU); the index is the same for any
 
 
 @dataclass
@@ -131,6 +135,7 @@ def build_index(
         raise RefrainError("no sources given")
     if settings.embed_chunk < 1 or (settings.batch_size is not None and settings.batch_size < 1):
         raise RefrainError("the embedding batch size and chunk must be at least 1 text")
+    workers = worker_count(settings.workers)
     layout.check_buildable(root)
     if settings.language:
         check_language(settings.language)
@@ -142,7 +147,7 @@ def build_index(
                                           settings.batch_size, encoder, settings.allow_download)
         try:
             with timer("read"):
-                records, problems = _read(sources, read_options, settings.strict)
+                records, problems = read_records(sources, read_options, settings.strict, workers)
                 documents, id_problems = merge_duplicates(records)
                 problems += id_problems
                 language = choose_language(settings.language, [doc.text for doc in documents])
@@ -154,9 +159,8 @@ def build_index(
             raise
         try:
             with timer("segment"):
-                dateline = _compile_dateline(settings.dateline_pattern)
-                passages = _segment(documents, {line for line, _ in boilerplate}, encoder, cache, report, dateline,
-                                    language.code)
+                passages = _segment(documents, {line for line, _ in boilerplate}, encoder, cache, report,
+                                    _dateline(settings.dateline_pattern), language.code, workers)
             n_passages = sum(len(rows) for rows in passages.values())
             report(BuildProgress("segmented", n_passages, n_passages))
             with timer("embed"):
@@ -185,7 +189,7 @@ def build_index(
     seconds = {k: round(v, 3) for k, v in timer.seconds.items()}
     # known only after publishing; informational, so a late rewrite of the manifest is safe
     writer.record_build({"seconds": seconds, "distinct_texts": stats.distinct, "embedded": stats.embedded,
-                         "cached": stats.cached, "embed_rate": round(stats.rate, 1)})
+                         "cached": stats.cached, "embed_rate": round(stats.rate, 1), "workers": workers.count})
     return BuildReport(
         out=str(root),
         generation=writer.path.name,
@@ -207,62 +211,26 @@ def build_index(
     )
 
 
-def _read(sources: list[str], options: ReadOptions, strict: bool) -> tuple[list[Record], list[Problem]]:
-    records: list[Record] = []
-    problems: list[Problem] = []
-    for item in read_sources(sources, options):
-        if isinstance(item, Problem):
-            if strict and item.skipped:
-                raise RefrainError(f"--strict: {item}")
-            problems.append(item)
-        else:
-            records.append(item)
-    if not records:
-        detail = f"; first problem: {problems[0]}" if problems else ""
-        raise RefrainError(f"no readable documents in {', '.join(sources)} ({len(problems)} problems){detail}")
-    return records, problems
-
-
-def _compile_dateline(pattern: str | None) -> re.Pattern | None:
+def _dateline(pattern: str | None) -> str:
+    """The dateline pattern, checked ("" for none)."""
     if not pattern:
-        return None
+        return ""
     try:
-        return re.compile(pattern)
+        re.compile(pattern)
     except re.error as exc:
         raise RefrainError(f"invalid --dateline-pattern: {exc}") from None
+    return pattern
 
 
 def _segment(documents: list[Document], skip: set[str], encoder: Encoder, cache: EmbeddingCache, report: Progress,
-             dateline: re.Pattern | None = None, language: str = "en"):
-    """Passages of every document; segmentations of unchanged documents come from the cache, the others are
-    reported as ("segmenting", documents done, documents to segment)."""
-    splitter = SentenceSplitter(cache, language)
-    segmenter = Segmenter(encoder.token_spans, encoder.max_tokens, splitter)
-    pattern = dateline.pattern if dateline else ""
-    keys = [segmenter.cache_key(doc.text_hash, _skip_lines_in(doc, skip), doc.title_in_text, encoder.segment_key, pattern)
-            for doc in documents]
-    cached = cache.get_segments(keys)
-    todo = [doc for doc, key in zip(documents, keys) if key not in cached]
-    splitter.prefetch(t for doc in todo for t in segmenter.paragraph_texts(doc.text, skip, doc.title_in_text, dateline))
-    fresh = {}
-    done = 0
-    if todo:
-        report(BuildProgress("segmenting", 0, len(todo)))
-    for doc, key in zip(documents, keys):
-        if key not in cached:
-            fresh[key] = cached[key] = segmenter.segment(doc.text, skip, doc.title_in_text, dateline)
-            done += 1
-            report(BuildProgress("segmenting", done, len(todo)))
-            if len(fresh) >= SEGMENT_COMMIT:  # a killed build keeps what it segmented (the whole UN archive: 30 min)
-                splitter.flush()
-                cache.put_segments(fresh)
-                fresh = {}
-    splitter.flush()
-    if fresh:
-        cache.put_segments(fresh)
+             dateline: str, language: str, workers: Workers) -> dict[str, list[PassageRow]]:
+    """Passages of every document, in document order: segmentations of unchanged documents come from the cache,
+    the others are made by the workers (index/ingest/segmenting.py) and committed every SEGMENT_COMMIT documents."""
     passages: dict[str, list[PassageRow]] = {level: [] for level in LEVELS}
-    for doc, key in zip(documents, keys):
-        for level, items in passages_of(doc.text, cached[key]).items():
+    for done in segment_documents(documents, skip, encoder, cache, language, dateline, workers, SEGMENT_COMMIT,
+                                  report):
+        doc = done.doc
+        for level, items in passages_of(doc.text, done.spans).items():
             seen: Counter[str] = Counter()
             for passage in items:
                 digest = text_hash(passage.text)
@@ -270,12 +238,6 @@ def _segment(documents: list[Document], skip: set[str], encoder: Encoder, cache:
                 seen[digest] += 1
                 passages[level].append(PassageRow(pid, doc, passage, digest))
     return passages
-
-
-def _skip_lines_in(doc: Document, skip: set[str]) -> list[str]:
-    if not skip:
-        return []
-    return sorted({line.strip() for line in doc.text.split("\n")} & skip)
 
 
 def _content_hash(encoder: Encoder, documents: list[Document], passages: dict[str, list[PassageRow]]) -> str:

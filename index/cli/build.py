@@ -50,6 +50,9 @@ def register(sub) -> None:
     b.add_argument("--ray-address", metavar="ADDR",
                    help="the Ray cluster to join with --engine ray (default: RAY_ADDRESS, a cluster started on this "
                         "machine, else a new local one)")
+    b.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="processes that read files and segment documents (default: one per CPU, for a corpus large "
+                        "enough to gain from them); the index is the same for any number")
     b.add_argument("--embed-chunk", type=int, default=EMBED_CHUNK, metavar="N",
                    help=f"commit new vectors to the embedding cache every N texts (default {EMBED_CHUNK}): "
                         "an interrupted build loses at most N texts' embedding work")
@@ -100,6 +103,8 @@ def run_build(args, on_progress=None):
         raise RefrainError("--batch-size must be at least 1")
     if args.embed_chunk < 1:
         raise RefrainError("--embed-chunk must be at least 1")
+    if args.workers is not None and args.workers < 1:
+        raise RefrainError("--workers must be at least 1")
     if args.ray_address and args.engine != "ray":
         raise RefrainError("--ray-address needs --engine ray")
     if not 0 < args.boilerplate_share <= 1:
@@ -112,7 +117,7 @@ def run_build(args, on_progress=None):
                              index_kind=args.index_kind, cache_path=args.cache,
                              dateline_pattern=DEFAULT_DATELINE if args.dateline_pattern is None else args.dateline_pattern,
                              strict=args.strict, wait=args.wait, language=args.language,
-                             allow_download=args.allow_download)
+                             allow_download=args.allow_download, workers=args.workers)
     return build_index(args.sources, args.out, options, settings, on_progress=on_progress)
 
 

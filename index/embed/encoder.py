@@ -264,16 +264,27 @@ class SentenceTransformerEncoder(Encoder):
             return self._tokenizer(text)
 
     def _fast_tokenizer(self):
-        path = Path(self.location) / "tokenizer.json"
-        if path.is_file():
-            import tokenizers
-
-            tok = tokenizers.Tokenizer.from_file(str(path))
-            tok.no_truncation()
-            tok.no_padding()
-            return lambda text: [tuple(o) for o in tok.encode(text, add_special_tokens=False).offsets]
+        if tokenizer_file(self.location) is not None:
+            return file_token_spans(self.location)
         hf = self.model.tokenizer
         return lambda text: [tuple(o) for o in hf(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)["offset_mapping"]]
+
+
+def tokenizer_file(location: str) -> Path | None:
+    """The model folder's tokenizer.json, which the `tokenizers` library reads without the model, if it has one."""
+    path = Path(location) / "tokenizer.json"
+    return path if path.is_file() else None
+
+
+def file_token_spans(location: str):
+    """Token spans by the tokenizer.json of a model folder (no special tokens, no truncation): what segmentation
+    counts, in the build's process or in a worker process that never loads the model."""
+    import tokenizers
+
+    tok = tokenizers.Tokenizer.from_file(str(tokenizer_file(location)))
+    tok.no_truncation()
+    tok.no_padding()
+    return lambda text: [tuple(o) for o in tok.encode(text, add_special_tokens=False).offsets]
 
 
 _LOADED: dict[tuple[str, str, str | None], Encoder] = {}

@@ -114,7 +114,39 @@ def sentence_segmenter(code: str) -> tuple[Segment, str]:
     if code == "ko":
         return korean.sentences, korean.VERSION
     version = f"pysbd-{pysbd.__version__}" + ("" if code == "en" else f"-{code}")
-    return pysbd.Segmenter(language=code, clean=False).segment, version
+    return _pysbd_segment(code), version
+
+
+_TRAILING_SPACE = re.compile(r"\s*")
+
+
+def _pysbd_segment(code: str) -> Segment:
+    """pysbd's Segmenter(language=code, clean=False).segment: the same sentences, twice as fast.
+
+    segment() finds each sentence it cut in the text by compiling a regular expression of that sentence (escaped:
+    a literal search) followed by spaces, and taking the first match, scanning from the start of the text without
+    overlaps, that ends after the previous sentence. Compiling one expression per sentence was half of a build's
+    segmentation time; str.find does the same search (tests/test_build_parallel.py checks both on thousands of
+    real paragraphs).
+    """
+    segmenter = pysbd.Segmenter(language=code, clean=False)
+
+    def segment(text: str) -> list[str]:
+        if not text:
+            return []
+        found, prior = [], 0
+        for sentence in segmenter.processor(text).process():
+            start = 0
+            while (at := text.find(sentence, start)) >= 0:
+                end = _TRAILING_SPACE.match(text, at + len(sentence)).end()
+                if end > prior:
+                    found.append(text[at:end])
+                    prior = end
+                    break
+                start = end if end > at else at + 1
+        return found
+
+    return segment
 
 
 def language_of(manifest: dict) -> str:

@@ -123,9 +123,16 @@ class InputFormat:
 
 def read_sources(sources: list[str], options: ReadOptions) -> Iterator[Record | Problem]:
     """Yield every record (or problem) from the given files and folders, in a stable order."""
+    for file, fmt in input_files(sources, options):
+        yield from read_input(file, fmt, options)
+
+
+def input_files(sources: list[str], options: ReadOptions) -> Iterator[tuple[InputFile, str]]:
+    """Every file (or saved dataset) the sources name, in a stable order, with its format's name: a build reads
+    them in worker processes with read_input (index/ingest/reading.py)."""
     if options.format not in FORMATS:
         raise RefrainError(f"unknown --format {options.format!r}; choose one of {', '.join(FORMATS)}")
-    patterns = options.compiled()
+    options.compiled()  # a bad pattern stops the build before any file is read
     for source in sources:
         root = Path(source)
         if not root.exists():
@@ -134,17 +141,22 @@ def read_sources(sources: list[str], options: ReadOptions) -> Iterator[Record | 
             key_prefix = root.name if root.is_dir() else ""
             rel = path.relative_to(root).as_posix() if root.is_dir() else path.name
             key = _printable(f"{key_prefix}/{rel}" if key_prefix else rel)
-            file = InputFile(path, _printable(str(path)), key)
-            if fmt.name == "hf-dataset" and not path.is_dir():
-                yield Problem(file.display, "", "not a folder written by the datasets library's save_to_disk")
-                continue
-            if fmt.name != "hf-dataset" and not path.is_file():  # a FIFO would block the build
-                yield Problem(file.display, "", "not a regular file")
-                continue
-            try:
-                yield from fmt.read(file, options, patterns)
-            except OSError as exc:
-                yield Problem(file.display, "", f"cannot read file: {exc.strerror or exc}")
+            yield InputFile(path, _printable(str(path)), key), fmt.name
+
+
+def read_input(file: InputFile, fmt: str, options: ReadOptions) -> Iterator[Record | Problem]:
+    """The records (or problems) of one file that input_files named."""
+    kind = _BY_NAME[fmt]
+    if kind.name == "hf-dataset" and not file.path.is_dir():
+        yield Problem(file.display, "", "not a folder written by the datasets library's save_to_disk")
+        return
+    if kind.name != "hf-dataset" and not file.path.is_file():  # a FIFO would block the build
+        yield Problem(file.display, "", "not a regular file")
+        return
+    try:
+        yield from kind.read(file, options, options.compiled())
+    except OSError as exc:
+        yield Problem(file.display, "", f"cannot read file: {exc.strerror or exc}")
 
 
 def _printable(name: str) -> str:

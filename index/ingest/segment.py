@@ -69,6 +69,10 @@ class SentenceSplitter:
         for i in range(0, len(missing), 500):
             self._memo.update(self._cache.get_splits(missing[i : i + 500]))
 
+    def remember(self, splits: dict[str, list[tuple[int, int]]]) -> None:
+        """Take splits already looked up under their keys (a worker gets them with its task)."""
+        self._memo.update(splits)
+
     def flush(self) -> None:
         if self._cache is not None and self._pending:
             self._cache.put_splits(self._pending)
