@@ -29,6 +29,7 @@ import random
 import re
 import sys
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.common import work_dir
@@ -105,7 +106,7 @@ def build(out: Path) -> int:
                  "--cache", str(out / "cache.sqlite")])
 
 
-def report(out: Path, level: str = "sentence", shown: int = 10) -> str:
+def report(out: Path, level: str = "sentence", shown: int = 10, speeches: Path | None = None) -> str:
     """Markdown: the sample, the ten formulations first used earliest and latest (with variants and adopters), and
     the lineage links; every formulation by id, so `refrain recurring DIR --json` gives its member passages."""
     from index.mining.adoption import adoption, field_values
@@ -122,6 +123,7 @@ def report(out: Path, level: str = "sentence", shown: int = 10) -> str:
     earliest = sorted(dated, key=lambda f: (f.first_seen.date, -f.n_documents, f.id))[:shown]
     latest = select(dated, "first")[:shown]
     countries = field_values(searcher, result, "country")
+    corpus = AllSpeeches(speeches) if speeches else None
     drawn = (f"every speech of every {sample['countries_every']}th country, {sample['years']} years"
              if sample.get("countries_every") else
              f"{sample['per_year']} a year from each of {sample['years']} years (seed {sample['seed']})")
@@ -135,7 +137,8 @@ def report(out: Path, level: str = "sentence", shown: int = 10) -> str:
     ]
     for title, chosen in ((f"The {shown} first used earliest", earliest), (f"The {shown} first used latest", latest)):
         lines += ["", f"### {title}", "", "| # | first use | last use | speeches | countries (first adopters) | "
-                  "formulation (centre) and variants | id |", "|---|---|---|---|---|---|---|"]
+                  "formulation (centre) and variants | id |" + (" the variants shown, verbatim in every speech |" if corpus else ""),
+                  "|---|---|---|---|---|---|---|" + ("---|" if corpus else "")]
         for i, f in enumerate(chosen, start=1):
             users = adoption(f, countries).adopters
             first_users = ", ".join(f"{a.value} {a.first_seen.date}" for a in users[:3] if a.first_seen)
@@ -143,7 +146,8 @@ def report(out: Path, level: str = "sentence", shown: int = 10) -> str:
             more = f"<br>… {f.n_variants - 3} more" if f.n_variants > 3 else ""
             lines.append(f"| {i} | {f.first_seen.date} ({f.first_seen.title}) | "
                          f"{f.last_seen.date} | {f.n_documents} | {len(users)}: {first_users} | "
-                         f"{variants}{more} | {f.id} |")
+                         f"{variants}{more} | {f.id} |"
+                         + (f" {first_verbatim(corpus, [v.text for v in f.variants[:3]])} |" if corpus else ""))
     found = lineage(result, centre_vectors(searcher, result))
     by_id = {f.id: f for f in result.formulations}
     lines += ["", f"### Lineage ({len(found.links)} links, per {found.by}, centres at least {found.band[0]:.2f} alike)", ""]
@@ -157,6 +161,55 @@ def report(out: Path, level: str = "sentence", shown: int = 10) -> str:
     return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class Use:
+    """Where a wording is said verbatim: the file (UN name: country, session, year) and line of its first match."""
+
+    file: str
+    year: str
+    line: int
+
+
+class AllSpeeches:
+    """Every speech of the corpus, read once and folded (lower case, runs of white space as one space) so that a
+    wording is found verbatim across line breaks in all of them at string-search speed: the mined sample says
+    which formulations there are, the whole corpus says when each wording was first used. A word hyphenated at
+    a printed line end ("Secretary-/General") is not joined here, so such a use can be missed."""
+
+    def __init__(self, speeches: Path):
+        self.paths = sorted((p for p in speeches.iterdir() if NAME.match(p.name)),
+                            key=lambda p: (NAME.match(p.name)["year"], p.name))
+        self.years = [NAME.match(p.name)["year"] for p in self.paths]
+        self.folded = [fold(p.read_text(encoding="utf-8-sig", errors="replace")) for p in self.paths]
+
+    def uses(self, wording: str) -> list[Use]:
+        """Every speech holding the wording, oldest first, with the line of its first match."""
+        needle = fold(wording)
+        if not needle:
+            return []
+        pattern = re.compile(r"\s+".join(map(re.escape, wording.split())), re.IGNORECASE)
+        found = []
+        for path, year, text in zip(self.paths, self.years, self.folded):
+            if needle in text:
+                raw = path.read_text(encoding="utf-8-sig", errors="replace")
+                m = pattern.search(raw)
+                found.append(Use(path.name, year, raw.count("\n", 0, m.start()) + 1 if m else 0))
+        return found
+
+
+def fold(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def first_verbatim(corpus: AllSpeeches, wordings: list[str]) -> str:
+    """'N speeches, first YEAR FILE:LINE' for the earliest verbatim use of any of the wordings in every speech."""
+    uses = {use.file: use for w in wordings for use in corpus.uses(w)}
+    if not uses:
+        return "none found verbatim"
+    first = min(uses.values(), key=lambda u: (u.year, u.file))
+    return f"{len(uses):,} speeches, first {first.year} ({first.file.removesuffix('.txt')}:{first.line})"
+
+
 def succession(speeches: Path, earlier: str, later: str, similarity: float = 0.67) -> str:
     """Lineage's rule on two wordings over every speech (not a mining: the members are the speeches that hold each
     wording, found by searching the words across line breaks; each member is a file and line), to check a
@@ -168,18 +221,13 @@ def succession(speeches: Path, earlier: str, later: str, similarity: float = 0.6
     from index.mining.types import (Centre, Formulation, IndexInfo, Member, MiningResult, MiningStats, PeriodCount, Salience,
                                     PeriodTotals, Seen)
 
-    paths = sorted((p for p in speeches.iterdir() if NAME.match(p.name)), key=lambda p: (NAME.match(p.name)["year"], p.name))
+    corpus = AllSpeeches(speeches)
+    paths = corpus.paths
     totals: dict[str, int] = defaultdict(int)
-    members: dict[str, list[Member]] = {earlier: [], later: []}
-    for path in paths:
-        year = NAME.match(path.name)["year"]
+    for year in corpus.years:
         totals[year] += 1
-        text = path.read_text(encoding="utf-8-sig", errors="replace")
-        for wording in members:
-            m = re.search(r"\s+".join(map(re.escape, wording.split())), text, re.IGNORECASE)
-            if m:
-                line = text.count("\n", 0, m.start()) + 1
-                members[wording].append(Member(f"{path.name}:{line}", path.name, path.name, year, wording, 1.0, wording))
+    members = {wording: [Member(f"{u.file}:{u.line}", u.file, u.file, u.year, wording, 1.0, wording)
+                         for u in corpus.uses(wording)] for wording in (earlier, later)}
     period_totals = PeriodTotals(dict(totals), {}, 0)
     formulations = []
     for i, (wording, found) in enumerate(members.items()):
@@ -234,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("succession takes two wordings: the earlier and the later")
         print(succession(args.speeches, *args.wordings))
         return 0
-    print(report(args.out, args.level))
+    print(report(args.out, args.level, speeches=args.speeches if args.speeches.is_dir() else None))
     return 0
 
 

@@ -59,3 +59,18 @@ def test_succession_over_every_speech(tmp_path):
     assert out[0].startswith("old Development Goals: ") and "first AAA_65_2010.txt:1" in out[0]
     # 2013: the new wording in two speeches, the old in three; 2014: four against one
     assert "2013 3, 2014 1;" in out[0] and out[-1].startswith("link: old development goals -> new development goals, handover 2014")
+
+
+def test_first_verbatim_use_in_every_speech(tmp_path):
+    files = {
+        "AAA_60_2005.txt": "We welcome the Millennium\nDevelopment   Goals today.\n",
+        "BBB_56_2001.txt": "Intro.\nSecond line.\nThe millennium development goals must be met.\n",
+        "CCC_70_2015.txt": "Only the sustainable development goals.\n",
+        "DDD_50_1995.txt": "Development goals in general.\n",
+    }
+    corpus = un_history.AllSpeeches(write_corpus(tmp_path / "all", files))
+    uses = corpus.uses("Millennium Development Goals")
+    assert [(u.file, u.year, u.line) for u in uses] == [("BBB_56_2001.txt", "2001", 3), ("AAA_60_2005.txt", "2005", 1)]
+    assert un_history.first_verbatim(corpus, ["millennium development goals", "sustainable development goals"]) == \
+        "3 speeches, first 2001 (BBB_56_2001:3)"
+    assert un_history.first_verbatim(corpus, ["post-2015 agenda"]) == "none found verbatim"
