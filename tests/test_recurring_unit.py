@@ -264,6 +264,24 @@ def test_salience_puts_titles_names_and_stock_phrases_in_their_category():
     assert rare.distinctiveness > common.distinctiveness and rare.score > common.score
 
 
+def test_salience_reads_korean_words_without_their_particles():
+    """Korean has no capitals: titles come from its title words and honorifics, stock phrases from its reporting
+    words, each counted without the particle attached ('위원장께서' is '위원장')."""
+    from index.mining.wording import Wording
+
+    texts = ["경애하는 위원장께서 현지를 지도하시였다.", "새별중앙통신은 다음과 같은 보도를 발표하였다.",
+             "우리는 자력갱생의 기치를 높이 들고 경제강국 건설을 다그친다.", "자력갱생의 기치를 높이 든다."] * 3
+    stats = WordStats.of(texts, Wording.of("ko", texts))
+    def category(label):
+        return assess(label, [label], 3, stats).category
+    assert category("경애하는 위원장께서") == "title"  # an honorific
+    assert category("위원장 동지") == "title"  # title words only
+    assert category("보도를 발표하였다") == "stock"  # reporting words
+    assert category("자력갱생의 기치를 높이 들고 경제강국 건설") == "formulation"
+    assert stats.holding["자력갱생"] == 6  # '자력갱생의' counted as its stem
+    assert assess("자력갱생의 기치", [], 3, stats).name_share == 0.0  # no word is a name by its letters
+
+
 def test_phrase_variant_counts_add_up_and_lines_report_the_wording_they_share(tmp_path, hashing):
     stem = "simultaneously pushing forward economic construction"
     lines = {"old": f"{stem} and coastal fortification", "new": f"{stem} and building the strategic rocket forces"}

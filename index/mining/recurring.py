@@ -86,7 +86,7 @@ def mine(searcher: Searcher, params: MiningParams, progress: Progress | None = N
     report(0.86, f"grouping {len(first):,} pairs")
     groups = formulation_groups(corpus, first, second, score, params.min_docs)
     report(0.95, f"describing {len(groups):,} formulations")
-    stats = WordStats.of(corpus.sentence_texts())
+    stats = WordStats.of(corpus.sentence_texts(), corpus.wording)
     formulations = [describe(corpus, centre, members, params, stats) for centre, members in groups]
     formulations = with_shared_wording(formulations, corpus)
     formulations.sort(key=lambda f: (-f.n_documents, -f.n_passages, f.id))
