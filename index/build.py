@@ -15,11 +15,12 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Callable, Iterable
 
 import numpy as np
 
 from index.embed.cache import EmbeddingCache
-from index.embed.embedding import CHUNK, embed_distinct, model_dimension
+from index.embed.embedding import CHUNK, cache_blocks, embed_into_cache, model_dimension
 from index.embed.encoder import DEFAULT_MODEL, Encoder
 from index.embed.engines import open_engine
 from index.errors import RefrainError
@@ -158,34 +159,38 @@ def build_index(
             engine.close()
             raise
         try:
-            with timer("segment"):
-                passages = _segment(documents, {line for line, _ in boilerplate}, encoder, cache, report,
-                                    _dateline(settings.dateline_pattern), language.code, workers)
-            n_passages = sum(len(rows) for rows in passages.values())
-            report(BuildProgress("segmented", n_passages, n_passages))
-            with timer("embed"):
-                texts = {row.hash: row.passage.text for level in LEVELS for row in passages[level]}
-                vectors, stats = embed_distinct(encoder, texts, cache, on_progress=report, chunk=settings.embed_chunk,
-                                                engine=engine)
-                dim = model_dimension(encoder, cache)
-            report(BuildProgress("embedded", len(texts), len(texts)))
+            try:
+                with timer("segment"):
+                    passages = _segment(documents, {line for line, _ in boilerplate}, encoder, cache, report,
+                                        _dateline(settings.dateline_pattern), language.code, workers)
+                n_passages = sum(len(rows) for rows in passages.values())
+                report(BuildProgress("segmented", n_passages, n_passages))
+                with timer("embed"):
+                    texts = {row.hash: row.passage.text for level in LEVELS for row in passages[level]}
+                    stats = embed_into_cache(encoder, texts, cache, on_progress=report, chunk=settings.embed_chunk,
+                                             engine=engine)
+                    dim = model_dimension(encoder, cache)
+                    del texts
+                report(BuildProgress("embedded", stats.distinct, stats.distinct))
+            finally:
+                engine.close()
+            model = {**encoder.describe(dim), **engine.describe()}
+            with timer("write"):
+                content = _content_hash(encoder, documents, passages)
+                with GenerationWriter(root, report) as writer:
+                    _write(writer, documents, passages, lambda hashes: cache_blocks(cache, encoder, hashes, dim), dim,
+                           settings.index_kind)
+                    writer.finish(model=model, content_hash=content,
+                                  counts=_counts(records, documents, problems, boilerplate, passages),
+                                  sources=[str(Path(s).resolve()) for s in sources],
+                                  settings=_settings(read_options, settings),
+                                  boilerplate=boilerplate,
+                                  problems=((p.source, p.locator, p.reason, int(p.skipped)) for p in problems),
+                                  language=language.as_dict())
+                writer.publish()
+                derived.prune(root, content)
         finally:
             cache.close()
-            engine.close()
-        model = {**encoder.describe(dim), **engine.describe()}
-        with timer("write"):
-            content = _content_hash(encoder, documents, passages)
-            with GenerationWriter(root, report) as writer:
-                _write(writer, documents, passages, vectors, dim, settings.index_kind)
-                writer.finish(model=model, content_hash=content,
-                              counts=_counts(records, documents, problems, boilerplate, passages),
-                              sources=[str(Path(s).resolve()) for s in sources],
-                              settings=_settings(read_options, settings),
-                              boilerplate=boilerplate,
-                              problems=((p.source, p.locator, p.reason, int(p.skipped)) for p in problems),
-                              language=language.as_dict())
-            writer.publish()
-            derived.prune(root, content)
     seconds = {k: round(v, 3) for k, v in timer.seconds.items()}
     # known only after publishing; informational, so a late rewrite of the manifest is safe
     writer.record_build({"seconds": seconds, "distinct_texts": stats.distinct, "embedded": stats.embedded,
@@ -278,8 +283,9 @@ def _settings(read_options: ReadOptions, settings: BuildSettings) -> dict:
 
 
 def _write(writer: GenerationWriter, documents: list[Document], passages: dict[str, list[PassageRow]],
-           vectors: dict[str, np.ndarray], dim: int, index_kind: str) -> None:
-    """Documents, then each level's passages, vectors (one level's matrix in memory at a time) and FAISS index."""
+           vector_blocks: Callable[[list[str]], Iterable[tuple[int, np.ndarray]]], dim: int, index_kind: str) -> None:
+    """Documents, then each level's passages, vectors and FAISS index; the vectors come from the embedding cache
+    a block at a time (vector_blocks of the level's text hashes), so no level's matrix is whole in memory."""
     writer.add_documents(
         [doc.row() for doc in documents],
         ((doc.doc_id, c.source, c.locator, c.title, c.date, json.dumps(c.meta, ensure_ascii=False, sort_keys=True))
@@ -288,15 +294,12 @@ def _write(writer: GenerationWriter, documents: list[Document], passages: dict[s
     )
     for level in LEVELS:
         rows = passages[level]
-        matrix = np.zeros((len(rows), dim), dtype=np.float32)
-        for i, r in enumerate(rows):
-            matrix[i] = vectors[r.hash]
-        writer.add_level(
+        writer.add_level_blocks(
             level,
             ((r.passage_id, r.doc.doc_id, level, r.passage.ordinal, i, r.passage.start, r.passage.end, r.passage.text, r.hash)
              for i, r in enumerate(rows)),
-            matrix,
+            vector_blocks([r.hash for r in rows]),
+            (len(rows), dim),
             np.array([r.doc.ord for r in rows], dtype=np.int32),
             ann.choose_spec(len(rows), index_kind),
         )
-        del matrix

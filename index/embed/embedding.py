@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
+
 from index.embed.cache import EmbeddingCache
 from index.embed.encoder import Encoder
 from index.embed.engines import Engine, LocalEngine
+from index.errors import RefrainError
 from index.progress import BuildProgress, Progress, ignore
 
 CHUNK = 512  # texts embedded between two commits to the cache (BuildSettings.embed_chunk)
+PRESENCE_BLOCK = 65_536  # vectors read from the cache at a time when checking or writing them (~100 MB at 384-d)
 
 
 @dataclass
@@ -44,17 +48,59 @@ def embed_distinct(
     """Vectors for every text (keyed by its hash), from the cache where possible; the missing ones are
     embedded by the engine (the encoder in this process unless one is given; batch_size None: the device's
     own) and committed to the cache `chunk` texts at a time."""
+    dim = model_dimension(encoder, cache)
+    vectors = cache.get_vectors(encoder.cache_key, list(texts), dim) if cache else {}
+    missing = [h for h in texts if h not in vectors]
+    stats = _embed(encoder, texts, missing, cache, batch_size, on_progress, chunk, engine, vectors.update)
+    return vectors, stats
+
+
+def embed_into_cache(
+    encoder: Encoder,
+    texts: dict[str, str],
+    cache: EmbeddingCache,
+    batch_size: int | None = None,
+    on_progress: Progress | None = None,
+    chunk: int = CHUNK,
+    engine: Engine | None = None,
+) -> EmbedStats:
+    """Make sure the cache holds a sound vector for every text, embedding the ones it lacks, without holding
+    the vectors: a build then reads them back level by level, block by block (cache_blocks), so its memory
+    does not grow with the corpus by 1.5 KB a passage."""
+    dim = model_dimension(encoder, cache)
+    hashes = list(texts)
+    present: set[str] = set()
+    for start in range(0, len(hashes), PRESENCE_BLOCK):
+        present.update(cache.get_vectors(encoder.cache_key, hashes[start:start + PRESENCE_BLOCK], dim))
+    missing = [h for h in hashes if h not in present]
+    return _embed(encoder, texts, missing, cache, batch_size, on_progress, chunk, engine, lambda pairs: None)
+
+
+def cache_blocks(cache: EmbeddingCache, encoder: Encoder, hashes: list[str], dim: int,
+                 block: int = PRESENCE_BLOCK) -> Iterator[tuple[int, np.ndarray]]:
+    """(first row, vectors) of the hashes in order, read from the cache block by block; a vector the cache no
+    longer holds stops the build (embed_into_cache put every one there)."""
+    for start in range(0, len(hashes), block):
+        part = hashes[start:start + block]
+        found = cache.get_vectors(encoder.cache_key, list(dict.fromkeys(part)), dim)
+        lost = [h for h in part if h not in found]
+        if lost:
+            raise RefrainError(f"the embedding cache {cache.path} lost {len(lost):,} vectors during the build "
+                               "(was it replaced or damaged meanwhile?); build again")
+        yield start, np.stack([found[h] for h in part]) if part else np.zeros((0, dim), dtype=np.float32)
+
+
+def _embed(encoder: Encoder, texts: dict[str, str], missing: list[str], cache: EmbeddingCache | None,
+           batch_size: int | None, on_progress: Progress | None, chunk: int, engine: Engine | None,
+           keep: Callable[[Iterable[tuple[str, np.ndarray]]], None]) -> EmbedStats:
+    """Embed the missing texts longest first, commit each chunk to the cache and hand it to `keep`."""
     if chunk < 1:
         raise ValueError(f"the embedding chunk must be at least 1 text, got {chunk}")
     report = on_progress or ignore
-    hashes = list(texts)
-    stats = EmbedStats(distinct=len(hashes))
-    dim = model_dimension(encoder, cache)
-    vectors = cache.get_vectors(encoder.cache_key, hashes, dim) if cache else {}
-    stats.cached = len(vectors)
-    missing = sorted((h for h in hashes if h not in vectors), key=lambda h: -len(texts[h]))
+    stats = EmbedStats(distinct=len(texts), cached=len(texts) - len(missing))
     if not missing:
-        return vectors, stats
+        return stats
+    missing = sorted(missing, key=lambda h: -len(texts[h]))
     started = time.perf_counter()
     report(BuildProgress("embedding", 0, len(missing)))
     engine = engine or LocalEngine(encoder, batch_size)
@@ -63,12 +109,12 @@ def embed_distinct(
         part = [missing[row] for row in embedded.rows]
         if cache is not None:
             cache.put_vectors(encoder.cache_key, part, embedded.vectors)
-        vectors.update(zip(part, embedded.vectors))
+        keep(zip(part, embedded.vectors))
         done += len(part)
         report(BuildProgress("embedding", done, len(missing)))
     stats.embedded = len(missing)
     stats.seconds = time.perf_counter() - started
-    return vectors, stats
+    return stats
 
 
 def model_dimension(encoder: Encoder, cache: EmbeddingCache | None) -> int:

@@ -50,6 +50,9 @@ def choose_spec(n_vectors: int, kind: str = "auto") -> dict:
     raise ValueError(f"unknown index kind {kind!r}")
 
 
+ADD_BLOCK = 65_536  # vectors added to a FAISS index at a time
+
+
 def build_faiss(vectors: np.ndarray, spec: dict) -> faiss.Index:
     """Build the index named by spec; row i of vectors gets FAISS id i."""
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
@@ -77,8 +80,8 @@ def build_faiss(vectors: np.ndarray, spec: dict) -> faiss.Index:
         index.hnsw.efSearch = spec["efSearch"]
     else:
         raise ValueError(f"unknown index kind {kind!r}")
-    if len(vectors):
-        index.add(vectors)
+    for start in range(0, len(vectors), ADD_BLOCK):  # a memory-mapped level is read a block at a time
+        index.add(np.ascontiguousarray(vectors[start:start + ADD_BLOCK]))
     return index
 
 

@@ -88,17 +88,49 @@ class GenerationWriter:
                   index: faiss.Index | None = None) -> None:
         """One level: its passage rows (row i has vector i), vectors, each row's document ord, and the FAISS
         index that spec names, built here unless the caller already built `index` from these vectors."""
+        self._check_new(level)
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        inserted = self._insert(level, passages, len(vectors), doc_rows)
+        np.save(self.path / layout.vectors_file(level), vectors, allow_pickle=False)
+        self._finish_level(level, inserted, vectors, doc_rows, spec, index)
+
+    def add_level_blocks(self, level: str, passages: Iterable[tuple], blocks: Iterable[tuple[int, np.ndarray]],
+                         shape: tuple[int, int], doc_rows: np.ndarray, spec: dict) -> None:
+        """One level whose vectors arrive as (first row, block) in order: written block by block into the vectors
+        file, and the FAISS index filled from that file, so the level's matrix is never whole in memory."""
+        self._check_new(level)
+        path = self.path / layout.vectors_file(level)
+        out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=shape)
+        filled = 0
+        for start, block in blocks:
+            if start != filled or start + len(block) > shape[0]:
+                raise ValueError(f"{level}: a block of {len(block)} vectors at row {start} after {filled} rows")
+            out[start:start + len(block)] = block
+            filled += len(block)
+        if filled != shape[0]:
+            raise ValueError(f"{level}: {filled} vectors written of {shape[0]}")
+        out.flush()
+        del out
+        vectors = np.load(path, mmap_mode="r", allow_pickle=False)
+        inserted = self._insert(level, passages, shape[0], doc_rows)
+        self._finish_level(level, inserted, vectors, doc_rows, spec, None)
+
+    def _check_new(self, level: str) -> None:
         if level not in LEVELS or level in self._levels:
             raise ValueError(f"level {level!r} is unknown or written twice")
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        doc_rows = np.ascontiguousarray(doc_rows, dtype=np.int32)
-        rows = len(vectors)
+
+    def _insert(self, level: str, passages: Iterable[tuple], rows: int, doc_rows: np.ndarray) -> int:
+        """The level's passage rows into SQLite; their number must match the vectors and document rows."""
         inserted = _count(passages)
         database.insert_passages(self._conn, inserted)
-        if inserted.n != rows or doc_rows.shape != (rows,):
+        if inserted.n != rows or np.shape(doc_rows) != (rows,):
             raise ValueError(f"{level}: {inserted.n} passages, {rows} vectors and {len(doc_rows)} document rows")
-        np.save(self.path / layout.vectors_file(level), vectors, allow_pickle=False)
-        np.save(self.path / layout.doc_rows_file(level), doc_rows, allow_pickle=False)
+        return rows
+
+    def _finish_level(self, level: str, rows: int, vectors: np.ndarray, doc_rows: np.ndarray, spec: dict,
+                      index: faiss.Index | None) -> None:
+        np.save(self.path / layout.doc_rows_file(level), np.ascontiguousarray(doc_rows, dtype=np.int32),
+                allow_pickle=False)
         self._step(f"vectors-{level}", rows)
         if index is None:
             index = ann.build_faiss(vectors, spec)
