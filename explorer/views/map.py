@@ -105,8 +105,9 @@ def _chart(points, hits, colour_by: str) -> alt.LayerChart:
     frame = pd.DataFrame([asdict(p) for p in points])
     frame["when"] = pd.to_datetime(frame["when"])
     axis = alt.Axis(title=None, labels=False, ticks=False, domain=False, grid=False)
-    frame_domain = alt.Scale(domain=[-1.08, 1.08])  # the layout spans [-1, 1] (index/mining/map.py): room for the edges
-    x, y = alt.X("x:Q", axis=axis, scale=frame_domain), alt.Y("y:Q", axis=axis, scale=frame_domain)
+    # the layout spans [-1, 1] (index/mining/map.py): room at the edges for the points and, sideways, their labels
+    x = alt.X("x:Q", axis=axis, scale=alt.Scale(domain=[-1.3, 1.3]))
+    y = alt.Y("y:Q", axis=axis, scale=alt.Scale(domain=[-1.1, 1.1]))
     zoom = alt.selection_interval(bind="scales", name="zoom")
     fpick = alt.selection_point(name="fpick", fields=["id"], on="click")
     dots = alt.Chart(frame).mark_circle(opacity=0.82, stroke="white", strokeWidth=0.6).encode(
