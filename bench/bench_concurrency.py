@@ -241,7 +241,7 @@ def main(argv=None) -> dict:
     logs_dir = common.work_dir("concurrency-smoke" if smoke else "concurrency")
     process, base = start(index, logs_dir / "streamlit.log")
     per_round, rss, loads = [], [], []
-    merged = SessionLog()
+    merged, figures = SessionLog(), {}
     try:
         wait_healthy(process, base, timeout=180)
         warm_s = _warm(base, queries)
@@ -265,8 +265,16 @@ def main(argv=None) -> dict:
             for action, times in log.times.items():
                 merged.times.setdefault(action, []).extend(times)
             merged.errors += log.errors
+            figures = _report(index, smoke, sessions, actions, r + 1, merged, rss, per_round, loads, warm_s)
     finally:
         stop(process)
+    return figures
+
+
+def _report(index: Path, smoke: bool, sessions: int, actions: int, rounds: int, merged: SessionLog, rss: list[float],
+            per_round: list[dict], loads: list[float], warm_s: float) -> dict:
+    """Write this run's section of RESULTS.md from the rounds done so far (after each round: a run cut short
+    still leaves its figures)."""
     actions_done = sum(len(v) for k, v in merged.times.items() if k != "load")
     timed = [t for k, v in merged.times.items() if k != "load" for t in v]
     overall = common.Stats(timed)
