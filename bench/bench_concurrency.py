@@ -94,7 +94,7 @@ class Session:
             if await cards.count() < 2:
                 return await self.act("search")
             kind = {"open": "open", "more": "more", "compare": "cmp"}[action]
-            buttons = page.locator(f'[class*="st-key-search-{kind}-"] button')
+            buttons = page.locator(f'[class*="st-key-search-{kind}-"] button:visible')  # a help tooltip adds a hidden one
             started = time.perf_counter()
             await buttons.nth(0).click()
             if action == "open":
