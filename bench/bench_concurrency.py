@@ -87,7 +87,9 @@ class Session:
             await box.fill(query)
             started = time.perf_counter()
             await box.press("Enter")
-            await _settle(page, "document.querySelectorAll('[class*=st-key-card-search-]').length > 0 && "
+            # its hits, or the note that none scores above the minimum (a query may find nothing: not an error)
+            await _settle(page, "(document.querySelectorAll('[class*=st-key-card-search-]').length > 0 || "
+                                "!!document.querySelector('[data-testid=stMain] [data-testid=stAlert]')) && "
                                 f"new URL(location).searchParams.get('q') === {query!r}")
         elif action in ("open", "more", "compare"):
             cards = page.locator('[class*="st-key-card-search-"]')
@@ -109,7 +111,10 @@ class Session:
                 self.view = "compare"
         elif action == "back":
             await page.go_back()
-            await _settle(page, "!location.search.includes('view=document')")
+            # a document is opened from the Search results only: back there, they are drawn again
+            await _settle(page, "!location.search.includes('view=document') && "
+                                "(document.querySelectorAll('[class*=st-key-card-search-]').length > 0 || "
+                                "!!document.querySelector('[data-testid=stMain] [data-testid=stAlert]'))")
             self.view = "search" if "view=" not in page.url else page.url.split("view=")[1].split("&")[0]
         elif action == "level":
             self.level = "sentence" if self.level == "paragraph" else "paragraph"
@@ -153,9 +158,8 @@ async def _session(browser, base: str, queries: list[str], actions: int, seed: i
             return
         log.add("load", time.perf_counter() - started)
         session = Session(page, base, queries, rng, log)
-        await session.act("search")
-        for _ in range(actions - 1):
-            action = rng.choice(session.choices())
+        for n in range(actions):
+            action = "search" if n == 0 else rng.choice(session.choices())
             try:
                 await session.act(action)
             except Exception as exc:  # a timeout or a vanished element: the action failed
