@@ -17,6 +17,7 @@ import re
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -198,6 +199,48 @@ def test_document_compare_and_timeline_views(server, page):
     with page.expect_download(timeout=WIDGET_TIMEOUT_MS) as download:
         page.locator(".st-key-timeline-png button").click()
     assert Path(download.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+
+def test_timeline_exports_what_the_chart_draws(server, page):
+    """Two formulations overlaid per year: the CSV holds one row per point drawn, the PNG is an image, and the
+    SVG is the same chart (its legend names both formulations, one symbol per point)."""
+    base, _ = server
+    lines = ("our people and our Party flow together", "iron bridge")
+    page.goto(f"{base}/?view=timeline&t={lines[0].replace(' ', '+')}&t={lines[1].replace(' ', '+')}&by=year")
+    points = page.locator("[data-testid=stVegaLiteChart] .mark-symbol path")
+    points.first.wait_for(timeout=WIDGET_TIMEOUT_MS)
+    settle(page)
+    drawn = points.count()
+
+    with page.expect_download(timeout=WIDGET_TIMEOUT_MS) as download:
+        page.locator(".st-key-timeline-csv button").click()
+    assert download.value.suggested_filename.endswith(".csv")
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
+    assert len(rows) == drawn == 6  # 2021-2023 for each: the river in every year, the bridge in 2021 and 2022
+    assert {r["series"] for r in rows} == set(lines)
+    assert [(r["period"], r["matched"]) for r in rows if r["series"] == lines[1]] == [("2021", "1"), ("2022", "1"),
+                                                                                      ("2023", "0")]
+
+    with page.expect_download(timeout=WIDGET_TIMEOUT_MS) as download:
+        page.locator(".st-key-timeline-png button").click()
+    png = Path(download.value.path()).read_bytes()
+    assert download.value.suggested_filename.endswith(".png")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")  # the IHDR chunk
+    assert width >= 900 and height >= 320  # the chart's own size (900 x 320), drawn at scale 2
+
+    with page.expect_download(timeout=WIDGET_TIMEOUT_MS) as download:
+        page.locator(".st-key-timeline-svg button").click()
+    assert download.value.suggested_filename.endswith(".svg")
+    svg = ElementTree.fromstring(Path(download.value.path()).read_bytes())
+    texts = ["".join(t.itertext()) for t in svg.iter("{http://www.w3.org/2000/svg}text")]
+    assert all(line in texts for line in lines), texts
+    marks = [g for g in svg.iter("{http://www.w3.org/2000/svg}g")
+             if {"mark-symbol", "role-mark"} <= set((g.get("class") or "").split())]  # the points, not the legend's
+    assert sum(len(list(g.iter("{http://www.w3.org/2000/svg}path"))) for g in marks) == drawn
+    legend = [g for g in svg.iter("{http://www.w3.org/2000/svg}g") if "role-legend-label" in (g.get("class") or "")]
+    assert legend and {"".join(t.itertext()) for g in legend for t in g.iter("{http://www.w3.org/2000/svg}text")} == set(lines)
 
 
 def test_recurring_view_select_export_and_open(server, page):
