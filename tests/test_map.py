@@ -82,3 +82,25 @@ def test_too_few_formulations_make_no_map(searcher):
     assert len(result.formulations) < MIN_FORMULATIONS
     assert formulation_map(searcher, result).points == ()
     assert perplexity(MIN_FORMULATIONS) == pytest.approx(4 / 3) and perplexity(31) == 10 and perplexity(1000) == 30
+
+
+# ---------------------------------------------------------------- labels (explorer/logic/map_rows.py)
+
+
+def test_labels_are_cut_between_words_with_one_ellipsis():
+    from explorer.logic.map_rows import short_label
+
+    assert short_label("Honest labour is the highest honour", 42) == "Honest labour is the highest honour"
+    assert short_label("Science and technology are the engines … carry our Union", 42) == \
+        "Science and technology are the engines …"
+    cut = short_label("wise guidance … Chairman … obstacle … strength", 42)
+    assert cut == "wise guidance … Chairman … obstacle …" and len(cut) <= 42
+
+
+def test_labels_that_would_overlap_go_below_or_are_left_out():
+    from explorer.logic.map_rows import place_labels
+
+    text = "principle … Kestria first … decision"
+    placed = place_labels([("a", 0.0, 0.0, text), ("b", 0.05, 0.0, text), ("c", 0.1, 0.0, text),
+                           ("far", 0.9, -0.9, text), ("near-far", 0.9, -0.87, "x")])
+    assert placed == {"a": "above", "b": "below", "far": "above", "near-far": "below"}
