@@ -3,6 +3,7 @@ contexts in one headless Chromium), each doing a run of mixed actions as an anal
 
     python -m bench.bench_concurrency                    # KCNA 2024 (bench_build's index), 10 sessions x 20 actions x 5 rounds
     python -m bench.bench_concurrency --index DIR --sessions 12 --rounds 5
+    python -m bench.bench_concurrency --index DIR --queries sample   # the sample corpus's index: its own queries
     python -m bench.bench_concurrency --smoke            # the sample corpus with the hashing encoder, 2 x 5 x 1
 
 An action is one click or key press (search, open a document, the browser's Back, more like this, compare two
@@ -228,7 +229,11 @@ def main(argv=None) -> dict:
     p.add_argument("--sessions", type=int, default=None)
     p.add_argument("--actions", type=int, default=None)
     p.add_argument("--rounds", type=int, default=None)
+    p.add_argument("--queries", choices=("kcna", "sample"), default=None,
+                   help="what the sessions search for: KCNA 2024 formulations, or the sample corpus's example queries "
+                        "(default: kcna; sample with --smoke)")
     args = p.parse_args(argv)
+    command = " ".join(["python -m bench.bench_concurrency", *(sys.argv[1:] if argv is None else argv)])
     smoke = args.smoke
     if not Path(CHROMIUM).exists():
         body = f"{CHROMIUM} not found (bash scripts/install.sh --test installs Debian's chromium): nothing measured."
@@ -241,7 +246,7 @@ def main(argv=None) -> dict:
     sessions = args.sessions or (2 if smoke else 10)
     actions = args.actions or (5 if smoke else 20)
     rounds = args.rounds or (1 if smoke else 5)
-    queries = list(SAMPLE_QUERIES) if smoke else KCNA_QUERIES
+    queries = list(SAMPLE_QUERIES) if (args.queries or ("sample" if smoke else "kcna")) == "sample" else KCNA_QUERIES
     logs_dir = common.work_dir("concurrency-smoke" if smoke else "concurrency")
     process, base = start(index, logs_dir / "streamlit.log")
     per_round, rss, loads = [], [], []
@@ -269,14 +274,15 @@ def main(argv=None) -> dict:
             for action, times in log.times.items():
                 merged.times.setdefault(action, []).extend(times)
             merged.errors += log.errors
-            figures = _report(index, smoke, sessions, actions, r + 1, merged, rss, per_round, loads, warm_s)
+            figures = _report(index, smoke, sessions, actions, r + 1, merged, rss, per_round, loads, warm_s,
+                              queries, command)
     finally:
         stop(process)
     return figures
 
 
 def _report(index: Path, smoke: bool, sessions: int, actions: int, rounds: int, merged: SessionLog, rss: list[float],
-            per_round: list[dict], loads: list[float], warm_s: float) -> dict:
+            per_round: list[dict], loads: list[float], warm_s: float, queries: list[str], command: str) -> dict:
     """Write this run's section of RESULTS.md from the rounds done so far (after each round: a run cut short
     still leaves its figures)."""
     actions_done = sum(len(v) for k, v in merged.times.items() if k != "load")
@@ -298,7 +304,8 @@ def _report(index: Path, smoke: bool, sessions: int, actions: int, rounds: int, 
     cpu_per_action = sum(d["server_cpu_s"] for d in per_round) / max(1, sum(d["actions"] + d["loads"] for d in per_round))
     figures["server_cpu_per_action_s"] = cpu_per_action
     body = f"""
-Index: {'sample corpus (hashing encoder)' if smoke else index.name}. One server; per round {sessions} browser sessions
+Index: {'sample corpus (hashing encoder)' if smoke else index.name}; queries drawn from {len(queries)} ("{queries[0]}", …).
+One server; per round {sessions} browser sessions
 at once (separate contexts in one headless Chromium on the same 2 cores as the server), {actions} mixed actions each;
 {rounds} rounds = {actions_done:,} actions. Warm-up (mining, map, first model load; not timed): {warm_s:.0f} s.
 The machine is shared with other work: its 1-minute load average at the start of each round is in the table.
@@ -316,7 +323,7 @@ the machine is: one core given to the server alone would serve about {1 / max(cp
 | p95 round trip ≤ {TARGET_P95_S} s | {overall.pct(95):.2f} s (median {overall.median:.2f} s, n={len(timed)}) | {common.verdict(overall.pct(95) <= TARGET_P95_S)} |
 | server RSS growth ≤ {TARGET_GROWTH:.0%} | {rss[1]:.0f} → {rss[-1]:.0f} MiB after the first round and the last: {growth:+.1%} (after warm-up {rss[0]:.0f} MiB) | {common.verdict(growth <= TARGET_GROWTH)} |
 """
-    common.write_results("concurrency", "Explorer: many users at once", body, figures, smoke)
+    common.write_results("concurrency", "Explorer: many users at once", body, figures, smoke, command=command)
     return figures
 
 
