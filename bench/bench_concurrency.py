@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -57,6 +58,12 @@ class SessionLog:
 def _url_has(*parts: str) -> str:
     checks = " && ".join(f"location.search.includes({p!r})" for p in parts)
     return checks or "true"
+
+
+async def _passage_of(button, kind: str) -> str:
+    """The passage a card's button acts on (its container's key: st-key-search-KIND-<passage id>)."""
+    classes = await button.evaluate(f"b => b.closest('[class*=st-key-search-{kind}-]').className")
+    return re.search(rf"st-key-search-{kind}-(\S+)", classes).group(1)
 
 
 async def _settle(page, condition: str) -> None:
@@ -98,16 +105,21 @@ class Session:
                 return await self.act("search")
             kind = {"open": "open", "more": "more", "compare": "cmp"}[action]
             buttons = page.locator(f'[class*="st-key-search-{kind}-"] button:visible')  # a help tooltip adds a hidden one
+            first = await _passage_of(buttons.nth(0), kind)
+            like = "like=" in await page.evaluate("() => location.search")
             started = time.perf_counter()
             await buttons.nth(0).click()
             if action == "open":
                 await _settle(page, _url_has("view=document", "p=") + " && !!document.querySelector('.st-key-doc-reader')")
                 self.view = "document"
             elif action == "more":
-                await _settle(page, _url_has("like="))
+                await _settle(page, f"new URL(location).searchParams.get('like') === {first!r}")
             else:
-                await _settle(page, _url_has("a="))
-                await buttons.nth(1).click()
+                if not like:  # the first pick becomes A (an earlier pair is dropped); beside More like this, the
+                    # source passage is A and one click opens Compare
+                    await _settle(page, f"new URL(location).searchParams.get('a') === {first!r} && "
+                                        "!new URL(location).searchParams.get('b')")
+                    await buttons.nth(1).click()
                 await _settle(page, _url_has("view=compare", "b=") + " && !!document.querySelector('#rf-side-b')")
                 self.view = "compare"
         elif action == "back":

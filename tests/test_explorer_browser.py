@@ -372,15 +372,17 @@ def test_map_hover_and_click_open_a_formulation(sample_server, page):
 # encoder, and the Timeline's exact-phrase mode charts them), then works through its plan; after every action the
 # page must show what the action asked for. No timing here: the benchmark measures round trips.
 SESSION_PLANS = (
-    ("flow together like one great river", ("search", "open", "back", "timeline", "recurring")),
-    ("the iron shield behind which our children sleep", ("search", "compare", "search-view", "timeline", "period")),
-    ("carry the torch that our founders lit", ("search", "recurring", "search-view", "open", "back")),
-    ("the principle of Kestria first", ("search", "map", "search-view", "compare", "timeline")),
+    ("flow together like one great river", ("search", "open", "back", "timeline", "period")),
+    ("the iron shield behind which our children sleep", ("search", "compare", "search-view", "compare", "recurring")),
+    ("carry the torch that our founders lit", ("search", "more", "compare", "recurring", "map")),
+    ("the principle of Kestria first", ("search", "map", "search-view", "level", "timeline")),
 )
 SHOWN_AFTER = {  # what must be on the page once an action has settled (a JS expression)
     "search": "document.querySelector('[class*=st-key-card-search-]')?.innerText.toLowerCase().includes(QUERY)",
     "search-view": "document.querySelector('[class*=st-key-card-search-]')?.innerText.toLowerCase().includes(QUERY)",
     "back": "document.querySelectorAll('[class*=st-key-card-search-]').length > 0",
+    "more": "location.search.includes('like=') && document.querySelectorAll('[class*=st-key-card-search-]').length > 0",
+    "level": "location.search.includes('level=sentence') && document.querySelectorAll('[class*=st-key-card-search-]').length > 0",
     "open": "!!document.querySelector('.st-key-doc-reader .rf-para.rf-selected')",
     "compare": "document.querySelectorAll('#rf-side-a mark.same').length > 0 && !!document.querySelector('#rf-side-b')",
     "timeline": "document.querySelectorAll('[data-testid=stVegaLiteChart] .mark-symbol path').length > 0",
