@@ -3,6 +3,7 @@ contexts in one headless Chromium), each doing a run of mixed actions as an anal
 
     python -m bench.bench_concurrency                    # KCNA 2024 (bench_build's index), 10 sessions x 20 actions x 5 rounds
     python -m bench.bench_concurrency --index DIR --sessions 12 --rounds 5
+    python -m bench.bench_concurrency --index DIR --queries sample   # the sample corpus's index: its own queries
     python -m bench.bench_concurrency --smoke            # the sample corpus with the hashing encoder, 2 x 5 x 1
 
 An action is one click or key press (search, open a document, the browser's Back, more like this, compare two
@@ -20,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -58,6 +60,12 @@ def _url_has(*parts: str) -> str:
     return checks or "true"
 
 
+async def _passage_of(button, kind: str) -> str:
+    """The passage a card's button acts on (its container's key: st-key-search-KIND-<passage id>)."""
+    classes = await button.evaluate(f"b => b.closest('[class*=st-key-search-{kind}-]').className")
+    return re.search(rf"st-key-search-{kind}-(\S+)", classes).group(1)
+
+
 async def _settle(page, condition: str) -> None:
     await page.wait_for_function(f"() => ({condition}) && {IDLE}", timeout=ACTION_TIMEOUT_S * 1000, polling=20)
 
@@ -87,29 +95,39 @@ class Session:
             await box.fill(query)
             started = time.perf_counter()
             await box.press("Enter")
-            await _settle(page, "document.querySelectorAll('[class*=st-key-card-search-]').length > 0 && "
+            # its hits, or the note that none scores above the minimum (a query may find nothing: not an error)
+            await _settle(page, "(document.querySelectorAll('[class*=st-key-card-search-]').length > 0 || "
+                                "!!document.querySelector('[data-testid=stMain] [data-testid=stAlert]')) && "
                                 f"new URL(location).searchParams.get('q') === {query!r}")
         elif action in ("open", "more", "compare"):
             cards = page.locator('[class*="st-key-card-search-"]')
             if await cards.count() < 2:
                 return await self.act("search")
             kind = {"open": "open", "more": "more", "compare": "cmp"}[action]
-            buttons = page.locator(f'[class*="st-key-search-{kind}-"] button')
+            buttons = page.locator(f'[class*="st-key-search-{kind}-"] button:visible')  # a help tooltip adds a hidden one
+            first = await _passage_of(buttons.nth(0), kind)
+            like = "like=" in await page.evaluate("() => location.search")
             started = time.perf_counter()
             await buttons.nth(0).click()
             if action == "open":
                 await _settle(page, _url_has("view=document", "p=") + " && !!document.querySelector('.st-key-doc-reader')")
                 self.view = "document"
             elif action == "more":
-                await _settle(page, _url_has("like="))
+                await _settle(page, f"new URL(location).searchParams.get('like') === {first!r}")
             else:
-                await _settle(page, _url_has("a="))
-                await buttons.nth(1).click()
+                if not like:  # the first pick becomes A (an earlier pair is dropped); beside More like this, the
+                    # source passage is A and one click opens Compare
+                    await _settle(page, f"new URL(location).searchParams.get('a') === {first!r} && "
+                                        "!new URL(location).searchParams.get('b')")
+                    await buttons.nth(1).click()
                 await _settle(page, _url_has("view=compare", "b=") + " && !!document.querySelector('#rf-side-b')")
                 self.view = "compare"
         elif action == "back":
             await page.go_back()
-            await _settle(page, "!location.search.includes('view=document')")
+            # a document is opened from the Search results only: back there, they are drawn again
+            await _settle(page, "!location.search.includes('view=document') && "
+                                "(document.querySelectorAll('[class*=st-key-card-search-]').length > 0 || "
+                                "!!document.querySelector('[data-testid=stMain] [data-testid=stAlert]'))")
             self.view = "search" if "view=" not in page.url else page.url.split("view=")[1].split("&")[0]
         elif action == "level":
             self.level = "sentence" if self.level == "paragraph" else "paragraph"
@@ -153,9 +171,8 @@ async def _session(browser, base: str, queries: list[str], actions: int, seed: i
             return
         log.add("load", time.perf_counter() - started)
         session = Session(page, base, queries, rng, log)
-        await session.act("search")
-        for _ in range(actions - 1):
-            action = rng.choice(session.choices())
+        for n in range(actions):
+            action = "search" if n == 0 else rng.choice(session.choices())
             try:
                 await session.act(action)
             except Exception as exc:  # a timeout or a vanished element: the action failed
@@ -224,7 +241,11 @@ def main(argv=None) -> dict:
     p.add_argument("--sessions", type=int, default=None)
     p.add_argument("--actions", type=int, default=None)
     p.add_argument("--rounds", type=int, default=None)
+    p.add_argument("--queries", choices=("kcna", "sample"), default=None,
+                   help="what the sessions search for: KCNA 2024 formulations, or the sample corpus's example queries "
+                        "(default: kcna; sample with --smoke)")
     args = p.parse_args(argv)
+    command = " ".join(["python -m bench.bench_concurrency", *(sys.argv[1:] if argv is None else argv)])
     smoke = args.smoke
     if not Path(CHROMIUM).exists():
         body = f"{CHROMIUM} not found (bash scripts/install.sh --test installs Debian's chromium): nothing measured."
@@ -237,11 +258,11 @@ def main(argv=None) -> dict:
     sessions = args.sessions or (2 if smoke else 10)
     actions = args.actions or (5 if smoke else 20)
     rounds = args.rounds or (1 if smoke else 5)
-    queries = list(SAMPLE_QUERIES) if smoke else KCNA_QUERIES
+    queries = list(SAMPLE_QUERIES) if (args.queries or ("sample" if smoke else "kcna")) == "sample" else KCNA_QUERIES
     logs_dir = common.work_dir("concurrency-smoke" if smoke else "concurrency")
     process, base = start(index, logs_dir / "streamlit.log")
     per_round, rss, loads = [], [], []
-    merged = SessionLog()
+    merged, figures = SessionLog(), {}
     try:
         wait_healthy(process, base, timeout=180)
         warm_s = _warm(base, queries)
@@ -265,8 +286,17 @@ def main(argv=None) -> dict:
             for action, times in log.times.items():
                 merged.times.setdefault(action, []).extend(times)
             merged.errors += log.errors
+            figures = _report(index, smoke, sessions, actions, r + 1, merged, rss, per_round, loads, warm_s,
+                              queries, command)
     finally:
         stop(process)
+    return figures
+
+
+def _report(index: Path, smoke: bool, sessions: int, actions: int, rounds: int, merged: SessionLog, rss: list[float],
+            per_round: list[dict], loads: list[float], warm_s: float, queries: list[str], command: str) -> dict:
+    """Write this run's section of RESULTS.md from the rounds done so far (after each round: a run cut short
+    still leaves its figures)."""
     actions_done = sum(len(v) for k, v in merged.times.items() if k != "load")
     timed = [t for k, v in merged.times.items() if k != "load" for t in v]
     overall = common.Stats(timed)
@@ -286,7 +316,8 @@ def main(argv=None) -> dict:
     cpu_per_action = sum(d["server_cpu_s"] for d in per_round) / max(1, sum(d["actions"] + d["loads"] for d in per_round))
     figures["server_cpu_per_action_s"] = cpu_per_action
     body = f"""
-Index: {'sample corpus (hashing encoder)' if smoke else index.name}. One server; per round {sessions} browser sessions
+Index: {'sample corpus (hashing encoder)' if smoke else index.name}; queries drawn from {len(queries)} ("{queries[0]}", …).
+One server; per round {sessions} browser sessions
 at once (separate contexts in one headless Chromium on the same 2 cores as the server), {actions} mixed actions each;
 {rounds} rounds = {actions_done:,} actions. Warm-up (mining, map, first model load; not timed): {warm_s:.0f} s.
 The machine is shared with other work: its 1-minute load average at the start of each round is in the table.
@@ -304,7 +335,7 @@ the machine is: one core given to the server alone would serve about {1 / max(cp
 | p95 round trip ≤ {TARGET_P95_S} s | {overall.pct(95):.2f} s (median {overall.median:.2f} s, n={len(timed)}) | {common.verdict(overall.pct(95) <= TARGET_P95_S)} |
 | server RSS growth ≤ {TARGET_GROWTH:.0%} | {rss[1]:.0f} → {rss[-1]:.0f} MiB after the first round and the last: {growth:+.1%} (after warm-up {rss[0]:.0f} MiB) | {common.verdict(growth <= TARGET_GROWTH)} |
 """
-    common.write_results("concurrency", "Explorer: many users at once", body, figures, smoke)
+    common.write_results("concurrency", "Explorer: many users at once", body, figures, smoke, command=command)
     return figures
 
 

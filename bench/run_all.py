@@ -19,7 +19,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 # build first: query, app and onnx read the KCNA index it leaves in bench/work; scale embeds the real
 # sentences that mining then reuses
-ORDER = ["build", "query", "peer", "scale", "mining", "app", "onnx", "retrieval", "hybrid_scale", "engines"]
+ORDER = ["build", "query", "peer", "scale", "mining", "app", "concurrency", "onnx", "retrieval", "hybrid_scale",
+         "engines"]
 
 
 def main(argv=None) -> int:

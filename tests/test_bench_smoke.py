@@ -26,6 +26,7 @@ EXPECTED = {
     "mining": ["speedup", "share_found", "peak_mb"],
     "peer": ["ours_build_s", "txtai_build_s", "ours_query_ms", "txtai_query_ms"],  # without txtai: "skipped"
     "app": ["cold_s", "warm_s"],
+    "concurrency": ["round_trip_s", "rss_growth", "errors", "actions"],
     "onnx": ["speed", "overlap"],
     "cache": ["stand_in", "real", "fp16"],
     "resume": ["clean_s", "segmenting", "embedding", "sizes"],
@@ -50,7 +51,7 @@ def bench_env(tmp_path_factory):
 @pytest.mark.parametrize("name", list(EXPECTED))
 def test_benchmark_smoke_run(name, bench_env):
     env, root = bench_env
-    if name == "app" and not Path("/usr/bin/chromium").exists() and not os.environ.get("CI"):
+    if name in ("app", "concurrency") and not Path("/usr/bin/chromium").exists() and not os.environ.get("CI"):
         pytest.skip("no /usr/bin/chromium here (scripts/install.sh --test installs it)")
     before = _digest(RESULTS)
     proc = subprocess.run([sys.executable, "-m", f"bench.bench_{name}", "--smoke"], cwd=REPO, env=env,

@@ -17,6 +17,7 @@ import re
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -200,6 +201,48 @@ def test_document_compare_and_timeline_views(server, page):
     assert Path(download.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+
+def test_timeline_exports_what_the_chart_draws(server, page):
+    """Two formulations overlaid per year: the CSV holds one row per point drawn, the PNG is an image, and the
+    SVG is the same chart (its legend names both formulations, one symbol per point)."""
+    base, _ = server
+    lines = ("our people and our Party flow together", "iron bridge")
+    page.goto(f"{base}/?view=timeline&t={lines[0].replace(' ', '+')}&t={lines[1].replace(' ', '+')}&by=year")
+    points = page.locator("[data-testid=stVegaLiteChart] .mark-symbol path")
+    points.first.wait_for(timeout=WIDGET_TIMEOUT_MS)
+    settle(page)
+    drawn = points.count()
+
+    with page.expect_download(timeout=WIDGET_TIMEOUT_MS) as download:
+        page.locator(".st-key-timeline-csv button").click()
+    assert download.value.suggested_filename.endswith(".csv")
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
+    assert len(rows) == drawn == 6  # 2021-2023 for each: the river in every year, the bridge in 2021 and 2022
+    assert {r["series"] for r in rows} == set(lines)
+    assert [(r["period"], r["matched"]) for r in rows if r["series"] == lines[1]] == [("2021", "1"), ("2022", "1"),
+                                                                                      ("2023", "0")]
+
+    with page.expect_download(timeout=WIDGET_TIMEOUT_MS) as download:
+        page.locator(".st-key-timeline-png button").click()
+    png = Path(download.value.path()).read_bytes()
+    assert download.value.suggested_filename.endswith(".png")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")  # the IHDR chunk
+    assert width >= 900 and height >= 320  # the chart's own size (900 x 320), drawn at scale 2
+
+    with page.expect_download(timeout=WIDGET_TIMEOUT_MS) as download:
+        page.locator(".st-key-timeline-svg button").click()
+    assert download.value.suggested_filename.endswith(".svg")
+    svg = ElementTree.fromstring(Path(download.value.path()).read_bytes())
+    texts = ["".join(t.itertext()) for t in svg.iter("{http://www.w3.org/2000/svg}text")]
+    assert all(line in texts for line in lines), texts
+    marks = [g for g in svg.iter("{http://www.w3.org/2000/svg}g")
+             if {"mark-symbol", "role-mark"} <= set((g.get("class") or "").split())]  # the points, not the legend's
+    assert sum(len(list(g.iter("{http://www.w3.org/2000/svg}path"))) for g in marks) == drawn
+    legend = [g for g in svg.iter("{http://www.w3.org/2000/svg}g") if "role-legend-label" in (g.get("class") or "")]
+    assert legend and {"".join(t.itertext()) for g in legend for t in g.iter("{http://www.w3.org/2000/svg}text")} == set(lines)
+
+
 def test_recurring_view_select_export_and_open(server, page):
     """Recurring: click a formulation's row, see its detail, download the exports, open a member's document."""
     base, searcher = server
@@ -322,3 +365,85 @@ def test_map_hover_and_click_open_a_formulation(sample_server, page):
     centre = page.locator(".rf-centre").inner_text()
     assert centre and centre[:40] in hovered.replace("\n", " ")
 
+
+
+# Several analysts at once (#13): a short, fixed version of bench/bench_concurrency.py's random walk. Each session
+# searches for a planted formulation's own words (verbatim hits come first whatever their score under the hashing
+# encoder, and the Timeline's exact-phrase mode charts them), then works through its plan; after every action the
+# page must show what the action asked for. No timing here: the benchmark measures round trips.
+SESSION_PLANS = (
+    ("flow together like one great river", ("search", "open", "back", "timeline", "period")),
+    ("the iron shield behind which our children sleep", ("search", "compare", "search-view", "compare", "recurring")),
+    ("carry the torch that our founders lit", ("search", "more", "compare", "recurring", "map")),
+    ("the principle of Kestria first", ("search", "map", "search-view", "level", "timeline")),
+)
+SHOWN_AFTER = {  # what must be on the page once an action has settled (a JS expression)
+    "search": "document.querySelector('[class*=st-key-card-search-]')?.innerText.toLowerCase().includes(QUERY)",
+    "search-view": "document.querySelector('[class*=st-key-card-search-]')?.innerText.toLowerCase().includes(QUERY)",
+    "back": "document.querySelectorAll('[class*=st-key-card-search-]').length > 0",
+    "more": "location.search.includes('like=') && document.querySelectorAll('[class*=st-key-card-search-]').length > 0",
+    "level": "location.search.includes('level=sentence') && document.querySelectorAll('[class*=st-key-card-search-]').length > 0",
+    "open": "!!document.querySelector('.st-key-doc-reader .rf-para.rf-selected')",
+    "compare": "document.querySelectorAll('#rf-side-a mark.same').length > 0 && !!document.querySelector('#rf-side-b')",
+    "timeline": "document.querySelectorAll('[data-testid=stVegaLiteChart] .mark-symbol path').length > 0",
+    "period": "document.querySelectorAll('[class*=st-key-card-timeline1-]').length > 0",
+    "recurring": "!!document.querySelector('[data-testid=stDataFrame]')",
+    "map": "document.querySelectorAll('[data-testid=stVegaLiteChart] .mark-symbol path').length > 0",
+}
+
+
+async def _analyst(browser, base: str, query: str, plan: tuple[str, ...], delay: float) -> list[str]:
+    """One session in its own browser context; returns what went wrong (nothing, when all is well)."""
+    import random
+
+    from bench.bench_concurrency import VIEWPORT, Session, SessionLog, _load
+
+    await asyncio.sleep(delay)
+    log = SessionLog()
+    context = await browser.new_context(viewport=VIEWPORT)
+    page = await context.new_page()
+    page.on("pageerror", lambda exc: log.errors.append(f"page error: {exc}"))
+    problems: list[str] = []
+    try:
+        if not await _load(page, base, log):
+            return log.errors
+        session = Session(page, base, [query], random.Random(0), log)
+        for step, action in enumerate(plan):
+            await session.act(action)
+            shown = await page.evaluate(f"() => {{ const QUERY = {query.lower()!r}; return !!({SHOWN_AFTER[action]}); }}")
+            if not shown:
+                problems.append(f"{query!r}, step {step + 1} ({action}): not shown at {page.url}")
+                await page.screenshot(path=str(ARTIFACTS / f"sessions-{plan[0]}-{step + 1}-{action}.png"))
+                break
+        done = sorted(a for a, times in log.times.items() for _ in times if a != "load")
+        if not problems and done != sorted(plan):  # an action that fell back to another (no cards to open…)
+            problems.append(f"{query!r}: did {done}, planned {sorted(plan)}")
+    except Exception as exc:  # a timeout: the page never showed what the action asked for
+        problems.append(f"{query!r}: {type(exc).__name__}: {str(exc).splitlines()[0][:200]} at {page.url}")
+    finally:
+        await context.close()
+    return log.errors + problems
+
+
+async def _several_sessions(base: str) -> list[str]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            found = await asyncio.gather(*(_analyst(browser, base, query, plan, delay=0.5 * i)
+                                           for i, (query, plan) in enumerate(SESSION_PLANS)))
+        finally:
+            await browser.close()
+    return [problem for problems in found for problem in problems]
+
+
+def test_several_sessions_at_once(sample_server):
+    """Four analysts on one server at the same time, five mixed actions each, every page free of errors.
+    Playwright's sync API (this module's other tests) and its async API cannot share a thread: the sessions run
+    with the async API in a thread of their own."""
+    base, _ = sample_server
+    ARTIFACTS.mkdir(exist_ok=True)
+    with ThreadPoolExecutor(1) as pool:
+        problems = pool.submit(asyncio.run, _several_sessions(base)).result(timeout=900)
+    assert problems == [], "\n".join(problems)

@@ -9,8 +9,8 @@ import shutil
 import numpy as np
 import pytest
 
-from index.mining.map import (MIN_FORMULATIONS, centre_vectors, formulation_map, passage_vectors, perplexity, place,
-                              project)
+from index.mining.map import (MIN_FORMULATIONS, PLACE_SHARPNESS, centre_vectors, formulation_map, passage_vectors,
+                              perplexity, place, project)
 from index.mining.recurring import MiningParams, recurring
 from index.search import Searcher
 from index.store import layout
@@ -68,10 +68,12 @@ def test_centre_vectors_are_the_centres_passages(searcher):
 def test_hits_are_placed_among_their_closest_formulations_without_moving_them():
     centres = np.eye(4, dtype=np.float32)
     coords = np.array([[-1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, -1.0]])
-    hits = np.array([[1, 0, 0, 0], [0.6, 0.8, 0, 0]], dtype=np.float32)
+    hits = np.array([[1, 0, 0, 0], [0.6, 0.8, 0, 0], [0.7071, 0.7071, 0, 0]], dtype=np.float32)
     placed = place(centres, coords, hits, k=2)
     assert placed[0] == pytest.approx([-1.0, 0.0], abs=1e-4)  # only one centre is similar at all
-    assert placed[1] == pytest.approx([(0.6 * -1 + 0.8 * 1) / 1.4, 0.0])
+    second = np.exp(-0.2 / PLACE_SHARPNESS)  # 0.2 less similar than the best
+    assert placed[1] == pytest.approx([(second * -1 + 1) / (1 + second), 0.0])  # close to its best centre
+    assert placed[2] == pytest.approx([0.0, 0.0], abs=1e-4)  # halfway between two equally similar ones
     assert place(centres, coords, np.zeros((0, 4), dtype=np.float32)).shape == (0, 2)
 
 
@@ -80,3 +82,25 @@ def test_too_few_formulations_make_no_map(searcher):
     assert len(result.formulations) < MIN_FORMULATIONS
     assert formulation_map(searcher, result).points == ()
     assert perplexity(MIN_FORMULATIONS) == pytest.approx(4 / 3) and perplexity(31) == 10 and perplexity(1000) == 30
+
+
+# ---------------------------------------------------------------- labels (explorer/logic/map_rows.py)
+
+
+def test_labels_are_cut_between_words_with_one_ellipsis():
+    from explorer.logic.map_rows import short_label
+
+    assert short_label("Honest labour is the highest honour", 42) == "Honest labour is the highest honour"
+    assert short_label("Science and technology are the engines … carry our Union", 42) == \
+        "Science and technology are the engines …"
+    cut = short_label("wise guidance … Chairman … obstacle … strength", 42)
+    assert cut == "wise guidance … Chairman … obstacle …" and len(cut) <= 42
+
+
+def test_labels_that_would_overlap_go_below_or_are_left_out():
+    from explorer.logic.map_rows import place_labels
+
+    text = "principle … Kestria first … decision"
+    placed = place_labels([("a", 0.0, 0.0, text), ("b", 0.05, 0.0, text), ("c", 0.1, 0.0, text),
+                           ("far", 0.9, -0.9, text), ("near-far", 0.9, -0.87, "x")])
+    assert placed == {"a": "above", "b": "below", "far": "above", "near-far": "below"}

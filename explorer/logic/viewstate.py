@@ -50,7 +50,10 @@ MAX_CONTAINS_CHARS = 200
 _FORMULATION = re.compile(r"^f-[0-9a-f]{12}$")
 K_MIN, K_MAX = 1, 100
 PAGE_MAX = 10_000
-URL_QUERY_BUDGET = 24_000  # percent-encoded characters of a query a link carries (the server reads 64 KiB of URL)
+# Percent-encoded characters of a query a link carries: the server takes a request line of 64 KiB (Tornado, in
+# Streamlit before 1.5x) or about 128 KiB (uvicorn, measured with 1.67); the rest is left for the other parameters.
+# Any English query the Searcher takes (20,000 characters) fits; Korean, 9 characters each, up to about 5,000.
+URL_QUERY_BUDGET = 48_000
 MAX_LINES, MAX_LINE_CHARS = 6, 300  # timeline formulations: how many, and how long each
 TIMELINE_MIN_SCORE = 0.6  # meaning mode's default: 0.4 charts a topic (see explorer/logic/timeline.py)
 META_PREFIX = "meta."

@@ -15,7 +15,7 @@ from explorer.logic.viewstate import SORTS
 from .. import cards, state
 from ..context import Context
 
-READER_HEIGHT = 540  # the panes' height when the page cannot say (style.py lets them fill the window)
+READER_HEIGHT = 540  # the panes' height before PANES_FILL_WINDOW (below) stretches them to the window
 SHORT_DOCUMENT_CHARS = 1200  # shorter documents are shown whole, without a scrolling frame
 VIEW_LABELS = {"search": "results", "timeline": "the timeline", "recurring": "the formulation", "map": "the map",
                "compare": "Compare"}

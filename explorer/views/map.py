@@ -16,7 +16,7 @@ import streamlit as st
 
 from explorer.logic import recurring_rows as rv
 from explorer.logic.highlight import escape_markdown
-from explorer.logic.map_rows import formulation_points, hit_points
+from explorer.logic.map_rows import LABEL_GAP_PX, MAP_HEIGHT_PX, X_DOMAIN, Y_DOMAIN, formulation_points, hit_points
 from explorer.logic.viewstate import MAP_COLOURS, MIN_DOCS_MAX, MIN_DOCS_MIN, THRESHOLD_MAX, THRESHOLD_MIN
 from index.errors import RefrainError
 from index.mining.map import MIN_FORMULATIONS, passage_vectors, place
@@ -105,8 +105,8 @@ def _chart(points, hits, colour_by: str) -> alt.LayerChart:
     frame = pd.DataFrame([asdict(p) for p in points])
     frame["when"] = pd.to_datetime(frame["when"])
     axis = alt.Axis(title=None, labels=False, ticks=False, domain=False, grid=False)
-    frame_domain = alt.Scale(domain=[-1.08, 1.08])  # the layout spans [-1, 1] (index/mining/map.py): room for the edges
-    x, y = alt.X("x:Q", axis=axis, scale=frame_domain), alt.Y("y:Q", axis=axis, scale=frame_domain)
+    x = alt.X("x:Q", axis=axis, scale=alt.Scale(domain=list(X_DOMAIN)))
+    y = alt.Y("y:Q", axis=axis, scale=alt.Scale(domain=list(Y_DOMAIN)))
     zoom = alt.selection_interval(bind="scales", name="zoom")
     fpick = alt.selection_point(name="fpick", fields=["id"], on="click")
     dots = alt.Chart(frame).mark_circle(opacity=0.82, stroke="white", strokeWidth=0.6).encode(
@@ -119,9 +119,10 @@ def _chart(points, hits, colour_by: str) -> alt.LayerChart:
                  alt.Tooltip("passages:Q"), alt.Tooltip("first:N", title="first use"),
                  alt.Tooltip("last:N", title="last use")],
     ).add_params(zoom, fpick)
-    labels = alt.Chart(frame[frame["label"] != ""]).mark_text(dy=-13, fontSize=11, color="#334155").encode(
-        x=x, y=y, text="label:N")
-    layers = [dots, labels]
+    layers = [dots]
+    for side, dy in (("above", -LABEL_GAP_PX), ("below", LABEL_GAP_PX)):
+        layers.append(alt.Chart(frame[frame["label_at"] == side]).mark_text(dy=dy, fontSize=11, color="#334155")
+                      .encode(x=x, y=y, text="label:N"))
     if hits:
         hframe = pd.DataFrame([asdict(h) for h in hits])
         hpick = alt.selection_point(name="hpick", fields=["passage_id", "doc_id"], on="click")
@@ -131,7 +132,7 @@ def _chart(points, hits, colour_by: str) -> alt.LayerChart:
             tooltip=[alt.Tooltip("text:N", title="hit"), alt.Tooltip("title:N", title="document"),
                      alt.Tooltip("date:N"), alt.Tooltip("score:Q", format=".2f")],
         ).add_params(hpick))
-    return alt.layer(*layers).properties(height=620)
+    return alt.layer(*layers).properties(height=MAP_HEIGHT_PX)
 
 
 OLD_MID_NEW = ["#3b0f70", "#21918c", "#e8a317"]  # deep purple, teal, amber: the oldest, the middle, the newest date

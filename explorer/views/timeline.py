@@ -133,12 +133,13 @@ def _chart(points, s, period: str | None, legend: bool = False) -> alt.LayerChar
     colour = alt.Color("series:N", scale=alt.Scale(domain=lines, range=list(PALETTE[:len(lines)])),
                        legend=alt.Legend(orient="top", title=None, labelLimit=420, symbolType="stroke") if legend else None)
     monthly = s.by == "month"
-    x = alt.X("start:T", timeUnit="yearmonth" if monthly else "year", title=None,
+    # padding (px): the first and last periods' points, and those at zero, are drawn whole, not cut by the frame
+    x = alt.X("start:T", timeUnit="yearmonth" if monthly else "year", title=None, scale=alt.Scale(padding=12),
               axis=alt.Axis(format="%b %Y" if monthly else "%Y", labelAngle=0, labelOverlap=True))
     what = "share of documents" if s.norm else "documents"
     if s.smooth:
         what += f" ({2 * s.smooth + 1}-{s.by} window)"
-    y = alt.Y("shown:Q", title=what, scale=alt.Scale(domain=[0, top * 1.08], nice=False),
+    y = alt.Y("shown:Q", title=what, scale=alt.Scale(domain=[0, top * 1.08], nice=False, padding=8),
               axis=alt.Axis(format="%" if s.norm else "~r", tickMinStep=0.0 if s.norm else 1))
     tooltip = [alt.Tooltip("series:N", title="formulation"), alt.Tooltip("period:N"),
                alt.Tooltip("matched:Q", title="matching documents"), alt.Tooltip("documents:Q", title="documents in period"),
