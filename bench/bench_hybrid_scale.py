@@ -147,7 +147,9 @@ KCNA 2024 and UN indexes), FTS5 over every text, FAISS: the automatic choice; a 
 {table(['operation', 'p50 ms (wall)', 'p95 ms', 'IQR ms', 'p50 ms (CPU)'], rows)}
 
 - Hybrid `search` p50 {h['median']:.1f} ms wall, {hc:.1f} ms of CPU, including the query embedding — target ≤
-  {TARGET_P50_MS:.0f} ms: by wall time {verdict(h['median'] <= TARGET_P50_MS)}; by CPU time {verdict(hc <= TARGET_P50_MS)}.
+  {TARGET_P50_MS:.0f} ms: by wall time {verdict(h['median'] <= TARGET_P50_MS)}; by CPU time {verdict(hc <= TARGET_P50_MS)} (the query is
+  embedded on a second thread while the lexical side runs on the first, so CPU time adds both threads' and the
+  wall time, what a user waits, is the shorter).
 - Recall@10 against exact dense candidates{f" (run of {res['recall_run']})" if res.get('recall_run') else ""}: hybrid {res['recall']['hybrid']:.3f}, semantic {res['recall']['semantic']:.3f}
   — target ≥ {TARGET_RECALL}: {verdict(res['recall']['hybrid'] >= TARGET_RECALL)}.
 - Resident memory of that process at the end: {res['rss_mb']:.0f} MiB (it also holds a flat copy of every vector for

@@ -365,8 +365,8 @@ class Searcher:
             selector, bits = ann.bitmap_selector(mask) if mask is not None else (None, None)
             rerank = int(target.spec.get("rerank") or 0)  # compressed codes: fetch more, re-score exactly
             fetch = min(k * rerank, len(target.doc_rows)) if rerank else k
-            with ann.single_thread():
-                scores, rows = target.index.search(query, fetch, params=ann.search_params(target.spec, selector))
+            ann.use_one_thread()
+            scores, rows = target.index.search(query, fetch, params=ann.search_params(target.spec, selector))
             del bits  # the selector reads these bits until search returns
             pairs = list(zip(rows[0].tolist(), scores[0].tolist()))
             if mask is not None and approximate and sum(r >= 0 for r, _ in pairs) < k:

@@ -32,7 +32,8 @@ def similar_pairs(vectors: np.ndarray, threshold: float, progress: Callable[[flo
     radius = float(threshold) - 1e-6  # FAISS keeps scores strictly above the radius
     firsts, seconds, scores = [], [], []
     for start in range(0, n, BATCH):
-        lims, dists, labels = index.range_search(vectors[start:start + BATCH], radius)
+        with ann.all_threads():
+            lims, dists, labels = index.range_search(vectors[start:start + BATCH], radius)
         counts = np.diff(lims).astype(np.int64)
         queries = np.repeat(np.arange(start, start + len(counts)), counts)
         keep = labels != queries  # an approximate index may find (j, i) but not (i, j): keep both, merge below

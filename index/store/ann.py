@@ -11,9 +11,13 @@ from contextlib import contextmanager
 import faiss
 import numpy as np
 
-# FAISS skips BLAS for batches under this many queries (its default, 20, made our batched self-joins
-# and filtered batch searches an order of magnitude slower in 1.15's build). Batches of 8+ use BLAS.
-BLAS_THRESHOLD = 8
+from index.workers import available_cpus
+
+# FAISS 1.15 compares queries x dimension with this to choose BLAS (batches) or its SIMD scan (one query at a
+# time). Its default, 128,000, kept batches under ~334 queries of 384-d off BLAS: self-joins and batched
+# searches ran an order of magnitude slower. Measured here over 8k 384-d vectors: BLAS wins from 16 queries
+# (1.6 vs 2.0 ms; 64 queries 4.0 vs 7.9 ms), the SIMD scan below that (one query 0.2 ms, through BLAS 0.5-2.5 ms).
+BLAS_THRESHOLD = 16 * 384
 faiss.cvar.distance_compute_blas_threshold = BLAS_THRESHOLD
 
 # The choice below is measured in bench/RESULTS.md ("Scale"), single queries on 2 cores: an exact flat scan
@@ -72,7 +76,8 @@ def build_faiss(vectors: np.ndarray, spec: dict) -> faiss.Index:
         rng = np.random.default_rng(0)
         sample_size = min(len(vectors), spec["nlist"] * spec.get("train_points_per_list", TRAIN_POINTS_PER_LIST))
         sample = vectors[np.sort(rng.choice(len(vectors), sample_size, replace=False))]
-        index.train(sample)
+        with all_threads():
+            index.train(sample)
         index.nprobe = spec["nprobe"]
     elif kind == "hnsw":
         index = faiss.IndexHNSWFlat(dim, spec["M"], faiss.METRIC_INNER_PRODUCT)
@@ -80,8 +85,9 @@ def build_faiss(vectors: np.ndarray, spec: dict) -> faiss.Index:
         index.hnsw.efSearch = spec["efSearch"]
     else:
         raise ValueError(f"unknown index kind {kind!r}")
-    for start in range(0, len(vectors), ADD_BLOCK):  # a memory-mapped level is read a block at a time
-        index.add(np.ascontiguousarray(vectors[start:start + ADD_BLOCK]))
+    with all_threads():
+        for start in range(0, len(vectors), ADD_BLOCK):  # a memory-mapped level is read a block at a time
+            index.add(np.ascontiguousarray(vectors[start:start + ADD_BLOCK]))
     return index
 
 
@@ -101,18 +107,31 @@ def bitmap_selector(mask: np.ndarray) -> tuple[faiss.IDSelector, np.ndarray]:
     return faiss.IDSelectorBitmap(len(mask), faiss.swig_ptr(bits)), bits
 
 
-@contextmanager
-def single_thread():
-    """Run the enclosed FAISS calls of this thread on one OpenMP thread (the setting is per calling thread).
+def use_one_thread() -> None:
+    """Run this thread's later FAISS calls on one OpenMP thread (the setting is per calling thread); set, not
+    restored: switching OpenMP's thread count back and forth around every query cost ~2 ms a call here (the
+    thread team is rebuilt), ten times a flat search over 8k vectors. Batched work asks for every core again
+    (all_threads).
 
     A single query gains little from a second thread, and right after a query embedding torch's own OpenMP
-    threads are still spin-waiting on these 2 cores: FAISS's parallel region then waits for a core, and an
+    threads may still be spin-waiting on these 2 cores: FAISS's parallel region then waits for a core, and an
     8k-vector flat search took 8 ms instead of under 1 (bench/RESULTS.md, "Query latency").
     """
+    if faiss.omp_get_max_threads() != 1:
+        faiss.omp_set_num_threads(1)
+
+
+@contextmanager
+def all_threads():
+    """Run the enclosed FAISS calls of this thread on every available core (training, filling and self-joins
+    of many vectors), whatever a query set before; the previous count is restored after."""
     before = faiss.omp_get_max_threads()
-    faiss.omp_set_num_threads(1)
+    wanted = available_cpus()
+    if before != wanted:
+        faiss.omp_set_num_threads(wanted)
     try:
         yield
     finally:
-        faiss.omp_set_num_threads(before)
+        if before != wanted:
+            faiss.omp_set_num_threads(before)
 
