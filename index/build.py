@@ -13,7 +13,7 @@ import re
 import time
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -128,8 +128,10 @@ def build_index(
     """Build (or rebuild) the index in `out` from the sources; returns what was done, with timings.
 
     on_progress hears every stage with exact counts (index/progress.py)."""
-    read_options = read_options or ReadOptions()
     settings = settings or BuildSettings()
+    read_options = read_options or ReadOptions()
+    if settings.language and read_options.date_language is None:  # dates in words are read in the corpus language
+        read_options = replace(read_options, date_language=settings.language)
     report = on_progress or ignore
     root = Path(out)
     if not sources:

@@ -7,6 +7,11 @@ Korean dates ('2024년 7월 14일', '2024년 7월') and North Korean Juche-era y
 '주체113년': Juche 1 is 1912) are read in any corpus: their form cannot be mistaken for anything else, and
 a Korean date in an English corpus's date field is still a date. Date and datetime values (Parquet, Arrow)
 are days.
+
+Dates written in words in another language ('14 juillet 2024', '12 апреля 2021 г.') are read by dateparser in
+the language the build is given (`--language`), and only in it: absolute dates only (never 'yesterday', which
+would be a date relative to the build), with the precision the text states. Without a language such a date is
+refused with a hint, not guessed at: a wrong date costs an analyst's trust more than a skipped record.
 """
 
 from __future__ import annotations
@@ -77,8 +82,9 @@ def _from_epoch_ms(value: float, raw: object) -> str:
     return day.isoformat()
 
 
-def parse_date(value: object) -> str | None:
-    """Parse ISO strings, 'YYYY', 'YYYY-MM', epoch milliseconds (or seconds), and common written dates.
+def parse_date(value: object, language: str | None = None) -> str | None:
+    """Parse ISO strings, 'YYYY', 'YYYY-MM', epoch milliseconds (or seconds), and common written dates (English,
+    or the given language's: an ISO 639-1 code).
 
     Returns None for empty values and raises DateError for values that are present but not a date.
     """
@@ -113,7 +119,7 @@ def parse_date(value: object) -> str | None:
     try:
         day = dateutil_parser.isoparse(text).date()
     except (ValueError, OverflowError):
-        return _parse_written(text, value)
+        return _parse_written(text, value, language)
     _check_year(day.year, value)
     return day.isoformat()
 
@@ -132,7 +138,7 @@ def _from_korean(m: re.Match, raw: object) -> str:
     return from_parts(year, m.group("month"), m.group("day"))
 
 
-def _parse_written(text: str, raw: object) -> str:
+def _parse_written(text: str, raw: object, language: str | None = None) -> str:
     """Dates like '10 September 2024' or 'September 2024'; precision is what the text states."""
     first = dt.datetime(2000, 1, 1)
     second = dt.datetime(2001, 2, 2)
@@ -140,7 +146,10 @@ def _parse_written(text: str, raw: object) -> str:
         a = dateutil_parser.parse(text, default=first)
         b = dateutil_parser.parse(text, default=second)
     except (ValueError, OverflowError, dateutil_parser.ParserError):
-        raise DateError(f"unparseable date {_show(raw)}") from None
+        if language and language != "en":
+            return _parse_in_language(text, raw, language)
+        hint = " (a date written in another language needs --language)" if any(c.isalpha() for c in text) else ""
+        raise DateError(f"unparseable date {_show(raw)}{hint}") from None
     if a.year != b.year:
         raise DateError(f"date without a year: {_show(raw)}")
     _check_year(a.year, raw)
@@ -149,6 +158,34 @@ def _parse_written(text: str, raw: object) -> str:
     if a.day != b.day:
         return f"{a.year:04d}-{a.month:02d}"
     return a.date().isoformat()
+
+
+def _parse_in_language(text: str, raw: object, language: str) -> str:
+    """A date written in words in `language` ('14 juillet 2024' -> '2024-07-14', 'juillet 2024' -> '2024-07'), by
+    dateparser: absolute dates only, a year required, and the precision it reports (day, month or year)."""
+    from dateparser.date import DateDataParser  # imported on first use: most corpora never need it
+
+    try:
+        found = DateDataParser(languages=[language], settings=_DATEPARSER_SETTINGS).get_date_data(text)
+    except ValueError:
+        raise DateError(f"unparseable date {_show(raw)} (no date rules for language {language!r})") from None
+    if found.date_obj is None:
+        raise DateError(f"unparseable date {_show(raw)} (read as {language})")
+    day = found.date_obj
+    _check_year(day.year, raw)
+    if found.period == "year":
+        return f"{day.year:04d}"
+    if found.period == "month":
+        return f"{day.year:04d}-{day.month:02d}"
+    return day.date().isoformat()
+
+
+_DATEPARSER_SETTINGS = {
+    "PARSERS": ["custom-formats", "absolute-time"],  # no relative dates ('hier'), no timestamps
+    "REQUIRE_PARTS": ["year"],
+    "PREFER_DAY_OF_MONTH": "first",
+    "RETURN_AS_TIMEZONE_AWARE": False,
+}
 
 
 def iso_date_in(name: str) -> str | None:

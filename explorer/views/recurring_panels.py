@@ -77,7 +77,7 @@ def lineage_panel(ctx: Context, result: MiningResult, f: Formulation, by: str, l
         return
     st.html(f'<div class="rf-section">Lineage <span class="rf-muted">({len(found.links)})</span></div>')
     st.caption(f"Formulations close in meaning (centres at least {found.band[0]:.2f} alike) where the later one takes "
-               f"over: from the first {by} in which it is used in more of the documents, the earlier one's share is at "
+               f"over: starting with the first {by} in which it is used in more of the documents, the earlier one's share is at "
                f"most {FALL_RATIO:.0%} of its share before, the fall and the rise are beyond chance (p < {ALPHA:g}, in "
                f"at least {MIN_SIDE_DOCUMENTS} documents each), and their shares per {by} correlate at most "
                f"{MAX_CORRELATION:g}.")

@@ -33,7 +33,7 @@ def register(sub) -> None:
     g = sub.add_parser(
         "lineage", help="formulations a formulation took over from, and those that took over from it",
         description="Predecessors and successors: formulations close in meaning (centre similarity at least "
-                    f"--min-similarity, default {LINEAGE_MIN_SIMILARITY}) where the later one takes over: from the first "
+                    f"--min-similarity, default {LINEAGE_MIN_SIMILARITY}) where the later one takes over: starting with the first "
                     "period in which it is used in more of the documents, the earlier one's share of documents is at "
                     f"most {FALL_RATIO:g} of its share before, its fall and the later one's rise are each beyond chance "
                     f"(Fisher's exact test, p < {ALPHA:g}, in at least {MIN_SIDE_DOCUMENTS} documents), and their shares "

@@ -81,6 +81,7 @@ class ReadOptions:
     title_from: str = "first-line"  # or "filename"
     date_pattern: str | None = None
     meta_pattern: str | None = None
+    date_language: str | None = None  # dates written in words in this language (the build's --language)
 
     @property
     def columns(self) -> list[str]:
@@ -344,7 +345,7 @@ def _record_from_mapping(row: dict, display: str, locator: str, options: ReadOpt
     if not text:
         return Problem(display, locator, "empty text")
     try:
-        date = parse_date(row.get(options.date_field))
+        date = parse_date(row.get(options.date_field), options.date_language)
     except DateError as exc:
         return Problem(display, locator, f"field {options.date_field!r}: {exc}")
     raw_title = row.get(options.title_field)
