@@ -174,15 +174,19 @@ def real_vectors(n: int, smoke: bool) -> tuple[list[str], np.ndarray]:
     from index.embed.cache import EmbeddingCache
     from index.embed.embedding import embed_distinct
     from index.embed.encoder import load_encoder
+    from index.progress import ProgressBars
     from index.textnorm import text_hash
 
     texts = un_sentences(n)
     encoder = load_encoder(common.model_for(smoke))
     cache = EmbeddingCache(common.work_dir("cache-formats") / f"real-{'smoke' if smoke else 'minilm'}.sqlite")
+    bars = None if smoke else ProgressBars()
     try:
-        found, _ = embed_distinct(encoder, {text_hash(t): t for t in texts}, cache, progress=not smoke)
+        found, _ = embed_distinct(encoder, {text_hash(t): t for t in texts}, cache, on_progress=bars)
     finally:
         cache.close()
+        if bars is not None:
+            bars.close()
     hashes = [text_hash(t) for t in texts]
     return hashes, np.stack([found[h] for h in hashes]).astype(np.float32)
 
