@@ -182,19 +182,21 @@ class AllSpeeches:
         self.years = [NAME.match(p.name)["year"] for p in self.paths]
         self.folded = [fold(p.read_text(encoding="utf-8-sig", errors="replace")) for p in self.paths]
 
+    def holders(self, wording: str) -> list[int]:
+        """The speeches (indexes into paths, oldest first) holding the wording."""
+        needle = fold(wording)
+        return [i for i, text in enumerate(self.folded) if needle in text] if needle else []
+
+    def use(self, i: int, wording: str) -> Use:
+        """Speech i's use of the wording, with the line of its first match (the speech is read again for it)."""
+        path = self.paths[i]
+        raw = path.read_text(encoding="utf-8-sig", errors="replace")
+        m = re.search(r"\s+".join(map(re.escape, wording.split())), raw, re.IGNORECASE)
+        return Use(path.name, self.years[i], raw.count("\n", 0, m.start()) + 1 if m else 0)
+
     def uses(self, wording: str) -> list[Use]:
         """Every speech holding the wording, oldest first, with the line of its first match."""
-        needle = fold(wording)
-        if not needle:
-            return []
-        pattern = re.compile(r"\s+".join(map(re.escape, wording.split())), re.IGNORECASE)
-        found = []
-        for path, year, text in zip(self.paths, self.years, self.folded):
-            if needle in text:
-                raw = path.read_text(encoding="utf-8-sig", errors="replace")
-                m = pattern.search(raw)
-                found.append(Use(path.name, year, raw.count("\n", 0, m.start()) + 1 if m else 0))
-        return found
+        return [self.use(i, wording) for i in self.holders(wording)]
 
 
 def fold(text: str) -> str:
@@ -202,12 +204,15 @@ def fold(text: str) -> str:
 
 
 def first_verbatim(corpus: AllSpeeches, wordings: list[str]) -> str:
-    """'N speeches, first YEAR FILE:LINE' for the earliest verbatim use of any of the wordings in every speech."""
-    uses = {use.file: use for w in wordings for use in corpus.uses(w)}
-    if not uses:
+    """'N speeches, first YEAR FILE:LINE' for the earliest verbatim use of any of the wordings in every speech;
+    only that first speech is read for its line."""
+    holding = {w: corpus.holders(w) for w in wordings}
+    speeches = set().union(*holding.values())
+    if not speeches:
         return "none found verbatim"
-    first = min(uses.values(), key=lambda u: (u.year, u.file))
-    return f"{len(uses):,} speeches, first {first.year} ({first.file.removesuffix('.txt')}:{first.line})"
+    first = min(speeches)  # paths are in (year, name) order
+    first_use = corpus.use(first, next(w for w, found in holding.items() if first in found))
+    return f"{len(speeches):,} speeches, first {first_use.year} ({first_use.file.removesuffix('.txt')}:{first_use.line})"
 
 
 def succession(speeches: Path, earlier: str, later: str, similarity: float = 0.67) -> str:

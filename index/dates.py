@@ -19,6 +19,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from functools import lru_cache
 
 from dateutil import parser as dateutil_parser
 
@@ -163,10 +164,8 @@ def _parse_written(text: str, raw: object, language: str | None = None) -> str:
 def _parse_in_language(text: str, raw: object, language: str) -> str:
     """A date written in words in `language` ('14 juillet 2024' -> '2024-07-14', 'juillet 2024' -> '2024-07'), by
     dateparser: absolute dates only, a year required, and the precision it reports (day, month or year)."""
-    from dateparser.date import DateDataParser  # imported on first use: most corpora never need it
-
     try:
-        found = DateDataParser(languages=[language], settings=_DATEPARSER_SETTINGS).get_date_data(text)
+        found = _date_parser(language).get_date_data(text)
     except ValueError:
         raise DateError(f"unparseable date {_show(raw)} (no date rules for language {language!r})") from None
     if found.date_obj is None:
@@ -178,6 +177,15 @@ def _parse_in_language(text: str, raw: object, language: str) -> str:
     if found.period == "month":
         return f"{day.year:04d}-{day.month:02d}"
     return day.date().isoformat()
+
+
+@lru_cache(maxsize=8)
+def _date_parser(language: str):
+    """One dateparser parser per language, made on first use (most corpora never need one) and kept: a build
+    parses a date per record."""
+    from dateparser.date import DateDataParser
+
+    return DateDataParser(languages=[language], settings=_DATEPARSER_SETTINGS)
 
 
 _DATEPARSER_SETTINGS = {

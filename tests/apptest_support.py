@@ -41,15 +41,21 @@ def fresh_caches():
     st.cache_resource.clear()
 
 
-@pytest.fixture
-def app(monkeypatch, index_dir):
-    """The explorer in AppTest on an index (the module's by default), opened with these URL parameters."""
-    def make(params: dict | None = None, index=None, timeout: float = 120) -> AppTest:
-        monkeypatch.setenv("REFRAIN_INDEX", str(index or index_dir))
-        at = AppTest.from_file(str(APP), default_timeout=timeout)
-        at.query_params.update(params or {})
-        return run(at)
-    return make
+def app_on(view: str | None = None, timeout: float = 120):
+    """An `app` fixture: the explorer in AppTest on an index (the module's by default), opened with these URL
+    parameters, on `view` unless they name another."""
+    @pytest.fixture
+    def app(monkeypatch, index_dir):
+        def make(params: dict | None = None, index=None, timeout: float = timeout) -> AppTest:
+            monkeypatch.setenv("REFRAIN_INDEX", str(index or index_dir))
+            at = AppTest.from_file(str(APP), default_timeout=timeout)
+            at.query_params.update({**({"view": view} if view else {}), **(params or {})})
+            return run(at)
+        return make
+    return app
+
+
+app = app_on()
 
 
 def run(at: AppTest) -> AppTest:

@@ -69,9 +69,13 @@ def speeches() -> list[dict]:
 
 
 def write(folder: Path) -> Path:
+    return _write_jsonl(folder, speeches())
+
+
+def _write_jsonl(folder: Path, rows: list[dict]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "speeches.jsonl"
-    path.write_text("\n".join(json.dumps(r) for r in speeches()) + "\n", encoding="utf-8")
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
     return path
 
 
@@ -109,7 +113,4 @@ def lexical_speeches() -> list[dict]:
 
 
 def write_lexical(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "speeches.jsonl"
-    path.write_text("\n".join(json.dumps(r) for r in lexical_speeches()) + "\n", encoding="utf-8")
-    return path
+    return _write_jsonl(folder, lexical_speeches())

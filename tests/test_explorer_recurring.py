@@ -21,7 +21,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import explorer_corpus
-from apptest_support import (APP, card_ids, fresh_caches, html, index_dir, plain, run,  # noqa: F401  (fixtures)
+from apptest_support import (APP, app_on, card_ids, fresh_caches, html, index_dir, plain, run,  # noqa: F401  (fixtures)
                              searcher, texts)
 from explorer.logic import recurring_rows as rv
 from index.errors import RefrainError
@@ -45,14 +45,7 @@ def phrases(searcher) -> dict[str, Formulation]:
     return {f.label: f for f in recurring(searcher, MiningParams("phrase", min_docs=2)).formulations}
 
 
-@pytest.fixture
-def app(monkeypatch, index_dir):
-    def make(params: dict | None = None) -> AppTest:
-        monkeypatch.setenv("REFRAIN_INDEX", str(index_dir))
-        at = AppTest.from_file(str(APP), default_timeout=60)
-        at.query_params.update({"view": "recurring", **(params or {})})
-        return run(at)
-    return make
+app = app_on("recurring", timeout=60)
 
 
 def table(at: AppTest):

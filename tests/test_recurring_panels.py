@@ -16,7 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import planted_succession as planted
-from apptest_support import APP, fresh_caches, html, plain, run, texts  # noqa: F401  (fixture)
+from apptest_support import app_on, fresh_caches, html, plain, run, texts  # noqa: F401  (fixture)
 from index.build import BuildSettings, build_index
 from index.embed.encoder import HashingEncoder
 from index.ingest.records import ReadOptions
@@ -38,14 +38,7 @@ def ids(index_dir) -> dict[str, str]:
     return {f.centre.text: f.id for f in recurring(Searcher(index_dir), MiningParams("sentence")).formulations}
 
 
-@pytest.fixture
-def app(monkeypatch, index_dir):
-    def make(params: dict | None = None) -> AppTest:
-        monkeypatch.setenv("REFRAIN_INDEX", str(index_dir))
-        at = AppTest.from_file(str(APP), default_timeout=60)
-        at.query_params.update({"view": "recurring", **(params or {})})
-        return run(at)
-    return make
+app = app_on("recurring", timeout=60)
 
 
 def chart_rows(at: AppTest, mark: str) -> list[dict]:

@@ -16,13 +16,10 @@ QUERY_THREADS = 1
 def use_single_query_threads() -> None:
     """Call at the start of every request (every Streamlit script run).
 
-    FAISS's OpenMP thread count belongs to the calling thread, and Streamlit runs each script run in a
-    new thread, so it must be set each time; torch's count is process-wide and only set once torch is
-    loaded (an index built with the hashing encoder never loads it).
+    torch's thread count is process-wide and only set once torch is loaded (an index built with the hashing
+    encoder never loads it). FAISS's OpenMP count belongs to the calling thread: every query sets it for its own
+    thread (index/store/ann.py use_one_thread), so nothing is needed here.
     """
-    import faiss
-
-    faiss.omp_set_num_threads(QUERY_THREADS)
     torch = sys.modules.get("torch")
     if torch is not None and torch.get_num_threads() != QUERY_THREADS:
         torch.set_num_threads(QUERY_THREADS)

@@ -150,7 +150,7 @@ def lineage(result: MiningResult, vectors: np.ndarray, formulation_id: str | Non
     sources = [position[formulation_id]] if formulation_id is not None else range(len(formulations))
     words = None
     if result.params.level == "phrase":
-        wording = Wording.of(language, [f.centre.text for f in formulations] if Wording.reads_texts(language) else ())
+        wording = Wording.of(language, (f.centre.text for f in formulations))  # read only where stems need it
         words = [wording.content_words(f.centre.text) for f in formulations]
     links = []
     for i in sources:

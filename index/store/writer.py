@@ -90,9 +90,9 @@ class GenerationWriter:
         index that spec names, built here unless the caller already built `index` from these vectors."""
         self._check_new(level)
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        inserted = self._insert(level, passages, len(vectors), doc_rows)
+        self._insert(level, passages, len(vectors), doc_rows)
         np.save(self.path / layout.vectors_file(level), vectors, allow_pickle=False)
-        self._finish_level(level, inserted, vectors, doc_rows, spec, index)
+        self._finish_level(level, len(vectors), vectors, doc_rows, spec, index)
 
     def add_level_blocks(self, level: str, passages: Iterable[tuple], blocks: Iterable[tuple[int, np.ndarray]],
                          shape: tuple[int, int], doc_rows: np.ndarray, spec: dict) -> None:
@@ -112,20 +112,19 @@ class GenerationWriter:
         out.flush()
         del out
         vectors = np.load(path, mmap_mode="r", allow_pickle=False)
-        inserted = self._insert(level, passages, shape[0], doc_rows)
-        self._finish_level(level, inserted, vectors, doc_rows, spec, None)
+        self._insert(level, passages, shape[0], doc_rows)
+        self._finish_level(level, shape[0], vectors, doc_rows, spec, None)
 
     def _check_new(self, level: str) -> None:
         if level not in LEVELS or level in self._levels:
             raise ValueError(f"level {level!r} is unknown or written twice")
 
-    def _insert(self, level: str, passages: Iterable[tuple], rows: int, doc_rows: np.ndarray) -> int:
+    def _insert(self, level: str, passages: Iterable[tuple], rows: int, doc_rows: np.ndarray) -> None:
         """The level's passage rows into SQLite; their number must match the vectors and document rows."""
         inserted = _count(passages)
         database.insert_passages(self._conn, inserted)
         if inserted.n != rows or np.shape(doc_rows) != (rows,):
             raise ValueError(f"{level}: {inserted.n} passages, {rows} vectors and {len(doc_rows)} document rows")
-        return rows
 
     def _finish_level(self, level: str, rows: int, vectors: np.ndarray, doc_rows: np.ndarray, spec: dict,
                       index: faiss.Index | None) -> None:
