@@ -4,16 +4,19 @@ contexts in one headless Chromium), each doing a run of mixed actions as an anal
     python -m bench.bench_concurrency                    # KCNA 2024 (bench_build's index), 10 sessions x 20 actions x 5 rounds
     python -m bench.bench_concurrency --index DIR --sessions 12 --rounds 5
     python -m bench.bench_concurrency --index DIR --queries sample   # the sample corpus's index: its own queries
+    python -m bench.bench_concurrency --think 0          # no reading time between actions: a stress test
     python -m bench.bench_concurrency --smoke            # the sample corpus with the hashing encoder, 2 x 5 x 1
 
 An action is one click or key press (search, open a document, the browser's Back, more like this, compare two
 hits, switch level, switch to Timeline, Map, Recurring or Search, pick a period on the timeline); its round trip
 runs from the event until Streamlit has finished the rerun and the page shows what the action asked for (the URL
-carries it and the expected element is drawn). An error is an uncaught page error, an exception box, an error
+carries it and the expected element is drawn). Between actions an analyst reads what came back: a pause drawn
+uniformly from half to one and a half times --think seconds (THINK_S by default; 0 clicks on at once). An error is an uncaught page error, an exception box, an error
 message, or an action that does not settle within ACTION_TIMEOUT_S. The server's resident memory is read after
 each round (every session of a round closes at its end); its growth is measured from the end of the first round
 (caches warm) to the end of the last. Targets (issue #13): no error, p95 round trip <= 1.5 s, memory growth <= 10%
-over 1,000 actions. The two cores are shared: the load average is recorded next to every figure.
+over 1,000 actions. The two cores are shared: the load average is recorded next to every figure, and the machine's
+CPU time is split between the server and everything else (the Chromium sessions and this harness).
 """
 
 from __future__ import annotations
@@ -28,11 +31,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import common
-from bench.explorer_server import CHROMIUM, CHROMIUM_ARGS, cpu_seconds, rss_mb, start, stop, wait_healthy
+from bench.explorer_server import (CHROMIUM, CHROMIUM_ARGS, cpu_seconds, machine_busy_seconds, rss_mb, start, stop,
+                                   wait_healthy)
 
 TARGET_P95_S = 1.5
 TARGET_GROWTH = 0.10
 ACTION_TIMEOUT_S = 60
+THINK_S = 3.0  # mean reading time between two actions of one analyst
 LOAD_TIMEOUT_S = 180  # opening the page (Streamlit's scripts and first run) is not an action, but it must come up
 VIEWPORT = {"width": 1400, "height": 1000}
 IDLE = ("!document.querySelector('[data-testid=stStatusWidget]') && !document.querySelector('[data-testid=stSkeleton]')"
@@ -159,7 +164,7 @@ class Session:
 
 
 async def _session(browser, base: str, queries: list[str], actions: int, seed: int, log: SessionLog,
-                   delay: float = 0.0) -> None:
+                   delay: float = 0.0, think: float = 0.0) -> None:
     await asyncio.sleep(delay)  # analysts do not all open the page in the same millisecond
     context = await browser.new_context(viewport=VIEWPORT)
     page = await context.new_page()
@@ -172,6 +177,8 @@ async def _session(browser, base: str, queries: list[str], actions: int, seed: i
         log.add("load", time.perf_counter() - started)
         session = Session(page, base, queries, rng, log)
         for n in range(actions):
+            if n and think:
+                await asyncio.sleep(rng.uniform(0.5 * think, 1.5 * think))  # reading what came back
             action = "search" if n == 0 else rng.choice(session.choices())
             try:
                 await session.act(action)
@@ -196,7 +203,8 @@ async def _load(page, base: str, log: SessionLog) -> bool:
         return False
 
 
-async def run_round(base: str, sessions: int, actions: int, queries: list[str], seed: int = 0) -> SessionLog:
+async def run_round(base: str, sessions: int, actions: int, queries: list[str], seed: int = 0,
+                    think: float = 0.0) -> SessionLog:
     """`sessions` browser sessions at once, each doing `actions` actions; their logs merged."""
     from playwright.async_api import async_playwright
 
@@ -204,8 +212,8 @@ async def run_round(base: str, sessions: int, actions: int, queries: list[str], 
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
-            await asyncio.gather(*(_session(browser, base, queries, actions, seed * 1000 + i, logs[i], delay=0.25 * i)
-                                   for i in range(sessions)))
+            await asyncio.gather(*(_session(browser, base, queries, actions, seed * 1000 + i, logs[i], delay=0.25 * i,
+                                            think=think) for i in range(sessions)))
         finally:
             await browser.close()
     merged = SessionLog()
@@ -241,6 +249,8 @@ def main(argv=None) -> dict:
     p.add_argument("--sessions", type=int, default=None)
     p.add_argument("--actions", type=int, default=None)
     p.add_argument("--rounds", type=int, default=None)
+    p.add_argument("--think", type=float, default=None,
+                   help=f"mean seconds an analyst reads between two actions (default {THINK_S}; 0 with --smoke)")
     p.add_argument("--queries", choices=("kcna", "sample"), default=None,
                    help="what the sessions search for: KCNA 2024 formulations, or the sample corpus's example queries "
                         "(default: kcna; sample with --smoke)")
@@ -258,6 +268,7 @@ def main(argv=None) -> dict:
     sessions = args.sessions or (2 if smoke else 10)
     actions = args.actions or (5 if smoke else 20)
     rounds = args.rounds or (1 if smoke else 5)
+    think = args.think if args.think is not None else (0.0 if smoke else THINK_S)
     queries = list(SAMPLE_QUERIES) if (args.queries or ("sample" if smoke else "kcna")) == "sample" else KCNA_QUERIES
     logs_dir = common.work_dir("concurrency-smoke" if smoke else "concurrency")
     process, base = start(index, logs_dir / "streamlit.log")
@@ -269,16 +280,18 @@ def main(argv=None) -> dict:
         rss.append(rss_mb(process))
         for r in range(rounds):
             loads.append(os.getloadavg()[0])
-            started, cpu_before = time.perf_counter(), cpu_seconds(process)
-            log = asyncio.run(run_round(base, sessions, actions, queries, seed=r + 1))
+            started, cpu_before, busy_before = time.perf_counter(), cpu_seconds(process), machine_busy_seconds()
+            log = asyncio.run(run_round(base, sessions, actions, queries, seed=r + 1, think=think))
             wall = time.perf_counter() - started
+            server_cpu = cpu_seconds(process) - cpu_before
+            machine_cpu = machine_busy_seconds() - busy_before
             time.sleep(1.0)
             rss.append(rss_mb(process))
-            server_cpu = cpu_seconds(process) - cpu_before
             done = sum(len(v) for k, v in log.times.items() if k != "load")
             all_times = [t for k, v in log.times.items() if k != "load" for t in v]
             per_round.append({"round": r + 1, "actions": done, "wall_s": wall, "errors": len(log.errors),
-                              "server_cpu_s": server_cpu, "loads": len(log.times.get("load", [])),
+                              "server_cpu_s": server_cpu, "machine_cpu_s": machine_cpu,
+                              "loads": len(log.times.get("load", [])),
                               "p50": common.Stats(all_times).median if all_times else None,
                               "p95": common.Stats(all_times).pct(95) if all_times else None,
                               "rss_mb": rss[-1], "load": loads[-1]})
@@ -287,14 +300,15 @@ def main(argv=None) -> dict:
                 merged.times.setdefault(action, []).extend(times)
             merged.errors += log.errors
             figures = _report(index, smoke, sessions, actions, r + 1, merged, rss, per_round, loads, warm_s,
-                              queries, command)
+                              queries, command, think)
     finally:
         stop(process)
     return figures
 
 
 def _report(index: Path, smoke: bool, sessions: int, actions: int, rounds: int, merged: SessionLog, rss: list[float],
-            per_round: list[dict], loads: list[float], warm_s: float, queries: list[str], command: str) -> dict:
+            per_round: list[dict], loads: list[float], warm_s: float, queries: list[str], command: str,
+            think: float) -> dict:
     """Write this run's section of RESULTS.md from the rounds done so far (after each round: a run cut short
     still leaves its figures)."""
     actions_done = sum(len(v) for k, v in merged.times.items() if k != "load")
@@ -305,29 +319,40 @@ def _report(index: Path, smoke: bool, sessions: int, actions: int, rounds: int, 
                "actions": actions_done, "errors": merged.errors, "warm_up_s": warm_s, "rss_mb": rss,
                "rss_growth": growth, "round_trip_s": overall.as_dict(), "rounds_detail": per_round,
                "by_action": {k: common.Stats(v).as_dict() for k, v in merged.times.items()},
-               "load_during": loads}
+               "load_during": loads, "think_s": think}
     rows = [[k, len(v), f"{common.Stats(v).median:.2f} s", f"{common.Stats(v).pct(95):.2f} s", f"{max(v):.2f} s"]
             for k, v in sorted(merged.times.items())]
     round_rows = [[d["round"], d["actions"], d["errors"], f"{d['p50']:.2f} s" if d["p50"] else "-",
                    f"{d['p95']:.2f} s" if d["p95"] else "-",
-                   f"{d['server_cpu_s'] / max(1, d['actions'] + d['loads']):.2f} s", f"{d['rss_mb']:.0f} MiB",
+                   f"{d['server_cpu_s'] / max(1, d['actions'] + d['loads']):.2f} s",
+                   f"{(d['machine_cpu_s'] - d['server_cpu_s']) / max(1, d['actions'] + d['loads']):.2f} s",
+                   f"{d['machine_cpu_s'] / d['wall_s'] / (os.cpu_count() or 1):.0%}", f"{d['rss_mb']:.0f} MiB",
                    f"{d['load']:.1f}"]
                   for d in per_round]
     cpu_per_action = sum(d["server_cpu_s"] for d in per_round) / max(1, sum(d["actions"] + d["loads"] for d in per_round))
     figures["server_cpu_per_action_s"] = cpu_per_action
+    others_per_action = (sum(d["machine_cpu_s"] - d["server_cpu_s"] for d in per_round)
+                         / max(1, sum(d["actions"] + d["loads"] for d in per_round)))
+    figures["others_cpu_per_action_s"] = others_per_action
+    pace = (f"each analyst reads for {0.5 * think:g}-{1.5 * think:g} s (mean {think:g} s) before the next action"
+            if think else "no pause between actions (a stress test: every session always has an action waiting)")
     body = f"""
 Index: {'sample corpus (hashing encoder)' if smoke else index.name}; queries drawn from {len(queries)} ("{queries[0]}", …).
 One server; per round {sessions} browser sessions
 at once (separate contexts in one headless Chromium on the same 2 cores as the server), {actions} mixed actions each;
-{rounds} rounds = {actions_done:,} actions. Warm-up (mining, map, first model load; not timed): {warm_s:.0f} s.
+{rounds} rounds = {actions_done:,} actions; {pace}. Warm-up (mining, map, first model load; not timed): {warm_s:.0f} s.
 The machine is shared with other work: its 1-minute load average at the start of each round is in the table.
 
 {common.table(['action', 'n', 'median', 'p95', 'max'], rows)}
 
-{common.table(['round', 'actions', 'errors', 'median', 'p95', 'server CPU per action or page load', 'server RSS after', 'load'], round_rows)}
+{common.table(['round', 'actions', 'errors', 'median', 'p95', 'server CPU per action or page load',
+               'other CPU (browsers, harness) per action or page load', 'machine busy', 'server RSS after', 'load'],
+              round_rows)}
 
-The server's own CPU time per action or page load, {cpu_per_action:.2f} s on average, does not depend on how loaded
+The server's own CPU time per action or page load, {cpu_per_action:.3f} s on average, does not depend on how loaded
 the machine is: one core given to the server alone would serve about {1 / max(cpu_per_action, 1e-9):.0f} actions a second.
+Everything else on the machine (the {sessions} Chromium sessions, which run Streamlit's JavaScript for every rerun,
+this harness, and any other work) used {others_per_action:.2f} s of CPU per action or page load.
 
 | target | figure | verdict |
 |---|---|---|

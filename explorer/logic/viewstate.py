@@ -22,6 +22,8 @@ optionally smoothed; `back` is the view a document was opened from (its "Back to
 
 A query is carried whole or not at all: one longer than a link can hold (URL_QUERY_BUDGET, counted
 percent-encoded) is left out of the URL, never cut, so a copied link cannot run another query.
+(Just over 400 lines: one field list read and written both ways; splitting it would put the two directions of
+one mapping in different files.)
 """
 
 from __future__ import annotations
