@@ -288,7 +288,7 @@ class Searcher:
         return {"meta": fields, "date_min": first, "date_max": last}
 
     def info(self) -> dict:
-        """Counts, model, sizes, boilerplate and skipped records: what `python -m index info` shows."""
+        """Counts, model, sizes, boilerplate and skipped records: what `refrain info` shows."""
         return {
             "root": str(self.root),
             "generation": self.generation,

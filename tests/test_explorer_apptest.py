@@ -241,7 +241,7 @@ def test_bad_url_values_fall_back_without_errors(app):
 
 def test_missing_index_is_a_message(app, tmp_path):
     at = app(index=tmp_path / "nothing-here")
-    assert at.error and "no index in" in at.error[0].value and "python -m index build" in plain(at.error[0].value)
+    assert at.error and "no index in" in at.error[0].value and "refrain build" in plain(at.error[0].value)
     assert not at.text_input
 
 

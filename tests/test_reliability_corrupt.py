@@ -133,7 +133,7 @@ def _only_cache(root: Path) -> None:
     (root / layout.CURRENT).unlink()
 
 
-REBUILD = "rebuild with: python -m index build"
+REBUILD = "rebuild with: refrain build"
 
 # name: (damage, words the message must contain, model to ask for)
 CASES = {
@@ -178,7 +178,7 @@ CASES = {
     "CURRENT names a missing generation": (_current("gen-20990101T000000-abcdef\n"), ["missing generation", REBUILD], None),
     "CURRENT names a path outside": (_current("../../etc\n"), ["missing generation", REBUILD], None),
     "CURRENT empty": (_current(""), ["missing generation", REBUILD], None),
-    "no generation at all": (_only_cache, ["no index", "python -m index build"], None),
+    "no generation at all": (_only_cache, ["no index", "refrain build"], None),
 }
 
 # A damaged model entry only matters to commands that embed the query; the others rightly still work.

@@ -141,7 +141,7 @@ def format_build_report(report) -> str:
         lines.append("  problems: " + "; ".join(f"{n:,} × {r}" for r, n in reasons.most_common(6)))
         lines += [f"    {p}" for p in report.problems[:8]]
         if len(report.problems) > 8:
-            lines.append(f"    … and {len(report.problems) - 8:,} more: python -m index info {report.out}")
+            lines.append(f"    … and {len(report.problems) - 8:,} more: refrain info {report.out}")
     lines.append("  seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in report.seconds.items()))
     return "\n".join(lines)
 

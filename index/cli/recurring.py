@@ -142,7 +142,7 @@ def _print_formulations(shown: list[Formulation], total: int, result: MiningResu
             print(f"{'':>8}{variant_summary(f)}")
         for line in shared_lines(f):
             print(f"{'':>8}{line}")
-    print(f"\n  Details, variants and member passages: python -m index recurring {root} --json (or --csv FILE)")
+    print(f"\n  Details, variants and member passages: refrain recurring {root} --json (or --csv FILE)")
 
 
 def shared_lines(f: Formulation, most: int = 2) -> list[str]:

@@ -111,7 +111,7 @@ class ReadOnlyDatabase:
                 from index.errors import IndexUnavailable  # "database disk image is malformed" and the like
 
                 raise IndexUnavailable(f"the index database {self.path} is damaged ({exc}); rebuild with: "
-                                       f"python -m index build ... --out {Path(self.path).parent.parent}") from None
+                                       f"refrain build ... --out {Path(self.path).parent.parent}") from None
 
     def close(self) -> None:
         with self._lock:

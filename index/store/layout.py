@@ -55,7 +55,7 @@ def current_generation(root: Path) -> Path | None:
         raise IndexUnavailable(f"cannot read {root / CURRENT}: {exc}") from None
     if not name.startswith(GEN_PREFIX) or "/" in name or not (root / name).is_dir():
         raise IndexUnavailable(
-            f"{root} points at a missing generation {name!r}; rebuild with: python -m index build ... --out {root}"
+            f"{root} points at a missing generation {name!r}; rebuild with: refrain build ... --out {root}"
         )
     return root / name
 
@@ -64,7 +64,7 @@ def live_generation(root: Path) -> Path:
     """The live generation's folder; IndexUnavailable, with the command that makes one, when there is none."""
     generation = current_generation(root) if root.is_dir() else None
     if generation is None:
-        raise IndexUnavailable(f"no index in {root}; build one with: python -m index build SOURCE... --out {root}")
+        raise IndexUnavailable(f"no index in {root}; build one with: refrain build SOURCE... --out {root}")
     return generation
 
 

@@ -117,7 +117,7 @@ class GenerationReader:
         if model and model != self.model_name:
             raise IndexUnavailable(
                 f"the index in {self.root} was built with model {self.model_name!r}, not {model!r}; "
-                f"query without --model, or rebuild with: python -m index build ... --model {model} --out {self.root}"
+                f"query without --model, or rebuild with: refrain build ... --model {model} --out {self.root}"
             )
         self.db = self._open_database()
         self.n_documents = self.db.query("SELECT count(*) FROM documents")[0][0]
@@ -140,7 +140,7 @@ class GenerationReader:
         raise AssertionError("unreachable")
 
     def fix(self) -> str:
-        return f"rebuild with: python -m index build ... --out {self.root}"
+        return f"rebuild with: refrain build ... --out {self.root}"
 
     def is_stale(self) -> bool:
         """True once a newer build has been published in this directory (or the index vanished)."""
@@ -237,7 +237,7 @@ def read_manifest(generation: Path) -> dict:
     """The generation's manifest, checked for a format this code can read."""
     path = generation / layout.MANIFEST
     root = generation.parent
-    fix = f"rebuild with: python -m index build ... --out {root}"
+    fix = f"rebuild with: refrain build ... --out {root}"
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
