@@ -16,6 +16,7 @@ import explorer_corpus
 from apptest_support import card_ids, fresh_caches, html, app, index_dir, run, searcher, texts  # noqa: F401  (fixtures)
 from index.mining.map import formulation_map
 from index.mining.recurring import MiningParams, recurring
+from index.mining.select import FURNITURE
 from index.search import Searcher
 from index.store import layout
 
@@ -131,8 +132,10 @@ def test_map_lays_out_the_formulations_once_and_stores_the_layout(app, sample_co
     result = recurring(searcher, MiningParams(level="sentence"))
     rows = chart_data(at)
     dots = list({r["id"]: r for r in rows if "documents" in r and "first" in r}.values())  # labels repeat some
-    assert len(dots) == len(result.formulations) >= 5
-    assert {r["id"] for r in dots} == {f.id for f in result.formulations}
+    furniture = {f.id for f in result.formulations if f.category in FURNITURE}
+    assert furniture and len(result.formulations) - len(furniture) >= 5  # the sample plants stock phrases
+    assert {r["id"] for r in dots} == {f.id for f in result.formulations} - furniture  # hidden, as in Recurring
+    assert f"titles, names and stock phrases: {len(furniture)} hidden" in texts(at)
     assert all(-1.0 <= r["x"] <= 1.0 and -1.0 <= r["y"] <= 1.0 for r in dots)
     stored = sorted((sample_copy / layout.DERIVED).glob("map-*.json"))
     assert len(stored) == 1
@@ -140,8 +143,11 @@ def test_map_lays_out_the_formulations_once_and_stores_the_layout(app, sample_co
     again = app({"view": "map", "mcol": "last"}, index=sample_copy)  # a new process: read back, not computed
     assert stored[0].stat().st_mtime_ns == before
     fmap = formulation_map(searcher, result)
-    assert {(p.formulation, p.x, p.y) for p in fmap.points} == {(r["id"], r["x"], r["y"]) for r in chart_data(again)
-                                                               if "documents" in r and "first" in r}
+    assert {(p.formulation, p.x, p.y) for p in fmap.points if p.formulation not in furniture} == {
+        (r["id"], r["x"], r["y"]) for r in chart_data(again) if "documents" in r and "first" in r}
+    everything = app({"view": "map", "furniture": "1"}, index=sample_copy)  # the switch shows them, same layout
+    assert {(p.formulation, p.x, p.y) for p in fmap.points} == {
+        (r["id"], r["x"], r["y"]) for r in chart_data(everything) if "documents" in r and "first" in r}
     assert "colour: last use" in texts(again)
 
 

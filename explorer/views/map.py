@@ -3,7 +3,8 @@ they were first (or last) used, sized by how many documents use them; the Search
 among them. Hover shows the text; a click opens the formulation (Recurring) or the hit's document.
 
 The mining is the Recurring view's (level, threshold, minimum documents, over the sidebar's dates and
-metadata); the layout is computed once per index and setting and stored in DIR/derived (index/mining/map.py).
+metadata), and like its list the Map leaves titles, names and stock phrases out unless its switch (the same
+setting) shows them; the layout is computed once per index and setting and stored in DIR/derived (index/mining/map.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from explorer.logic.viewstate import MAP_COLOURS, MIN_DOCS_MAX, MIN_DOCS_MIN, TH
 from index.errors import RefrainError
 from index.mining.map import MIN_FORMULATIONS, passage_vectors, place
 from index.mining.params import MINING_LEVELS
+from index.mining.select import FURNITURE, hidden
 
 from .. import resources, state
 from ..context import Context
@@ -49,12 +51,15 @@ def render(ctx: Context) -> None:
     with st.spinner("Laying out the formulations (once for these settings)…"):
         fmap = resources.mapped(ctx.searcher, result)
         centres = resources.centre_vectors(ctx.searcher, result)
-    points = formulation_points(fmap, result.formulations, s.mcolor)
+    shown = [f for f in result.formulations if s.furniture or f.category not in FURNITURE]
+    points = formulation_points(fmap, shown, s.mcolor)
     hits, hit_error = _hits(ctx)
     coords = place(centres, _coords(fmap), passage_vectors(ctx.searcher, [h.passage_id for h in hits], s.level)) \
         if hits else []
     placed = hit_points(hits, coords)
-    st.caption(f"{len(points):,} formulations: {rv.describe_params(result.params)}. Close together: similar in "
+    furniture = rv.hidden_note(hidden(result.formulations), bool(s.furniture))
+    st.caption(f"{len(points):,} formulations{f' ({furniture})' if furniture else ''}: "
+               f"{rv.describe_params(result.params)}. Close together: similar in "
                "meaning (t-SNE of their centres); size: documents; colour: "
                f"{'first' if s.mcolor == 'first' else 'last'} use."
                + (f" ◆ {len(placed)} hits of the Search query, each placed among the formulations closest to it."
@@ -76,6 +81,8 @@ def _controls() -> None:
                   persist_state="session", width=240)
         st.number_input("In at least … documents", MIN_DOCS_MIN, MIN_DOCS_MAX, step=1, key=state.MIN_DOCS,
                         persist_state="session", width=170)
+        st.toggle("Titles & stock phrases", key=state.FURNITURE, persist_state="session",
+                  help="Also map titles, names and stock phrases, which are hidden by default (as in Recurring)")
         st.space("stretch")
         st.segmented_control("Colour", MAP_COLOURS, key=state.MCOLOR, required=True, persist_state="session",
                              format_func=COLOUR_LABELS.get, label_visibility="collapsed")
