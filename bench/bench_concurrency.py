@@ -37,7 +37,7 @@ from bench.explorer_server import (CHROMIUM, CHROMIUM_ARGS, cpu_seconds, machine
 TARGET_P95_S = 1.5
 TARGET_GROWTH = 0.10
 ACTION_TIMEOUT_S = 60
-THINK_S = 3.0  # mean reading time between two actions of one analyst
+THINK_S = 5.0  # mean reading time between two actions of one analyst (a page of results takes longer to read)
 LOAD_TIMEOUT_S = 180  # opening the page (Streamlit's scripts and first run) is not an action, but it must come up
 VIEWPORT = {"width": 1400, "height": 1000}
 IDLE = ("!document.querySelector('[data-testid=stStatusWidget]') && !document.querySelector('[data-testid=stSkeleton]')"
