@@ -11,7 +11,9 @@ An action is one click or key press (search, open a document, the browser's Back
 hits, switch level, switch to Timeline, Map, Recurring or Search, pick a period on the timeline); its round trip
 runs from the event until Streamlit has finished the rerun and the page shows what the action asked for (the URL
 carries it and the expected element is drawn). Between actions an analyst reads what came back: a pause drawn
-uniformly from half to one and a half times --think seconds (THINK_S by default; 0 clicks on at once). An error is an uncaught page error, an exception box, an error
+uniformly from half to one and a half times --think seconds (THINK_S by default; 0 clicks on at once). The
+sessions of a round open the page a quarter second apart and start acting once all of them have it open: page
+loads (Streamlit's scripts parsed by each browser, on the same two cores) are timed apart, as "load". An error is an uncaught page error, an exception box, an error
 message, or an action that does not settle within ACTION_TIMEOUT_S. The server's resident memory is read after
 each round (every session of a round closes at its end); its growth is measured from the end of the first round
 (caches warm) to the end of the last. Targets (issue #13): no error, p95 round trip <= 1.5 s, memory growth <= 10%
@@ -164,17 +166,25 @@ class Session:
 
 
 async def _session(browser, base: str, queries: list[str], actions: int, seed: int, log: SessionLog,
-                   delay: float = 0.0, think: float = 0.0) -> None:
+                   delay: float = 0.0, think: float = 0.0, opened: asyncio.Barrier | None = None) -> None:
+    """One analyst's run; with `opened`, the first action waits until every session of the round has its page
+    open (loaded or failed), so the actions are timed while the analysts work, not while browsers start."""
     await asyncio.sleep(delay)  # analysts do not all open the page in the same millisecond
-    context = await browser.new_context(viewport=VIEWPORT)
-    page = await context.new_page()
-    page.on("pageerror", lambda exc: log.errors.append(f"page error: {exc}"))
+    context, waited = None, opened is None
     rng = random.Random(seed)
     try:
+        context = await browser.new_context(viewport=VIEWPORT)
+        page = await context.new_page()
+        page.on("pageerror", lambda exc: log.errors.append(f"page error: {exc}"))
         started = time.perf_counter()
-        if not await _load(page, base, log):
+        loaded = await _load(page, base, log)
+        if loaded:
+            log.add("load", time.perf_counter() - started)
+        if not waited:
+            waited = True
+            await opened.wait()
+        if not loaded:
             return
-        log.add("load", time.perf_counter() - started)
         session = Session(page, base, queries, rng, log)
         for n in range(actions):
             if n and think:
@@ -188,7 +198,10 @@ async def _session(browser, base: str, queries: list[str], actions: int, seed: i
                     return
                 session.view = "search"
     finally:
-        await context.close()
+        if not waited:  # never leave the others waiting at the barrier
+            await opened.wait()
+        if context is not None:
+            await context.close()
 
 
 async def _load(page, base: str, log: SessionLog) -> bool:
@@ -209,11 +222,12 @@ async def run_round(base: str, sessions: int, actions: int, queries: list[str], 
     from playwright.async_api import async_playwright
 
     logs = [SessionLog() for _ in range(sessions)]
+    opened = asyncio.Barrier(sessions)
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
             await asyncio.gather(*(_session(browser, base, queries, actions, seed * 1000 + i, logs[i], delay=0.25 * i,
-                                            think=think) for i in range(sessions)))
+                                            think=think, opened=opened) for i in range(sessions)))
         finally:
             await browser.close()
     merged = SessionLog()
