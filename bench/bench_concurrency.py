@@ -11,7 +11,8 @@ An action is one click or key press (search, open a document, the browser's Back
 hits, switch level, switch to Timeline, Map, Recurring or Search, pick a period on the timeline); its round trip
 runs from the event until Streamlit has finished the rerun and the page shows what the action asked for (the URL
 carries it and the expected element is drawn). Between actions an analyst reads what came back: a pause drawn
-uniformly from half to one and a half times --think seconds (THINK_S by default; 0 clicks on at once). The
+uniformly from half to one and a half times --think seconds (THINK_S by default; 0 clicks on at once), the
+first action included: an analyst reads the page just opened before acting on it. The
 sessions of a round open the page a quarter second apart and start acting once all of them have it open: page
 loads (Streamlit's scripts parsed by each browser, on the same two cores) are timed apart, as "load". An error is an uncaught page error, an exception box, an error
 message, or an action that does not settle within ACTION_TIMEOUT_S. The server's resident memory is read after
@@ -187,8 +188,8 @@ async def _session(browser, base: str, queries: list[str], actions: int, seed: i
             return
         session = Session(page, base, queries, rng, log)
         for n in range(actions):
-            if n and think:
-                await asyncio.sleep(rng.uniform(0.5 * think, 1.5 * think))  # reading what came back
+            if think:  # reading what came back (or, first, the page just opened)
+                await asyncio.sleep(rng.uniform(0.5 * think, 1.5 * think))
             action = "search" if n == 0 else rng.choice(session.choices())
             try:
                 await session.act(action)
@@ -350,8 +351,10 @@ def _report(index: Path, smoke: bool, sessions: int, actions: int, rounds: int, 
     figures["others_cpu_per_action_s"] = others_per_action
     pace = (f"each analyst reads for {0.5 * think:g}-{1.5 * think:g} s (mean {think:g} s) before the next action"
             if think else "no pause between actions (a stress test: every session always has an action waiting)")
+    index_label = ("sample corpus (hashing encoder)" if smoke
+                   else index.relative_to(common.REPO) if index.is_relative_to(common.REPO) else index)
     body = f"""
-Index: {'sample corpus (hashing encoder)' if smoke else index.name}; queries drawn from {len(queries)} ("{queries[0]}", …).
+Index: {index_label}; queries drawn from {len(queries)} ("{queries[0]}", …).
 One server; per round {sessions} browser sessions
 at once (separate contexts in one headless Chromium on the same 2 cores as the server), {actions} mixed actions each;
 {rounds} rounds = {actions_done:,} actions; {pace}. Warm-up (mining, map, first model load; not timed): {warm_s:.0f} s.
