@@ -1,5 +1,7 @@
 """The build: read, deduplicate, drop boilerplate, segment, embed (cache first), write, publish.
 
+Passages go from segmentation to a scratch file (index/store/staging.py) and from there to embedding and
+writing, a block at a time: memory grows with the documents' text, not with their passages.
 Nothing touches the live index until the new generation is complete on disk (index/store/writer.py);
 then one rename publishes it. A failed or killed build leaves the previous index exactly as it was.
 The build reports every stage, with exact counts, to one callback (`on_progress`, index/progress.py).
@@ -15,7 +17,7 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -34,6 +36,7 @@ from index.ingest.segmenting import segment_documents
 from index.levels import LEVELS
 from index.progress import BuildProgress, Progress, ignore
 from index.store import ann, derived, layout
+from index.store.staging import PassageStaging, StagedPassage
 from index.store.writer import GenerationWriter
 from index.textnorm import short_id, text_hash
 from index.workers import Workers, worker_count
@@ -96,14 +99,6 @@ class BuildReport:
         return data
 
 
-@dataclass
-class PassageRow:
-    passage_id: str
-    doc: Document
-    passage: Passage
-    hash: str
-
-
 class StageTimer:
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
@@ -161,37 +156,39 @@ def build_index(
             engine.close()
             raise
         try:
-            try:
-                with timer("segment"):
-                    passages = _segment(documents, {line for line, _ in boilerplate}, encoder, cache, report,
-                                        _dateline(settings.dateline_pattern), language.code, workers)
-                n_passages = sum(len(rows) for rows in passages.values())
-                report(BuildProgress("segmented", n_passages, n_passages))
-                with timer("embed"):
-                    texts = {row.hash: row.passage.text for level in LEVELS for row in passages[level]}
-                    stats = embed_into_cache(encoder, texts, cache, on_progress=report, chunk=settings.embed_chunk,
-                                             engine=engine)
-                    dim = model_dimension(encoder, cache)
-                    del texts
-                report(BuildProgress("embedded", stats.distinct, stats.distinct))
-            finally:
-                engine.close()
-            model = {**encoder.describe(dim), **engine.describe()}
-            with timer("write"):
-                content = _content_hash(encoder, documents, passages)
-                with GenerationWriter(root, report) as writer:
-                    _write(writer, documents, passages, lambda hashes: cache_blocks(cache, encoder, hashes, dim), dim,
-                           settings.index_kind)
-                    writer.finish(model=model, content_hash=content,
-                                  counts=_counts(records, documents, problems, boilerplate, passages),
-                                  sources=[str(Path(s).resolve()) for s in sources],
-                                  settings=_settings(read_options, settings),
-                                  boilerplate=boilerplate,
-                                  problems=((p.source, p.locator, p.reason, int(p.skipped)) for p in problems),
-                                  language=language.as_dict())
-                writer.publish()
-                derived.prune(root, content)
+            with PassageStaging(root / layout.STAGING) as staging:
+                try:
+                    with timer("segment"):
+                        _segment(staging, documents, {line for line, _ in boilerplate}, encoder, cache, report,
+                                 _dateline(settings.dateline_pattern), language.code, workers)
+                    n_passages = sum(staging.count(level) for level in LEVELS)
+                    report(BuildProgress("segmented", n_passages, n_passages))
+                    with timer("embed"):
+                        stats = embed_into_cache(encoder, staging, cache, on_progress=report,
+                                                 chunk=settings.embed_chunk, engine=engine)
+                        dim = model_dimension(encoder, cache)
+                    report(BuildProgress("embedded", stats.distinct, stats.distinct))
+                finally:
+                    engine.close()
+                model = {**encoder.describe(dim), **engine.describe()}
+                passages = {level: staging.count(level) for level in LEVELS}
+                with timer("write"):
+                    content = _content_hash(encoder, documents, staging)
+                    with GenerationWriter(root, report) as writer:
+                        _write(writer, documents, staging,
+                               lambda level: cache_blocks(cache, encoder, staging.hash_blocks(level), dim), dim,
+                               settings.index_kind)
+                        writer.finish(model=model, content_hash=content,
+                                      counts=_counts(records, documents, problems, boilerplate, passages),
+                                      sources=[str(Path(s).resolve()) for s in sources],
+                                      settings=_settings(read_options, settings),
+                                      boilerplate=boilerplate,
+                                      problems=((p.source, p.locator, p.reason, int(p.skipped)) for p in problems),
+                                      language=language.as_dict())
+            writer.publish()
+            derived.prune(root, content)
         finally:
+            engine.close()  # already closed after embedding, unless the build stopped before
             cache.close()
     seconds = {k: round(v, 3) for k, v in timer.seconds.items()}
     # known only after publishing; informational, so a late rewrite of the manifest is safe
@@ -203,7 +200,7 @@ def build_index(
         records=len(records),
         documents=len(documents),
         duplicate_records=len(records) - len(documents),
-        passages={level: len(passages[level]) for level in LEVELS},
+        passages=passages,
         distinct_texts=stats.distinct,
         embedded=stats.embedded,
         cached=stats.cached,
@@ -229,33 +226,38 @@ def _dateline(pattern: str | None) -> str:
     return pattern
 
 
-def _segment(documents: list[Document], skip: set[str], encoder: Encoder, cache: EmbeddingCache, report: Progress,
-             dateline: str, language: str, workers: Workers) -> dict[str, list[PassageRow]]:
-    """Passages of every document, in document order: segmentations of unchanged documents come from the cache,
-    the others are made by the workers (index/ingest/segmenting.py) and committed every SEGMENT_COMMIT documents."""
-    passages: dict[str, list[PassageRow]] = {level: [] for level in LEVELS}
+def _segment(staging: PassageStaging, documents: list[Document], skip: set[str], encoder: Encoder,
+             cache: EmbeddingCache, report: Progress, dateline: str, language: str, workers: Workers) -> None:
+    """Stage the passages of every document, in document order: segmentations of unchanged documents come from
+    the cache, the others are made by the workers (index/ingest/segmenting.py) and committed every
+    SEGMENT_COMMIT documents."""
     for done in segment_documents(documents, skip, encoder, cache, language, dateline, workers, SEGMENT_COMMIT,
                                   report):
         doc = done.doc
         for level, items in passages_of(doc.text, done.spans).items():
-            seen: Counter[str] = Counter()
-            for passage in items:
-                digest = text_hash(passage.text)
-                pid = short_id(doc.doc_id, level, digest, str(seen[digest]))
-                seen[digest] += 1
-                passages[level].append(PassageRow(pid, doc, passage, digest))
-    return passages
+            staging.add(level, _staged(doc, level, items))
 
 
-def _content_hash(encoder: Encoder, documents: list[Document], passages: dict[str, list[PassageRow]]) -> str:
+def _staged(doc: Document, level: str, items: list[Passage]) -> Iterator[StagedPassage]:
+    """A document's passages at one level, each with its id: the same text twice in one document gets two."""
+    seen: Counter[str] = Counter()
+    for passage in items:
+        digest = text_hash(passage.text)
+        pid = short_id(doc.doc_id, level, digest, str(seen[digest]))
+        seen[digest] += 1
+        yield StagedPassage(pid, doc.doc_id, doc.ord, passage.ordinal, passage.start, passage.end, passage.text,
+                            digest)
+
+
+def _content_hash(encoder: Encoder, documents: list[Document], staging: PassageStaging) -> str:
     """Identifies what derived results depend on: model, documents' dates and metadata, passages."""
     h = hashlib.blake2b(digest_size=16)
     h.update(encoder.cache_key.encode())
     for doc in documents:
         h.update(f"\x1e{doc.doc_id}\x1f{doc.date}\x1f{json.dumps(doc.meta, sort_keys=True)}".encode())
     for level in LEVELS:
-        for row in passages[level]:
-            h.update(f"\x1e{level}\x1f{row.passage_id}\x1f{row.hash}".encode())
+        for row in staging.passages(level):
+            h.update(f"\x1e{level}\x1f{row.passage_id}\x1f{row.text_hash}".encode())
     return h.hexdigest()
 
 
@@ -267,7 +269,7 @@ def _counts(records, documents, problems, boilerplate, passages) -> dict:
         "records_skipped": sum(p.skipped for p in problems),
         "warnings": sum(not p.skipped for p in problems),
         "boilerplate_lines": len(boilerplate),
-        **{level: len(passages[level]) for level in LEVELS},
+        **passages,
     }
 
 
@@ -284,10 +286,11 @@ def _settings(read_options: ReadOptions, settings: BuildSettings) -> dict:
     }
 
 
-def _write(writer: GenerationWriter, documents: list[Document], passages: dict[str, list[PassageRow]],
-           vector_blocks: Callable[[list[str]], Iterable[tuple[int, np.ndarray]]], dim: int, index_kind: str) -> None:
-    """Documents, then each level's passages, vectors and FAISS index; the vectors come from the embedding cache
-    a block at a time (vector_blocks of the level's text hashes), so no level's matrix is whole in memory."""
+def _write(writer: GenerationWriter, documents: list[Document], staging: PassageStaging,
+           vector_blocks: Callable[[str], Iterable[tuple[int, np.ndarray]]], dim: int, index_kind: str) -> None:
+    """Documents, then each level's passages, vectors and FAISS index; passages come back from the staging file
+    and vectors from the embedding cache (vector_blocks of a level) a block at a time, so no level is whole in
+    memory."""
     writer.add_documents(
         [doc.row() for doc in documents],
         ((doc.doc_id, c.source, c.locator, c.title, c.date, json.dumps(c.meta, ensure_ascii=False, sort_keys=True))
@@ -295,13 +298,13 @@ def _write(writer: GenerationWriter, documents: list[Document], passages: dict[s
         ((name, value, doc.doc_id) for doc in documents for name, values in doc.meta.items() for value in values),
     )
     for level in LEVELS:
-        rows = passages[level]
+        rows = staging.count(level)
         writer.add_level_blocks(
             level,
-            ((r.passage_id, r.doc.doc_id, level, r.passage.ordinal, i, r.passage.start, r.passage.end, r.passage.text, r.hash)
-             for i, r in enumerate(rows)),
-            vector_blocks([r.hash for r in rows]),
-            (len(rows), dim),
-            np.array([r.doc.ord for r in rows], dtype=np.int32),
-            ann.choose_spec(len(rows), index_kind),
+            ((p.passage_id, p.doc_id, level, p.ordinal, i, p.start, p.end, p.text, p.text_hash)
+             for i, p in enumerate(staging.passages(level))),
+            vector_blocks(level),
+            (rows, dim),
+            staging.doc_ords(level),
+            ann.choose_spec(rows, index_kind),
         )

@@ -34,6 +34,7 @@ EXPECTED = {
     "retrieval": ["verbatim", "paraphrase", "ndcg", "latency"],
     "hybrid_scale": ["ms", "recall", "backend"],
     "engines": ["texts", "local", "ray", "commit", "gpu"],  # without Ray, "ray" holds why it was skipped
+    "memory": ["slices", "peak_mb", "growth"],
 }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Protocol
 
 import numpy as np
 
@@ -50,62 +50,71 @@ def embed_distinct(
     own) and committed to the cache `chunk` texts at a time."""
     dim = model_dimension(encoder, cache)
     vectors = cache.get_vectors(encoder.cache_key, list(texts), dim) if cache else {}
-    missing = [h for h in texts if h not in vectors]
-    stats = _embed(encoder, texts, missing, cache, batch_size, on_progress, chunk, engine, vectors.update)
+    missing = sorted((h for h in texts if h not in vectors), key=lambda h: -len(texts[h]))
+    stats = _embed(encoder, len(texts), missing, [texts[h] for h in missing], cache, batch_size, on_progress, chunk,
+                   engine, vectors.update)
     return vectors, stats
+
+
+class StagedTexts(Protocol):
+    """The distinct texts of a build, kept on disk (index/store/staging.py)."""
+
+    def distinct(self) -> int: ...
+    def distinct_hash_blocks(self, block: int) -> Iterable[list[str]]: ...
+    def mark_cached(self, hashes: Iterable[str]) -> None: ...
+    def uncached_longest_first(self) -> tuple[list[str], list[str]]: ...
 
 
 def embed_into_cache(
     encoder: Encoder,
-    texts: dict[str, str],
+    texts: StagedTexts,
     cache: EmbeddingCache,
     batch_size: int | None = None,
     on_progress: Progress | None = None,
     chunk: int = CHUNK,
     engine: Engine | None = None,
 ) -> EmbedStats:
-    """Make sure the cache holds a sound vector for every text, embedding the ones it lacks, without holding
+    """Make sure the cache holds a sound vector for every staged text, embedding the ones it lacks, without holding
     the vectors: a build then reads them back level by level, block by block (cache_blocks), so its memory
-    does not grow with the corpus by 1.5 KB a passage."""
+    does not grow with the corpus by 1.5 KB a passage. Only the texts still to embed are held, while they are."""
     dim = model_dimension(encoder, cache)
-    hashes = list(texts)
-    present: set[str] = set()
-    for start in range(0, len(hashes), PRESENCE_BLOCK):
-        present.update(cache.get_vectors(encoder.cache_key, hashes[start:start + PRESENCE_BLOCK], dim))
-    missing = [h for h in hashes if h not in present]
-    return _embed(encoder, texts, missing, cache, batch_size, on_progress, chunk, engine, lambda pairs: None)
+    for hashes in texts.distinct_hash_blocks(PRESENCE_BLOCK):
+        texts.mark_cached(cache.get_vectors(encoder.cache_key, hashes, dim))
+    missing, missing_texts = texts.uncached_longest_first()
+    return _embed(encoder, texts.distinct(), missing, missing_texts, cache, batch_size, on_progress, chunk, engine,
+                  lambda pairs: None)
 
 
-def cache_blocks(cache: EmbeddingCache, encoder: Encoder, hashes: list[str], dim: int,
-                 block: int = PRESENCE_BLOCK) -> Iterator[tuple[int, np.ndarray]]:
-    """(first row, vectors) of the hashes in order, read from the cache block by block; a vector the cache no
-    longer holds stops the build (embed_into_cache put every one there)."""
-    for start in range(0, len(hashes), block):
-        part = hashes[start:start + block]
+def cache_blocks(cache: EmbeddingCache, encoder: Encoder, hash_blocks: Iterable[list[str]],
+                 dim: int) -> Iterator[tuple[int, np.ndarray]]:
+    """(first row, vectors) of the hashes in order, read from the cache a block of hashes at a time; a vector the
+    cache no longer holds stops the build (embed_into_cache put every one there)."""
+    start = 0
+    for part in hash_blocks:
         found = cache.get_vectors(encoder.cache_key, list(dict.fromkeys(part)), dim)
         lost = [h for h in part if h not in found]
         if lost:
             raise RefrainError(f"the embedding cache {cache.path} lost {len(lost):,} vectors during the build "
                                "(was it replaced or damaged meanwhile?); build again")
         yield start, np.stack([found[h] for h in part]) if part else np.zeros((0, dim), dtype=np.float32)
+        start += len(part)
 
 
-def _embed(encoder: Encoder, texts: dict[str, str], missing: list[str], cache: EmbeddingCache | None,
-           batch_size: int | None, on_progress: Progress | None, chunk: int, engine: Engine | None,
-           keep: Callable[[Iterable[tuple[str, np.ndarray]]], None]) -> EmbedStats:
-    """Embed the missing texts longest first, commit each chunk to the cache and hand it to `keep`."""
+def _embed(encoder: Encoder, distinct: int, missing: list[str], missing_texts: list[str],
+           cache: EmbeddingCache | None, batch_size: int | None, on_progress: Progress | None, chunk: int,
+           engine: Engine | None, keep: Callable[[Iterable[tuple[str, np.ndarray]]], None]) -> EmbedStats:
+    """Embed the missing texts (given longest first), commit each chunk to the cache and hand it to `keep`."""
     if chunk < 1:
         raise ValueError(f"the embedding chunk must be at least 1 text, got {chunk}")
     report = on_progress or ignore
-    stats = EmbedStats(distinct=len(texts), cached=len(texts) - len(missing))
+    stats = EmbedStats(distinct=distinct, cached=distinct - len(missing))
     if not missing:
         return stats
-    missing = sorted(missing, key=lambda h: -len(texts[h]))
     started = time.perf_counter()
     report(BuildProgress("embedding", 0, len(missing)))
     engine = engine or LocalEngine(encoder, batch_size)
     done = 0
-    for embedded in engine.embed([texts[h] for h in missing], chunk):
+    for embedded in engine.embed(missing_texts, chunk):
         part = [missing[row] for row in embedded.rows]
         if cache is not None:
             cache.put_vectors(encoder.cache_key, part, embedded.vectors)

@@ -5,6 +5,7 @@
     DIR/cache.sqlite     embedding cache shared by all generations (survives crashes)
     DIR/derived/         results computed from an index (recurring formulations), keyed by its content
     DIR/.lock            held by the one build allowed at a time
+    DIR/staging.sqlite   a running build's passages between segmentation and writing (index/store/staging.py)
 
 A build writes a new generation beside the live one and publishes it by replacing CURRENT, so a reader
 sees the old index or the new one, never a mix. The previous generation is kept for readers still using it.
@@ -27,6 +28,7 @@ from index.errors import BuildLocked, IndexUnavailable, RefrainError
 CURRENT = "CURRENT"
 LOCK = ".lock"
 CACHE = "cache.sqlite"
+STAGING = "staging.sqlite"
 DERIVED = "derived"
 MANIFEST = "manifest.json"
 DATABASE = "index.sqlite"
@@ -83,7 +85,7 @@ def check_buildable(root: Path) -> None:
     if not root.is_dir():
         raise RefrainError(f"--out {root} exists and is not a folder")
     # SQLite keeps cache.sqlite-wal/-shm beside the cache while a build runs, and after one is killed
-    ours = {CURRENT, LOCK, CACHE, DERIVED, CURRENT + ".tmp", *(CACHE + s for s in ("-wal", "-shm", "-journal"))}
+    ours = {CURRENT, LOCK, CACHE, DERIVED, STAGING, CURRENT + ".tmp", *(CACHE + s for s in ("-wal", "-shm", "-journal"))}
     aside = CACHE + ".damaged-"  # a damaged cache a build moved aside (index.embed.cache)
     foreign = [p.name for p in root.iterdir()
                if p.name not in ours and not p.name.startswith(GEN_PREFIX) and not p.name.startswith(aside)]
