@@ -17,12 +17,9 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import shutil
 import subprocess
 import sys
-import tarfile
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -32,34 +29,23 @@ from bench.common import table, verdict
 
 MODEL = "builtin:hashing-384"
 TARGET_MB = 3 * 1024  # the issue's 3 GB, in MiB as the figures are
-ARCHIVE = common.SHARED / "un-general-debate-1946-2024" / "speeches.tar.xz"
-UN_OPTIONS = ["--title-from", "filename", "--date-pattern", r"_(?P<year>\d{4})\.txt$",
-              "--meta-pattern", r"^(?P<country>[A-Z]{3})_(?P<session>\d+)_"]
-EARLIER = [  # measured with the build before passages were staged on disk (main 5f3934d), same settings
-    (10, "746.6 MiB", "2:07"), (30, "1,418 MiB", "4:15"), (100, "3,943 MiB", "12:05")]
-
-
-def speeches(folder: Path | None) -> list[Path]:
-    """The whole corpus's files, unpacked on first use into a folder outside the repository."""
-    folder = folder or Path(tempfile.gettempdir()) / "refrain-bench" / "un-all"
-    if not any(folder.glob("*.txt")):
-        folder.mkdir(parents=True, exist_ok=True)
-        with tarfile.open(ARCHIVE) as archive:
-            archive.extractall(folder, filter="data")
-    files = sorted(folder.rglob("*.txt"))
-    if not files:
-        raise SystemExit(f"no speeches in {folder}")
-    return files
+UN_OPTIONS = common.UN_ARCHIVE_OPTIONS
+EARLIER = [  # not this run: (slice, build, machine, peak, time), same settings
+    (10, "before staging (5f3934d)", "Intel Xeon, 2 cores", "746.6 MiB", "2:07"),
+    (30, "before staging (5f3934d)", "Intel Xeon, 2 cores", "1,418 MiB", "4:15"),
+    (100, "before staging (5f3934d)", "Intel Xeon, 2 cores", "3,943 MiB", "12:05"),
+    (10, "before staging (a04375c)", "AMD EPYC, 2 cores", "961 MiB", "2:16"),
+    (10, "staged, vectors through a memory map", "AMD EPYC, 2 cores", "804 MiB", "2:13"),
+    (100, "staged, vectors through a memory map", "AMD EPYC, 2 cores", "3,411 MiB", "26:27"),
+]
 
 
 def slice_folder(files: list[Path], share: int) -> Path:
     """Links to the first `share`% of a fixed shuffle of the files."""
-    order = files[:]
-    random.Random(12).shuffle(order)
     folder = common.work_dir("memory", f"slice-{share}")
     shutil.rmtree(folder)
     folder.mkdir()
-    for path in order[: max(1, round(len(order) * share / 100))]:
+    for path in common.archive_share(files, share):
         (folder / path.name).symlink_to(path)
     return folder
 
@@ -147,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.smoke:
         plan = [(100, [str(common.SAMPLE_CORPUS)], len(list(common.SAMPLE_CORPUS.rglob("*.txt"))))]
     else:
-        files = speeches(args.speeches)
+        files = common.un_archive(args.speeches)
         plan = []
         for share in args.shares:
             folder = slice_folder(files, share)
@@ -174,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     flatness = (f"| growth with the corpus | {corpus_growth:.1f}× the speeches ({smallest['share']}% → {largest['share']}%): "
                 f"{growth:.2f}× the peak, {per_thousand:,.0f} MiB per 1,000 more speeches | shown |"
                 if len(slices) > 1 else "")
-    earlier = "\n".join(f"| {share}% | {peak} | {wall} |" for share, peak, wall in EARLIER)
+    earlier = "\n".join(f"| {share}% | {build} | {where} | {peak} | {wall} |" for share, build, where, peak, wall in EARLIER)
     body = f"""
 {'The sample corpus (smoke run).' if args.smoke else 'Nested slices of the whole UN General Debate corpus (10,952 speeches, 1946-2024).'}
 Each built from scratch (fresh index and embedding cache) with the 384-d hashing stand-in encoder and 2 workers,
@@ -184,18 +170,22 @@ in a process of its own. "build peak" is the build process's own peak resident m
 {table(["slice", "files", "documents", "passages (paragraph / sentence)", "distinct texts", "build peak", "tree peak", "time", "stages (s)"], rows)}
 
 Passages stream from segmentation to a scratch database on disk (`index/store/staging.py`) and back out to the
-index a block at a time; what grows with the corpus is the documents' own text (held for the whole build) and,
-while they are embedded, the texts the embedding cache lacks.
+index a block at a time; each level's vectors are written and read back with file reads a block at a time
+(`index/store/vectorfile.py`; through a memory map, every page touched stayed resident). What grows with the
+corpus is the documents' own text (held for the whole build), the texts the embedding cache lacks while they are
+embedded, and a level's FAISS index while it is built.
 
 | target | figure | verdict |
 |---|---|---|
 | peak RSS of the largest slice ≤ 3 GB | {largest['peak_mb']:,.0f} MiB ({largest['share']}%) | {verdict(largest['peak_mb'] <= TARGET_MB)} |
 {flatness}
 
-Earlier measurement (not this run; the build before staging, same settings and machine type):
+Earlier measurements (not this run; same settings). The two 10% builds on the AMD machine ran one after the other
+and wrote the same index (same content hash): staging the passages cost no time. The Intel machine was about twice
+as fast at every stage, reading included.
 
-| slice | build peak | time |
-|---|---|---|
+| slice | build | machine | build peak | time |
+|---|---|---|---|---|
 {earlier}
 """
     common.write_results("memory", "Whole archive: a build's peak memory", body, figures, args.smoke)

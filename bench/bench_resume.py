@@ -37,8 +37,7 @@ def build_command(out: Path, cache: Path, smoke: bool) -> list[str]:
         return [sys.executable, "-m", "index", "build", str(common.SAMPLE_CORPUS), "--out", str(out), "--cache", str(cache),
                 "--model", "builtin:hashing-64", "--quiet", "--json"]
     return [sys.executable, "-m", "index", "build", str(un_corpus()), "--out", str(out), "--cache", str(cache),
-            "--model", MODEL, "--title-from", "filename", "--date-pattern", r"_(?P<year>\d{4})\.txt$",
-            "--meta-pattern", r"^(?P<country>[A-Z]{3})_(?P<session>\d+)_", "--quiet", "--json"]
+            "--model", MODEL, *common.UN_ARCHIVE_OPTIONS, "--quiet", "--json"]
 
 
 def un_corpus() -> Path:

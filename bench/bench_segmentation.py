@@ -39,7 +39,7 @@ from multiprocessing import Pool
 from bench import common
 from bench.common import table
 
-ARCHIVE = common.SHARED / "un-general-debate-1946-2024" / "speeches.tar.xz"
+ARCHIVE = common.UN_ARCHIVE
 MODEL = "builtin:hashing-384"
 ARCHIVE_SPEECHES = 10_952  # the stand-in encoder of the whole-archive build (128-token windows)
 _NAME = re.compile(r"([A-Z0-9]{3})_(\d+)_(\d{4})\.txt$")

@@ -19,11 +19,14 @@ import datetime as dt
 import json
 import os
 import platform
+import random
 import re
 import resource
 import statistics
 import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -296,6 +299,32 @@ def kcna_records() -> list[dict]:
 
 def un_files() -> list[Path]:
     return sorted(UN_DIR.glob("*.txt"))
+
+
+UN_ARCHIVE = SHARED / "un-general-debate-1946-2024" / "speeches.tar.xz"
+UN_ARCHIVE_OPTIONS = ["--title-from", "filename", "--date-pattern", r"_(?P<year>\d{4})\.txt$",
+                      "--meta-pattern", r"^(?P<country>[A-Z]{3})_(?P<session>\d+)_"]  # `build` options for its files
+
+
+def un_archive(folder: Path | None = None) -> list[Path]:
+    """The whole UN corpus's speeches, unpacked on first use into a folder outside the repository (default: the
+    temporary folder)."""
+    folder = folder or Path(tempfile.gettempdir()) / "refrain-bench" / "un-all"
+    if not any(folder.glob("*.txt")):
+        folder.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(UN_ARCHIVE) as archive:
+            archive.extractall(folder, filter="data")
+    files = sorted(folder.rglob("*.txt"))
+    if not files:
+        raise SystemExit(f"no speeches in {folder}")
+    return files
+
+
+def archive_share(files: list[Path], share: float) -> list[Path]:
+    """The first `share`% of a fixed shuffle of the files: nested slices (10% within 30%) that span every year."""
+    order = files[:]
+    random.Random(12).shuffle(order)
+    return sorted(order[: max(1, round(len(order) * share / 100))])
 
 
 def split_sentences(texts, encoder=None, limit: int | None = None) -> list[str]:

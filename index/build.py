@@ -16,6 +16,7 @@ import time
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
+from itertools import chain
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -26,12 +27,13 @@ from index.embed.embedding import CHUNK, cache_blocks, embed_into_cache, model_d
 from index.embed.encoder import DEFAULT_MODEL, Encoder
 from index.embed.engines import open_engine
 from index.errors import RefrainError
+from index.growth import Growth, GrowthCheck, plan_growth
 from index.ingest.boilerplate import DEFAULT_MIN_DOCS, DEFAULT_SHARE, find_boilerplate
 from index.ingest.documents import Document, merge_duplicates
 from index.ingest.language import check_language, choose_language
 from index.ingest.reading import read_records
 from index.ingest.records import Problem, ReadOptions
-from index.ingest.segment import DEFAULT_DATELINE, Passage, passages_of
+from index.ingest.segment import DEFAULT_DATELINE, Passage, passages_of, segmentation_version
 from index.ingest.segmenting import segment_documents
 from index.levels import LEVELS
 from index.progress import BuildProgress, Progress, ignore
@@ -63,6 +65,7 @@ class BuildSettings:
     language: str | None = None  # None: detected from the documents
     allow_download: bool = False  # may a Hugging Face model name be downloaded when the local cache lacks it
     workers: int | None = None  # processes that read and segment (None: one per CPU); the index is the same for any
+    full: bool = False  # rebuild every row even when the corpus only grew at its end (index/growth.py)
 
 
 @dataclass
@@ -84,6 +87,8 @@ class BuildReport:
     model: str
     language: dict = field(default_factory=dict)  # LanguageChoice.as_dict()
     embedding: dict = field(default_factory=dict)  # the manifest's model description: precision, device, engine
+    grown_from: str | None = None  # the generation this build extended (index/growth.py); None: a full build
+    growth: str = ""  # what was added to it, or why the build was a full one
 
     @property
     def skipped(self) -> list[Problem]:
@@ -156,10 +161,16 @@ def build_index(
             engine.close()
             raise
         try:
+            segmentation = segmentation_version(language.code)
+            check = (GrowthCheck(None, "a full build was asked for") if settings.full else
+                     plan_growth(root, documents, boilerplate, language.code, segmentation,
+                                 encoder.describe(model_dimension(encoder, cache)), _settings(read_options, settings)))
+            growth = check.growth
+            segmented = documents[growth.documents:] if growth else documents
             with PassageStaging(root / layout.STAGING) as staging:
                 try:
                     with timer("segment"):
-                        _segment(staging, documents, {line for line, _ in boilerplate}, encoder, cache, report,
+                        _segment(staging, segmented, {line for line, _ in boilerplate}, encoder, cache, report,
                                  _dateline(settings.dateline_pattern), language.code, workers)
                     n_passages = sum(staging.count(level) for level in LEVELS)
                     report(BuildProgress("segmented", n_passages, n_passages))
@@ -171,11 +182,11 @@ def build_index(
                 finally:
                     engine.close()
                 model = {**encoder.describe(dim), **engine.describe()}
-                passages = {level: staging.count(level) for level in LEVELS}
                 with timer("write"):
-                    content = _content_hash(encoder, documents, staging)
-                    with GenerationWriter(root, report) as writer:
-                        _write(writer, documents, staging,
+                    content = _content_hash(encoder, documents, staging, growth)
+                    with GenerationWriter(root, report, base=growth.live if growth else None) as writer:
+                        passages = {level: writer.rows_before(level) + staging.count(level) for level in LEVELS}
+                        _write(writer, segmented, staging,
                                lambda level: cache_blocks(cache, encoder, staging.hash_blocks(level), dim), dim,
                                settings.index_kind)
                         writer.finish(model=model, content_hash=content,
@@ -184,7 +195,7 @@ def build_index(
                                       settings=_settings(read_options, settings),
                                       boilerplate=boilerplate,
                                       problems=((p.source, p.locator, p.reason, int(p.skipped)) for p in problems),
-                                      language=language.as_dict())
+                                      language=language.as_dict(), segmentation=segmentation)
             writer.publish()
             derived.prune(root, content)
         finally:
@@ -193,7 +204,8 @@ def build_index(
     seconds = {k: round(v, 3) for k, v in timer.seconds.items()}
     # known only after publishing; informational, so a late rewrite of the manifest is safe
     writer.record_build({"seconds": seconds, "distinct_texts": stats.distinct, "embedded": stats.embedded,
-                         "cached": stats.cached, "embed_rate": round(stats.rate, 1), "workers": workers.count})
+                         "cached": stats.cached, "embed_rate": round(stats.rate, 1), "workers": workers.count,
+                         "grown_from": growth.live.name if growth else None, "growth": check.reason})
     return BuildReport(
         out=str(root),
         generation=writer.path.name,
@@ -212,6 +224,8 @@ def build_index(
         model=encoder.name,
         language=language.as_dict(),
         embedding=model,
+        grown_from=growth.live.name if growth else None,
+        growth=check.reason,
     )
 
 
@@ -249,15 +263,17 @@ def _staged(doc: Document, level: str, items: list[Passage]) -> Iterator[StagedP
                             digest)
 
 
-def _content_hash(encoder: Encoder, documents: list[Document], staging: PassageStaging) -> str:
-    """Identifies what derived results depend on: model, documents' dates and metadata, passages."""
+def _content_hash(encoder: Encoder, documents: list[Document], staging: PassageStaging, growth: Growth | None) -> str:
+    """Identifies what derived results depend on: model, documents' dates and metadata, passages (a grown index's
+    own rows first, then the staged ones: the same hash as a full build of the same corpus)."""
     h = hashlib.blake2b(digest_size=16)
     h.update(encoder.cache_key.encode())
     for doc in documents:
         h.update(f"\x1e{doc.doc_id}\x1f{doc.date}\x1f{json.dumps(doc.meta, sort_keys=True)}".encode())
     for level in LEVELS:
-        for row in staging.passages(level):
-            h.update(f"\x1e{level}\x1f{row.passage_id}\x1f{row.text_hash}".encode())
+        for passage_id, digest in chain(growth.passage_hashes(level) if growth else (),
+                                        ((p.passage_id, p.text_hash) for p in staging.passages(level))):
+            h.update(f"\x1e{level}\x1f{passage_id}\x1f{digest}".encode())
     return h.hexdigest()
 
 
@@ -290,21 +306,20 @@ def _write(writer: GenerationWriter, documents: list[Document], staging: Passage
            vector_blocks: Callable[[str], Iterable[tuple[int, np.ndarray]]], dim: int, index_kind: str) -> None:
     """Documents, then each level's passages, vectors and FAISS index; passages come back from the staging file
     and vectors from the embedding cache (vector_blocks of a level) a block at a time, so no level is whole in
-    memory."""
+    memory. Growing a generation, the documents and passages are the added ones, numbered after its own."""
     writer.add_documents(
         [doc.row() for doc in documents],
-        ((doc.doc_id, c.source, c.locator, c.title, c.date, json.dumps(c.meta, ensure_ascii=False, sort_keys=True))
-         for doc in documents for c in doc.copies),
+        (row for doc in documents for row in doc.copy_rows()),
         ((name, value, doc.doc_id) for doc in documents for name, values in doc.meta.items() for value in values),
     )
     for level in LEVELS:
-        rows = staging.count(level)
+        rows, before = staging.count(level), writer.rows_before(level)
         writer.add_level_blocks(
             level,
             ((p.passage_id, p.doc_id, level, p.ordinal, i, p.start, p.end, p.text, p.text_hash)
-             for i, p in enumerate(staging.passages(level))),
+             for i, p in enumerate(staging.passages(level), start=before)),
             vector_blocks(level),
             (rows, dim),
             staging.doc_ords(level),
-            ann.choose_spec(rows, index_kind),
+            ann.choose_spec(before + rows, index_kind),
         )

@@ -17,6 +17,8 @@ done == total: the number of things it finished, or 1 when there is nothing to c
                                      to the embedding cache (BuildSettings.embed_chunk texts a chunk)
     embedded            texts        every distinct text has its vector (from the cache or the model)
     generation-created  1            the new generation's folder exists, empty
+    database-copied     1            only when the build grows the live index (index/growth.py): its
+                                     database copied into the new generation, to be added to
     sqlite-rows         documents    documents, copies and metadata inserted; no passages yet
     vectors-<level>     rows         the level's passages inserted, its vectors and document rows saved
     faiss-<level>       rows         the level's FAISS index written

@@ -35,6 +35,7 @@ EXPECTED = {
     "hybrid_scale": ["ms", "recall", "backend"],
     "engines": ["texts", "local", "ray", "commit", "gpu"],  # without Ray, "ray" holds why it was skipped
     "memory": ["slices", "peak_mb", "growth"],
+    "growth": ["full_s", "grown_s", "rebuilt_s", "only_new", "same_content"],
 }
 
 

@@ -66,6 +66,10 @@ def register(sub) -> None:
     b.add_argument("--cache", metavar="PATH", help="embedding cache file (default: DIR/cache.sqlite); share it between indexes")
     b.add_argument("--strict", action="store_true", help="stop at the first unreadable record (exit 2) instead of skipping it")
     b.add_argument("--wait", type=float, default=0.0, metavar="SECONDS", help="wait this long for another build of DIR to finish")
+    b.add_argument("--full", action="store_true",
+                   help="rebuild every row even when the corpus only grew: by default, when DIR's documents are all "
+                        "read again unchanged and the new ones come after them by date, only the new ones are "
+                        "segmented, embedded and added")
     b.add_argument("--quiet", action="store_true", help="no progress bars")
     b.add_argument("--json", action="store_true", help="print the build report as JSON")
     b.set_defaults(run=cmd_build)
@@ -117,11 +121,13 @@ def run_build(args, on_progress=None):
                              index_kind=args.index_kind, cache_path=args.cache,
                              dateline_pattern=DEFAULT_DATELINE if args.dateline_pattern is None else args.dateline_pattern,
                              strict=args.strict, wait=args.wait, language=args.language,
-                             allow_download=args.allow_download, workers=args.workers)
+                             allow_download=args.allow_download, workers=args.workers, full=args.full)
     return build_index(args.sources, args.out, options, settings, on_progress=on_progress)
 
 
 def format_build_report(report) -> str:
+    from index.growth import NO_INDEX_YET
+
     lines = [
         f"Indexed {report.documents:,} documents from {report.records:,} records "
         f"({report.duplicate_records:,} duplicate copies merged, {len(report.skipped):,} records skipped, "
@@ -131,6 +137,10 @@ def format_build_report(report) -> str:
         + (f" at {report.embed_rate:,.0f}/s" if report.embedded else "") + f", {report.cached:,} from cache",
         f"  model: {report.model} ({embedding_place(report.embedding)})",
     ]
+    if report.grown_from:
+        lines.insert(1, f"  grown: {report.growth}; only they were segmented, embedded and added")
+    elif report.growth and report.growth != NO_INDEX_YET:
+        lines.insert(1, f"  full build: {report.growth}")
     if report.language:
         lines.append(f"  language: {_language_line(report.language)}")
     if report.boilerplate:

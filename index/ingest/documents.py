@@ -36,6 +36,11 @@ class Document:
         meta = json.dumps(self.meta, ensure_ascii=False, sort_keys=True)
         return (self.doc_id, self.ord, self.key, self.title, self.date, start, end, self.text, self.text_hash, meta, len(self.copies))
 
+    def copy_rows(self) -> list[tuple]:
+        """The index's rows of this document's copies: (doc_id, source, locator, title, date, meta)."""
+        return [(self.doc_id, c.source, c.locator, c.title, c.date, json.dumps(c.meta, ensure_ascii=False, sort_keys=True))
+                for c in self.copies]
+
 
 def _primary_order(record: Record, digest: str) -> tuple:
     """Prefer dated copies, then the earliest date, then a stable key, then the content of the copy:

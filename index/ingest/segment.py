@@ -114,6 +114,12 @@ class SentenceSplitter:
         return spans
 
 
+def segmentation_version(language: str) -> str:
+    """What a segmentation depends on besides the text and the build's settings: these rules and the language's
+    sentence splitter (an index records it; index/growth.py grows only an index segmented the same way)."""
+    return f"{SEGMENTER_VERSION}|{sentence_segmenter(language)[1]}"
+
+
 def _rule_split(text: str) -> list[tuple[int, int]]:
     """Sentence spans (stripped) ending at ., !, ?, … before a space, or at CJK full stops."""
     return stripped_spans(text, [m.end() for m in _SENTENCE_END.finditer(text)])

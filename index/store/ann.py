@@ -11,6 +11,7 @@ from contextlib import contextmanager
 import faiss
 import numpy as np
 
+from index.store.vectorfile import BLOCK, VectorFile
 from index.workers import available_cpus
 
 # FAISS 1.15 compares queries x dimension with this to choose BLAS (batches) or its SIMD scan (one query at a
@@ -54,12 +55,8 @@ def choose_spec(n_vectors: int, kind: str = "auto") -> dict:
     raise ValueError(f"unknown index kind {kind!r}")
 
 
-ADD_BLOCK = 65_536  # vectors added to a FAISS index at a time
-
-
-def build_faiss(vectors: np.ndarray, spec: dict) -> faiss.Index:
-    """Build the index named by spec; row i of vectors gets FAISS id i."""
-    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+def build_faiss(vectors: np.ndarray | VectorFile, spec: dict) -> faiss.Index:
+    """Build the index named by spec; row i of vectors (a matrix, or a file read a block at a time) gets FAISS id i."""
     dim = vectors.shape[1]
     kind = spec["kind"]
     if kind == "flat":
@@ -75,7 +72,8 @@ def build_faiss(vectors: np.ndarray, spec: dict) -> faiss.Index:
         index.cp.min_points_per_centroid = 1  # no warning for a deliberately small training sample
         rng = np.random.default_rng(0)
         sample_size = min(len(vectors), spec["nlist"] * spec.get("train_points_per_list", TRAIN_POINTS_PER_LIST))
-        sample = vectors[np.sort(rng.choice(len(vectors), sample_size, replace=False))]
+        sample = np.ascontiguousarray(vectors[np.sort(rng.choice(len(vectors), sample_size, replace=False))],
+                                      dtype=np.float32)
         with all_threads():
             index.train(sample)
         index.nprobe = spec["nprobe"]
@@ -85,10 +83,26 @@ def build_faiss(vectors: np.ndarray, spec: dict) -> faiss.Index:
         index.hnsw.efSearch = spec["efSearch"]
     else:
         raise ValueError(f"unknown index kind {kind!r}")
-    with all_threads():
-        for start in range(0, len(vectors), ADD_BLOCK):  # a memory-mapped level is read a block at a time
-            index.add(np.ascontiguousarray(vectors[start:start + ADD_BLOCK]))
+    add_vectors(index, vectors)
     return index
+
+
+def add_vectors(index: faiss.Index, vectors: np.ndarray | VectorFile, start: int = 0) -> None:
+    """Add vectors[start:] to the index, a block at a time (a level's file is read a block at a time)."""
+    with all_threads():
+        for first in range(start, len(vectors), BLOCK):
+            index.add(np.ascontiguousarray(vectors[first:first + BLOCK], dtype=np.float32))
+
+
+def can_grow(built: dict, wanted: dict) -> bool:
+    """May an index built with spec `built` take more vectors, where a fresh build would choose `wanted`? The same
+    kind, and for IVF at least half the lists a fresh build would train (nlist grows with the square root of the
+    vectors: the lists then hold at most four times what they were sized for, and searches stay as precise)."""
+    if built.get("kind") != wanted.get("kind"):
+        return False
+    if "nlist" in wanted:
+        return 2 * built.get("nlist", 0) >= wanted["nlist"]
+    return built == wanted
 
 
 def search_params(spec: dict, selector: faiss.IDSelector | None) -> faiss.SearchParameters | None:

@@ -15,6 +15,8 @@ from pathlib import Path
 from urllib.parse import quote
 from typing import Iterable
 
+from index.levels import LEVELS
+
 SCHEMA = """
 CREATE TABLE documents (
     doc_id TEXT PRIMARY KEY, ord INTEGER NOT NULL UNIQUE, key TEXT NOT NULL, title TEXT NOT NULL,
@@ -37,6 +39,7 @@ CREATE TABLE boilerplate (line TEXT PRIMARY KEY, documents INTEGER NOT NULL);
 CREATE TABLE problems (source TEXT NOT NULL, locator TEXT NOT NULL, reason TEXT NOT NULL, skipped INTEGER NOT NULL);
 """
 
+LEVEL_ROWIDS = 1 << 40  # rowids per level (passage_rowid)
 TRIGRAM_TABLE = "passages_trigram"
 TRIGRAM_SCHEMA = f"""
 CREATE VIRTUAL TABLE {TRIGRAM_TABLE} USING fts5(text, content='passages', content_rowid='rowid', tokenize='trigram');
@@ -46,9 +49,7 @@ PASSAGE_COLUMNS = "p.passage_id, p.doc_id, p.level, p.ordinal, p.row, p.start, p
 
 
 def create(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path)
-    conn.execute("PRAGMA journal_mode=OFF")  # a half-written generation is discarded, never repaired
-    conn.execute("PRAGMA synchronous=OFF")
+    conn = open_for_writing(path)
     conn.executescript(SCHEMA)
     return conn
 
@@ -65,19 +66,49 @@ def insert_doc_meta(conn: sqlite3.Connection, rows: Iterable[tuple]) -> None:
     conn.executemany("INSERT OR IGNORE INTO doc_meta VALUES (?,?,?)", rows)
 
 
+def passage_rowid(level: str, row: int) -> int:
+    """Each level's passages have rowids in a span of their own, in row order: a level stays one run of rowids
+    (the full-text lookups search a level's range) even when a grown index adds rows to every level."""
+    return LEVELS.index(level) * LEVEL_ROWIDS + row + 1
+
+
 def insert_passages(conn: sqlite3.Connection, rows: Iterable[tuple]) -> None:
-    conn.executemany("INSERT INTO passages VALUES (?,?,?,?,?,?,?,?,?)", rows)
+    """Passage rows (passage_id, doc_id, level, ordinal, row, start, end, text, text_hash) at their rowids."""
+    conn.executemany("INSERT INTO passages (rowid, passage_id, doc_id, level, ordinal, row, start, end, text, "
+                     "text_hash) VALUES (?,?,?,?,?,?,?,?,?,?)", ((passage_rowid(r[2], r[4]), *r) for r in rows))
+
+
+def open_for_writing(path: Path) -> sqlite3.Connection:
+    """The database of a generation being written: a new one, or a copy being grown (index/growth.py)."""
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode=OFF")  # a half-written generation is discarded, never repaired
+    conn.execute("PRAGMA synchronous=OFF")
+    return conn
 
 
 def finish(conn: sqlite3.Connection, boilerplate: list[tuple[str, int]], problems: Iterable[tuple],
-           trigram: bool = False) -> None:
-    """Boilerplate, problems and the full-text index; with `trigram`, the trigram table too."""
+           trigram: bool = False, grown: dict[str, tuple[int, int]] | None = None) -> None:
+    """Boilerplate, problems and the full-text index; with `trigram`, the trigram table too. A grown copy
+    (grown: level -> (first added row, rows now)) has its boilerplate counts and problems replaced (they are the
+    whole corpus's) and its full-text tables, trigram included if it has one, index the added rows."""
+    if grown is not None:
+        conn.execute("DELETE FROM boilerplate")
+        conn.execute("DELETE FROM problems")
     conn.executemany("INSERT INTO boilerplate VALUES (?,?)", boilerplate)
     conn.executemany("INSERT INTO problems VALUES (?,?,?,?)", problems)
-    conn.execute("INSERT INTO passages_fts(passages_fts) VALUES ('rebuild')")
-    if trigram:
-        conn.executescript(TRIGRAM_SCHEMA)
-        conn.execute(f"INSERT INTO {TRIGRAM_TABLE}({TRIGRAM_TABLE}) VALUES ('rebuild')")
+    if grown is None:
+        conn.execute("INSERT INTO passages_fts(passages_fts) VALUES ('rebuild')")
+        if trigram:
+            conn.executescript(TRIGRAM_SCHEMA)
+            conn.execute(f"INSERT INTO {TRIGRAM_TABLE}({TRIGRAM_TABLE}) VALUES ('rebuild')")
+    else:
+        tables = ["passages_fts", *(name for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE name = ?", (TRIGRAM_TABLE,)))]
+        for table in tables:
+            for level, (first, rows) in grown.items():
+                if rows > first:
+                    conn.execute(f"INSERT INTO {table}(rowid, text) SELECT rowid, text FROM passages WHERE rowid "
+                                 "BETWEEN ? AND ?", (passage_rowid(level, first), passage_rowid(level, rows - 1)))
     conn.commit()
     conn.execute("ANALYZE")
     conn.commit()

@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import os
 import shutil
+from itertools import chain
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -27,6 +28,7 @@ from index.ingest.language import WITHIN_WORDS
 from index.levels import LEVELS
 from index.progress import BuildProgress, Progress, ignore
 from index.store import ann, database, layout
+from index.store.vectorfile import BLOCK, VectorFile, write_vectors
 
 
 class GenerationWriter:
@@ -42,7 +44,9 @@ class GenerationWriter:
     Rows are the database's own (index/store/database.py): documents and passages in row order.
     """
 
-    def __init__(self, root: str | Path, on_progress: Progress | None = None):
+    def __init__(self, root: str | Path, on_progress: Progress | None = None, base: Path | None = None):
+        """base: a generation to extend (index/growth.py): its rows, vectors and FAISS entries are kept as they
+        are and what is added goes after them; its own folder is only read."""
         self.root = Path(root)
         self.path: Path | None = None
         self.manifest: dict | None = None
@@ -50,16 +54,29 @@ class GenerationWriter:
         self._conn = None
         self._documents = 0
         self._levels: dict[str, dict] = {}
+        self._base = Path(base) if base is not None else None
+        self._base_levels: dict[str, dict] = {}
 
     def __enter__(self) -> "GenerationWriter":
         try:
             self.path = layout.new_generation(self.root)
             self._step("generation-created")
-            self._conn = database.create(self.path / layout.DATABASE)
+            if self._base is None:
+                self._conn = database.create(self.path / layout.DATABASE)
+            else:
+                manifest = json.loads((self._base / layout.MANIFEST).read_text(encoding="utf-8"))
+                self._base_levels = manifest["levels"]
+                shutil.copyfile(self._base / layout.DATABASE, self.path / layout.DATABASE)
+                self._conn = database.open_for_writing(self.path / layout.DATABASE)
+                self._step("database-copied")
         except BaseException as exc:
             self._fail(exc)
             raise
         return self
+
+    def rows_before(self, level: str) -> int:
+        """Rows the level already has: the base generation's when extending one, else none."""
+        return self._base_levels.get(level, {}).get("rows", 0)
 
     def __exit__(self, kind, exc, tb) -> bool:
         if exc is not None:
@@ -97,23 +114,27 @@ class GenerationWriter:
     def add_level_blocks(self, level: str, passages: Iterable[tuple], blocks: Iterable[tuple[int, np.ndarray]],
                          shape: tuple[int, int], doc_rows: np.ndarray, spec: dict) -> None:
         """One level whose vectors arrive as (first row, block) in order: written block by block into the vectors
-        file, and the FAISS index filled from that file, so the level's matrix is never whole in memory."""
+        file, and the FAISS index filled from that file, so the level's matrix is never whole in memory.
+        Extending a generation, the arguments are the added rows only (numbered after rows_before), and the
+        base's FAISS index takes the new vectors without retraining when it still suits the level (ann.can_grow)."""
         self._check_new(level)
+        before = self.rows_before(level)
+        rows = before + shape[0]
         path = self.path / layout.vectors_file(level)
-        out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=shape)
-        filled = 0
-        for start, block in blocks:
-            if start != filled or start + len(block) > shape[0]:
-                raise ValueError(f"{level}: a block of {len(block)} vectors at row {start} after {filled} rows")
-            out[start:start + len(block)] = block
-            filled += len(block)
-        if filled != shape[0]:
-            raise ValueError(f"{level}: {filled} vectors written of {shape[0]}")
-        out.flush()
-        del out
-        vectors = np.load(path, mmap_mode="r", allow_pickle=False)
+        old = VectorFile(self._base / layout.vectors_file(level)) if before else None
+        kept = (old[start:min(start + BLOCK, before)] for start in range(0, before, BLOCK))
+        write_vectors(path, (rows, shape[1]), chain(kept, _in_order(level, blocks, shape[0])))
+        vectors = VectorFile(path)
         self._insert(level, passages, shape[0], doc_rows)
-        self._finish_level(level, shape[0], vectors, doc_rows, spec, None)
+        index = None
+        if before:
+            doc_rows = np.concatenate([np.load(self._base / layout.doc_rows_file(level), allow_pickle=False), doc_rows])
+            base_spec = self._base_levels[level]["faiss"]
+            if ann.can_grow(base_spec, spec):
+                index = faiss.read_index(str(self._base / layout.faiss_file(level)))
+                ann.add_vectors(index, vectors, before)
+                spec = base_spec
+        self._finish_level(level, rows, vectors, doc_rows, spec, index)
 
     def _check_new(self, level: str) -> None:
         if level not in LEVELS or level in self._levels:
@@ -126,7 +147,7 @@ class GenerationWriter:
         if inserted.n != rows or np.shape(doc_rows) != (rows,):
             raise ValueError(f"{level}: {inserted.n} passages, {rows} vectors and {len(doc_rows)} document rows")
 
-    def _finish_level(self, level: str, rows: int, vectors: np.ndarray, doc_rows: np.ndarray, spec: dict,
+    def _finish_level(self, level: str, rows: int, vectors: np.ndarray | VectorFile, doc_rows: np.ndarray, spec: dict,
                       index: faiss.Index | None) -> None:
         np.save(self.path / layout.doc_rows_file(level), np.ascontiguousarray(doc_rows, dtype=np.int32),
                 allow_pickle=False)
@@ -140,14 +161,17 @@ class GenerationWriter:
         self._levels[level] = {"rows": rows, "faiss": spec}
 
     def finish(self, *, model: dict, content_hash: str, counts: dict, sources: list[str], settings: dict,
-               boilerplate: list[tuple[str, int]] = (), problems: Iterable[tuple] = (), language: dict | None = None) -> dict:
+               boilerplate: list[tuple[str, int]] = (), problems: Iterable[tuple] = (), language: dict | None = None,
+               segmentation: str | None = None) -> dict:
         """Complete the generation: boilerplate lines and (source, locator, reason, skipped) problems, the
         full-text index, then the manifest. Returns the manifest."""
         missing = [level for level in LEVELS if level not in self._levels]
         if missing:
             raise ValueError(f"levels not written: {', '.join(missing)}")
         trigram = language is not None and language.get("code") in WITHIN_WORDS
-        database.finish(self._conn, list(boilerplate), problems, trigram=trigram)
+        grown = ({level: (self.rows_before(level), self._levels[level]["rows"]) for level in LEVELS}
+                 if self._base is not None else None)
+        database.finish(self._conn, list(boilerplate), problems, trigram=trigram, grown=grown)
         self._conn = None
         self._step("sqlite-finished")
         self.manifest = {
@@ -163,6 +187,8 @@ class GenerationWriter:
         }
         if language is not None:
             self.manifest["language"] = language  # the corpus language: which splitter and stop words were used
+        if segmentation is not None:
+            self.manifest["segmentation"] = segmentation  # the rules' and the splitter's versions
         (self.path / layout.MANIFEST).write_text(json.dumps(self.manifest, indent=2, ensure_ascii=False), encoding="utf-8")
         self._step("manifest-written")
         return self.manifest
@@ -200,6 +226,18 @@ def rewrite_manifest(generation: Path, manifest: dict) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     tmp.replace(generation / layout.MANIFEST)
+
+
+def _in_order(level: str, blocks: Iterable[tuple[int, np.ndarray]], rows: int) -> Iterator[np.ndarray]:
+    """The blocks' vectors, checked to arrive in row order and to add up to `rows`."""
+    filled = 0
+    for start, block in blocks:
+        if start != filled or start + len(block) > rows:
+            raise ValueError(f"{level}: a block of {len(block)} vectors at row {start} after {filled} rows")
+        filled += len(block)
+        yield block
+    if filled != rows:
+        raise ValueError(f"{level}: {filled} vectors written of {rows}")
 
 
 class _count:
