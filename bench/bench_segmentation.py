@@ -31,7 +31,6 @@ import os
 import re
 import statistics
 import tarfile
-import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from multiprocessing import Pool
