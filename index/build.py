@@ -26,7 +26,7 @@ from index.embed.cache import EmbeddingCache
 from index.embed.embedding import CHUNK, cache_blocks, embed_into_cache, model_dimension
 from index.embed.encoder import DEFAULT_MODEL, Encoder
 from index.embed.engines import open_engine
-from index.errors import RefrainError
+from index.errors import RefrainError, disk_full_reported
 from index.growth import Growth, GrowthCheck, plan_growth
 from index.ingest.boilerplate import DEFAULT_MIN_DOCS, DEFAULT_SHARE, find_boilerplate
 from index.ingest.documents import Document, merge_duplicates
@@ -76,7 +76,7 @@ class BuildReport:
     documents: int
     duplicate_records: int
     passages: dict[str, int]
-    distinct_texts: int
+    distinct_texts: int  # of the documents segmented: after growth, of the new documents only
     embedded: int
     cached: int
     embed_rate: float
@@ -128,6 +128,12 @@ def build_index(
     """Build (or rebuild) the index in `out` from the sources; returns what was done, with timings.
 
     on_progress hears every stage with exact counts (index/progress.py)."""
+    with disk_full_reported(out):
+        return _build_index(sources, out, read_options, settings, encoder, on_progress)
+
+
+def _build_index(sources: list[str], out: str | Path, read_options: ReadOptions | None,
+                 settings: BuildSettings | None, encoder: Encoder | None, on_progress: Progress | None) -> BuildReport:
     settings = settings or BuildSettings()
     read_options = read_options or ReadOptions()
     if settings.language and read_options.date_language is None:  # dates in words are read in the corpus language

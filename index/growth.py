@@ -68,10 +68,10 @@ def plan_growth(root: Path, documents: list[Document], boilerplate: list[tuple[s
     except (OSError, ValueError, sqlite3.Error) as exc:
         return GrowthCheck(None, f"the live index cannot be read ({exc})")
     try:
+        count = db.execute("SELECT count(*) FROM documents").fetchone()[0]
         reason = (_same_format(manifest, model, settings, language, segmentation)
                   or _same_boilerplate(db, boilerplate)
-                  or _same_documents(db, documents))
-        count = db.execute("SELECT count(*) FROM documents").fetchone()[0]
+                  or _same_documents(db, documents, count))
     except sqlite3.Error as exc:
         reason, count = f"the live index cannot be read ({exc})", 0
     finally:
@@ -104,9 +104,9 @@ def _same_boilerplate(db: sqlite3.Connection, boilerplate: list[tuple[str, int]]
     return "" if live == {line for line, _ in boilerplate} else "the boilerplate lines changed"
 
 
-def _same_documents(db: sqlite3.Connection, documents: list[Document]) -> str:
-    """The live documents (and their copies) must be the first ones read, unchanged; at least one must be new."""
-    count = db.execute("SELECT count(*) FROM documents").fetchone()[0]
+def _same_documents(db: sqlite3.Connection, documents: list[Document], count: int) -> str:
+    """The live `count` documents (and their copies) must be the first ones read, unchanged; at least one must be
+    new."""
     if len(documents) <= count:
         return "no new documents" if len(documents) == count else "documents were removed"
     live_rows = db.execute("SELECT doc_id, ord, key, title, date, date_start, date_end, text_hash, meta, copies "

@@ -198,3 +198,45 @@ def test_a_growth_that_fails_leaves_the_live_index_as_it_was(tmp_path, stage):
     assert [p.name for p in (tmp_path / "index").iterdir() if p.name.startswith(layout.GEN_PREFIX)] == [first.generation]
     assert not (tmp_path / "index" / layout.STAGING).exists()
     assert build(folder, tmp_path / "index").grown_from == first.generation
+
+
+def _disk_full_in_sqlite(tmp_path: Path) -> None:
+    """SQLite's own "database or disk is full", for real: a database allowed two pages."""
+    import sqlite3
+
+    db = sqlite3.connect(tmp_path / "small.sqlite")
+    db.execute("PRAGMA max_page_count = 2")
+    db.execute("CREATE TABLE t (x BLOB)")
+    db.execute("INSERT INTO t VALUES (?)", (b"x" * 100_000,))
+
+
+def _disk_full_in_a_file(tmp_path: Path) -> None:
+    """The kernel's ENOSPC, for real: a write to /dev/full."""
+    with open("/dev/full", "wb", buffering=0) as full:
+        full.write(b"vectors")
+
+
+@pytest.mark.parametrize("stage, fill", [("segmenting", _disk_full_in_sqlite), ("embedding", _disk_full_in_a_file),
+                                         ("vectors-paragraph", _disk_full_in_a_file)])
+def test_a_full_disk_is_one_clear_error_and_the_live_index_stays(tmp_path, stage, fill):
+    """The disk filling up while passages are staged, embedded or written reaches the user as a RefrainError that
+    names the index; the live generation is untouched and the next build goes on from there."""
+    from index.errors import RefrainError
+
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full on this system")
+    folder = corpus(tmp_path / "speeches", speeches(2023, 4))
+    first = build(folder, tmp_path / "index")
+    before = digests(tmp_path / "index", {"tmp": tmp_path})
+    corpus(folder, speeches(2024, 2))
+
+    def disk_fills(progress: BuildProgress) -> None:
+        if progress.stage == stage:
+            fill(tmp_path)
+
+    with pytest.raises(RefrainError, match=r"cannot (build|write) the new index in .*index.*(full|No space left)"):
+        build(folder, tmp_path / "index", on_progress=disk_fills)
+    assert layout.current_generation(tmp_path / "index").name == first.generation
+    assert digests(tmp_path / "index", {"tmp": tmp_path}) == before
+    assert not (tmp_path / "index" / layout.STAGING).exists()
+    assert build(folder, tmp_path / "index").grown_from == first.generation

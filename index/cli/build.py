@@ -133,7 +133,8 @@ def format_build_report(report) -> str:
         f"({report.duplicate_records:,} duplicate copies merged, {len(report.skipped):,} records skipped, "
         f"{len(report.warnings):,} warnings) into {report.out}",
         f"  passages: {report.passages['paragraph']:,} paragraphs, {report.passages['sentence']:,} sentences; "
-        f"{report.distinct_texts:,} distinct texts: {report.embedded:,} embedded"
+        f"{report.distinct_texts:,} distinct texts{' in the new documents' if report.grown_from else ''}: "
+        f"{report.embedded:,} embedded"
         + (f" at {report.embed_rate:,.0f}/s" if report.embedded else "") + f", {report.cached:,} from cache",
         f"  model: {report.model} ({embedding_place(report.embedding)})",
     ]
