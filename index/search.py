@@ -237,6 +237,15 @@ class Searcher:
         order = {pid: i for i, pid in enumerate(passage_ids)}
         return sorted(out, key=lambda h: order[h.passage_id])
 
+    def passage_texts(self, passage_ids: list[str]) -> dict[str, str]:
+        """The text of each passage, and nothing else: what mining reads for every member of a formulation."""
+        out: dict[str, str] = {}
+        for i in range(0, len(passage_ids), 900):
+            chunk = [str(p) for p in passage_ids[i:i + 900]]
+            out.update(self.db.query(f"SELECT passage_id, text FROM passages WHERE passage_id IN "
+                                     f"({','.join('?' * len(chunk))})", chunk))
+        return out
+
     def document(self, doc_id: str) -> Document:
         rows = self.db.query("SELECT doc_id, title, date, meta, text FROM documents WHERE doc_id = ?", (str(doc_id),))
         if not rows:

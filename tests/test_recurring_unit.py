@@ -163,6 +163,27 @@ def test_similar_pairs_matches_brute_force_and_the_approximate_path_finds_nearly
     approx = similar_pairs(points, 0.8, exact=False)
     found = set(zip(approx[0].tolist(), approx[1].tolist()))
     assert found <= expected and len(found) >= 0.95 * len(expected)
+    # the 8-bit codes only find candidates: every score is the exact inner product
+    np.testing.assert_allclose(approx[2], sims[approx[0], approx[1]], rtol=0, atol=1e-6)
+
+
+def test_the_self_join_reads_a_levels_vectors_from_disk_and_finds_the_same_pairs(sample_hashing_index):
+    """Mining a level joins its distinct texts' vectors read from the vectors file a batch at a time
+    (corpus.NodeVectors): the same pairs and exact scores as the same vectors held in memory."""
+    from index.mining.corpus import NodeVectors
+
+    searcher = Searcher(sample_hashing_index)
+    level = searcher.levels["sentence"]
+    nodes = np.arange(0, len(level.doc_rows), 2)  # every other row, ascending, as a corpus's first occurrences are
+    on_disk = NodeVectors(level, nodes)
+    held = np.asarray(level.vectors[nodes])
+    assert on_disk.shape == held.shape and np.array_equal(on_disk[5:300], held[5:300])
+    assert np.array_equal(on_disk[np.array([0, 7, 8, 40])], held[[0, 7, 8, 40]])
+    from_disk, in_memory = similar_pairs(on_disk, 0.8, exact=False), similar_pairs(held, 0.8, exact=False)
+    assert len(in_memory[0]) > 0
+    for a, b in zip(from_disk, in_memory):
+        assert np.array_equal(a, b)
+    np.testing.assert_allclose(from_disk[2], np.einsum("ij,ij->i", held[from_disk[0]], held[from_disk[1]]), atol=1e-6)
 
 
 def test_core_wording_keeps_what_the_variants_share():

@@ -26,6 +26,7 @@ from index.textnorm import text_hash
 if TYPE_CHECKING:
     from index.mining.phrases import Phrase, SentenceTable
     from index.search import Searcher
+    from index.store.reader import Level
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,8 @@ class Corpus(ABC):
         self.node_weight = np.array([len(d) for d in self.node_docs], dtype=np.int64)
 
     @abstractmethod
-    def vectors(self, progress: Progress) -> np.ndarray:
-        """One unit vector per node, in node order."""
+    def vectors(self, progress: Progress) -> np.ndarray | NodeVectors:
+        """One unit vector per node, in node order (a matrix, or rows read from the index when asked)."""
 
     @abstractmethod
     def node_texts(self, nodes: list[int], passage_text: dict[int, str]) -> dict[int, str]:
@@ -107,11 +108,27 @@ class Corpus(ABC):
     def passage_texts(self, occurrences: list[int]) -> dict[int, str]:
         """Text of the passage behind each occurrence."""
         ids = {self.occ_pid[i]: i for i in occurrences}
-        return {ids[h.passage_id]: h.text for h in self.searcher.passages(list(ids))}
+        return {ids[pid]: text for pid, text in self.searcher.passage_texts(list(ids)).items()}
 
 
 def corpus_for(searcher: Searcher, params: MiningParams, progress: Progress) -> Corpus:
     return (PhraseCorpus if params.level == "phrase" else PassageCorpus)(searcher, params, progress)
+
+
+class NodeVectors:
+    """A level's vectors in node order, read from its vectors file when asked for (a block, or ascending nodes)
+    instead of held: at a million sentences that is 1.5 GB the self-join (pairs.py) does without. Reads go
+    through pread (Level.rows): through the memory map, every page touched would stay resident."""
+
+    def __init__(self, level: Level, node_row: np.ndarray):
+        self._level, self._node_row = level, node_row
+        self.shape = (len(node_row), level.vectors.shape[1])
+
+    def __len__(self) -> int:
+        return len(self._node_row)
+
+    def __getitem__(self, key) -> np.ndarray:
+        return self._level.rows(self._node_row[key])
 
 
 class PassageCorpus(Corpus):
@@ -139,8 +156,8 @@ class PassageCorpus(Corpus):
         self._node_row = np.array([rows[m[0]] for m in members], dtype=np.int64)
         self._init_nodes()
 
-    def vectors(self, progress: Progress) -> np.ndarray:
-        return np.asarray(self.searcher.vectors(self.level)[self._node_row], dtype=np.float32)
+    def vectors(self, progress: Progress) -> NodeVectors:
+        return NodeVectors(self.searcher.levels[self.level], self._node_row)
 
     def node_texts(self, nodes: list[int], passage_text: dict[int, str]) -> dict[int, str]:
         """A node's text is its passages' text: every occurrence of a member is among the members' passages."""
@@ -194,10 +211,21 @@ class PhraseCorpus(Corpus):
         finally:
             cache.close()
         dim = self.searcher.manifest["model"]["dimension"]
-        return np.array([found[h] for h in self.node_hash], dtype=np.float32).reshape(-1, dim)
+        out = np.empty((len(self.node_hash), dim), dtype=np.float32)
+        row_of: dict[str, int] = {}
+        for i, h in enumerate(self.node_hash):  # each vector moved out of the dict as it is copied: held once
+            if h in row_of:
+                out[i] = out[row_of[h]]
+            else:
+                out[i], row_of[h] = found.pop(h), i
+        return out
 
     def node_texts(self, nodes: list[int], passage_text: dict[int, str]) -> dict[int, str]:
         return {n: self._texts[n] for n in nodes}  # a phrase, not the sentence that holds it
+
+    def passage_texts(self, occurrences: list[int]) -> dict[int, str]:
+        """An occurrence is a sentence of the table the phrases were found in, whose texts are at hand."""
+        return {i: self._sentences[i] for i in occurrences}
 
     def related(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
         """Two phrases join only if they share a content word (a lower-case one in a cased script: short phrases

@@ -81,6 +81,7 @@ def mine(searcher: Searcher, params: MiningParams, progress: Progress | None = N
     vectors = corpus.vectors(report)
     report(0.05, f"joining {len(corpus.node_hash):,} distinct texts")
     first, second, score = similar_pairs(vectors, params.threshold, lambda f: report(0.05 + 0.8 * f, "joining"))
+    del vectors  # what follows needs only the pairs
     keep = ~corpus.same_single_doc(first, second) & corpus.related(first, second)
     first, second, score = first[keep], second[keep], score[keep]
     report(0.86, f"grouping {len(first):,} pairs")

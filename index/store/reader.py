@@ -54,16 +54,18 @@ class Level:
             out[:] = self.vectors[rows]
             return out
         size = dim * 4
-        order = np.argsort(rows, kind="stable")
-        ordered = rows[order]
+        ascending = len(rows) < 2 or bool(np.all(np.diff(rows) >= 0))
+        order = None if ascending else np.argsort(rows, kind="stable")
+        ordered = rows if ascending else rows[order]
         breaks = np.flatnonzero(np.diff(ordered) != 1) + 1  # one read per run of consecutive rows
-        sorted_out = np.empty_like(out)
+        sorted_out = out if ascending else np.empty_like(out)  # rows already in order: read straight into out
         for a, b in zip([0, *breaks.tolist()], [*breaks.tolist(), len(rows)]):
             data = os.pread(fd, (b - a) * size, offset + int(ordered[a]) * size)
             if len(data) != (b - a) * size:
                 raise IndexUnavailable(f"{filename} is shorter than its header says; rebuild the index")
             sorted_out[a:b] = np.frombuffer(data, dtype=np.float32).reshape(b - a, dim)
-        out[order] = sorted_out
+        if not ascending:
+            out[order] = sorted_out
         return out
 
     def scan(self, rows: np.ndarray, query: np.ndarray, chunk: int = SCAN_CHUNK):
