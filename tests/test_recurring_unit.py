@@ -186,6 +186,23 @@ def test_the_self_join_reads_a_levels_vectors_from_disk_and_finds_the_same_pairs
     np.testing.assert_allclose(from_disk[2], np.einsum("ij,ij->i", held[from_disk[0]], held[from_disk[1]]), atol=1e-6)
 
 
+def test_phrases_counted_as_arrays_agree_with_a_direct_count(sample_hashing_index):
+    """find_phrases counts n-grams as arrays of word numbers: each phrase's passages, documents and surface text
+    agree with a plain scan of the sentences' words."""
+    from index.mining.phrases import find_phrases, sentence_table
+
+    table = sentence_table(Searcher(sample_hashing_index))
+    found = find_phrases(table, min_docs=3)
+    assert len(found) > 50 and any(len(p.words) > 8 for p in found)  # windows joined into longer phrases too
+    words = [table.wording.words(text) for text in table.texts]
+    for phrase in found[:150] + found[-50:] + [p for p in found if len(p.words) > 8]:
+        n = len(phrase.words)
+        holding = [i for i, seq in enumerate(words) if any(seq[k:k + n] == phrase.words for k in range(len(seq) - n + 1))]
+        assert phrase.passages == holding, phrase.key
+        assert phrase.documents == len({int(table.doc_ords[i]) for i in holding}) >= 3, phrase.key
+        assert table.wording.words(phrase.text) == phrase.words and phrase.text in table.texts[holding[0]]
+
+
 def test_core_wording_keeps_what_the_variants_share():
     assert core_wording("our state-first principle", ["our state-first principle", "the principle of our state first",
                                                        "our state-first idea"]) == "state-first"
