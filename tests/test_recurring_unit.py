@@ -99,6 +99,19 @@ def test_results_are_stored_and_reused_until_the_index_changes(tmp_path, mined, 
     assert other.params.threshold == 0.9 and len(list((searcher.root / layout.DERIVED).glob("*.json"))) == 2
 
 
+def test_mining_again_without_the_cache_replaces_the_stored_result(mined):
+    """`recurring --no-cache` mines afresh and keeps what it found: the explorer and the next `recurring` read it."""
+    searcher, first = mined
+    params = MiningParams(level="sentence", threshold=0.8, min_docs=3)
+    (path,) = (searcher.root / layout.DERIVED).glob("recurring-*.json")
+    stored = json.loads(path.read_text())
+    path.write_text(json.dumps({**stored, "computed_at": "2000-01-01T00:00:00+00:00"}))  # marks the old result
+    fresh = recurring(searcher, params, use_cache=False)
+    assert fresh.computed_at != "2000-01-01T00:00:00+00:00" and fresh.formulations == first.formulations
+    assert json.loads(path.read_text())["computed_at"] == fresh.computed_at
+    assert recurring(searcher, params).computed_at == fresh.computed_at
+
+
 def test_a_stored_result_reads_back_as_the_same_objects_and_json(mined):
     searcher, result = mined
     (path,) = (searcher.root / layout.DERIVED).glob("recurring-*.json")

@@ -72,7 +72,7 @@ def add_mining_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--from", dest="date_from", metavar="DATE", help="mine only documents dated on or after DATE")
     g.add_argument("--to", dest="date_to", metavar="DATE", help="mine only documents dated on or before DATE")
     g.add_argument("--meta", action="append", default=[], metavar="FIELD=VALUE", help="mine only documents with this metadata (repeatable)")
-    g.add_argument("--no-cache", action="store_true", help="mine again even if a stored result exists")
+    g.add_argument("--no-cache", action="store_true", help="mine again even if a stored result exists, and keep the new result")
 
 
 def mining_params_of(args):

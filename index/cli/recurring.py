@@ -56,7 +56,7 @@ def register(sub) -> None:
     r.add_argument("--by", metavar="FIELD", help="who uses each formulation: its documents by this metadata field's "
                                                  "values (e.g. country, topic), first adopters first, with shares")
     r.add_argument("--values", type=int, default=10, help="with --by: values shown per formulation in the table (default 10)")
-    r.add_argument("--no-cache", action="store_true", help="recompute even if a stored result exists")
+    r.add_argument("--no-cache", action="store_true", help="mine again even if a stored result exists, and keep the new result")
     r.set_defaults(run=cmd_recurring)
 
     p = sub.add_parser("phrases", help="recurring word phrases (3-8 words) by document frequency",

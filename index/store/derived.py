@@ -22,13 +22,14 @@ def result_path(root: Path, kind: str, content_hash: str, params: dict, version:
 
 def cached_result(root: Path, kind: str, content_hash: str, params: dict, version: int,
                   compute: Callable[[], dict], use_cache: bool = True) -> dict:
+    """The stored result for these parameters, or a computed one, which is stored. use_cache=False computes
+    again even when a result is stored, and replaces it (`--no-cache`: what the explorer then shows)."""
     path = result_path(root, kind, content_hash, params, version)
     if use_cache and (found := _read(path, version)) is not None:
         return found
     result = compute()
     result["version"] = version
-    if use_cache:
-        _write_atomic(path, result)
+    _write_atomic(path, result)
     return result
 
 
