@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import common
-from bench.explorer_server import (CHROMIUM, CHROMIUM_ARGS, cpu_seconds, machine_busy_seconds, rss_mb, start, stop,
+from bench.explorer_server import (CHROMIUM, CHROMIUM_ARGS, IDLE, cpu_seconds, machine_busy_seconds, rss_mb, start, stop,
                                    wait_healthy)
 
 TARGET_P95_S = 1.5
@@ -43,8 +43,6 @@ ACTION_TIMEOUT_S = 60
 THINK_S = 5.0  # mean reading time between two actions of one analyst (a page of results takes longer to read)
 LOAD_TIMEOUT_S = 180  # opening the page (Streamlit's scripts and first run) is not an action, but it must come up
 VIEWPORT = {"width": 1400, "height": 1000}
-IDLE = ("!document.querySelector('[data-testid=stStatusWidget]') && !document.querySelector('[data-testid=stSkeleton]')"
-        " && !document.querySelector('[data-testid=stSpinner]')")
 KCNA_QUERIES = [
     "people-first principle", "strengthening the nuclear war deterrent", "Kim Jong Un inspected a farm",
     "the heroic Korean people", "US imperialists and their puppets", "sanctions will never work",

@@ -22,10 +22,10 @@ import time
 from pathlib import Path
 
 from bench import common
-from bench.bench_memory import minutes
+from bench.building import build_command, measured, minutes
 from bench.common import table, verdict
 
-MODEL = "builtin:hashing-384"
+MODEL = common.STAND_IN_384
 LAST = "_2024.txt"  # the last session of the archive (the 79th)
 
 
@@ -38,14 +38,9 @@ def corpus(files: list[Path], folder: Path) -> Path:
 
 
 def run(folder: Path, out: Path, smoke: bool, *extra: str) -> tuple[float, dict]:
-    cmd = [sys.executable, "-m", "index", "build", str(folder), "--out", str(out), "--model",
-           common.SMOKE_MODEL if smoke else MODEL, "--workers", "2", "--quiet", "--json",
-           *common.UN_ARCHIVE_OPTIONS, *extra]
-    started = time.perf_counter()
-    done = subprocess.run(cmd, cwd=common.REPO, capture_output=True, text=True, timeout=7200)
-    if done.returncode != 0:
-        raise RuntimeError(done.stderr[-3000:])
-    return time.perf_counter() - started, json.loads(done.stdout)
+    done = measured(build_command([str(folder)], out, common.SMOKE_MODEL if smoke else MODEL,
+                                  *common.UN_ARCHIVE_OPTIONS, *extra), timeout=7200)
+    return done.wall_s, done.json()
 
 
 def main(argv: list[str] | None = None) -> int:

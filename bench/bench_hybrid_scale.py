@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import common
-from bench.common import per_item, table, verdict
+from bench import common, searching
+from bench.common import table, verdict
 
 TARGET_P50_MS = 15.0
 TARGET_RECALL = 0.95
@@ -49,48 +49,13 @@ def real_sentences(roots: list[Path]) -> tuple[np.ndarray, list[str]]:
 
 
 def child(spec: str) -> dict:
-    import faiss
-
-    from index.retrieval.ranking import rank
     from index.search import Searcher
 
     args = json.loads(spec)
     searcher = Searcher(args["root"])  # the default query encoder for the index's model
     queries, warm = args["queries"], args["warm"]
-    backend = searcher.query_backend.as_dict()
-    out = {"backend": backend, "ms": {}, "cpu_ms": {}, "parts": {}}
-    for mode in ("hybrid", "semantic"):
-        searcher._embed_cached.cache_clear()
-        wall, cpu = common.per_item_cpu(lambda q, m=mode: searcher.search(q, k=10, mode=m), queries, warm)
-        out["ms"][mode], out["cpu_ms"][mode] = wall.as_dict(1e3), cpu.as_dict(1e3)
-    out["parts"]["embed query"] = per_item(lambda q: searcher._embed_uncached(searcher._clean(q)), queries).as_dict(1e3)
-    out["parts"]["hybrid, embedding cached"] = per_item(lambda q: searcher.search(q, k=10), queries).as_dict(1e3)
-    out["parts"]["semantic, embedding cached"] = per_item(lambda q: searcher.search(q, k=10, mode="semantic"),
-                                                         queries).as_dict(1e3)
-    # exact dense candidates: a flat index over every paragraph vector
-    level = searcher.levels["paragraph"]
-    flat = faiss.IndexFlatIP(level.vectors.shape[1])
-    for start in range(0, len(level.doc_rows), 200_000):
-        flat.add(np.ascontiguousarray(level.vectors[start:start + 200_000]))
-
-    def exact(vector):
-        def nearest(n):
-            scores, rows = flat.search(vector.reshape(1, -1), n)
-            return [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
-        return nearest
-
-    recall = {}
-    for mode in ("hybrid", "semantic") if args.get("recall", True) else ():
-        shares = []
-        for q in queries:
-            vector = searcher.embed_query(q)
-            got = [h.passage_id for h in searcher.search(q, k=10, mode=mode)]
-            truth = rank(searcher._clean(q), lambda: vector, level.rows, exact(vector), searcher.lexical, "paragraph",
-                         level.doc_rows, None, 10, None, mode)
-            ids = searcher.rows_to_ids("paragraph", truth.rows)
-            shares.append(len(set(got) & set(ids)) / max(1, len(ids)))
-        recall[mode] = float(np.mean(shares))
-    out["recall"] = recall
+    out = {"backend": searcher.query_backend.as_dict(), **searching.latency(searcher, "paragraph", queries, warm)}
+    out["recall"] = searching.recall(searcher, "paragraph", queries) if args.get("recall", True) else {}
     out["rss_mb"] = common.rss_mb()
     common.child_reply(out)
     return out

@@ -15,19 +15,15 @@ folder outside the repository (--speeches).
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 from bench import common
+from bench.building import build_command, measured_build, minutes
 from bench.common import table, verdict
 
-MODEL = "builtin:hashing-384"
+MODEL = common.STAND_IN_384
 TARGET_MB = 3 * 1024  # the issue's 3 GB, in MiB as the figures are
 UN_OPTIONS = common.UN_ARCHIVE_OPTIONS
 EARLIER = [  # not this run: (slice, build, machine, peak, time), same settings
@@ -50,80 +46,6 @@ def slice_folder(files: list[Path], share: int) -> Path:
     return folder
 
 
-def tree_rss_mb(root: int) -> float:
-    """Resident memory of a process and all its descendants now, MiB."""
-    parents: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as fh:
-                    parents[int(entry)] = int(fh.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-    tree, frontier = {root}, [root]
-    while frontier:
-        pid = frontier.pop()
-        for child, parent in parents.items():
-            if parent == pid and child not in tree:
-                tree.add(child)
-                frontier.append(child)
-    total = 0.0
-    for pid in tree:
-        try:
-            with open(f"/proc/{pid}/status") as fh:
-                total += next((float(line.split()[1]) for line in fh if line.startswith("VmRSS:")), 0.0)
-        except OSError:
-            continue
-    return total / 1024
-
-
-def measured_build(sources: list[str], out: Path, smoke: bool) -> dict:
-    """Build in a child process; its report, wall time, its own peak RSS and the tree's sampled peak."""
-    shutil.rmtree(out, ignore_errors=True)
-    cmd = [sys.executable, "-m", "index", "build", *sources, "--out", str(out),
-           "--model", common.SMOKE_MODEL if smoke else MODEL, "--workers", "2", "--quiet", "--json",
-           *([] if smoke else UN_OPTIONS)]
-    started = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=common.REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": str(common.REPO)})
-    peak_tree = 0.0
-    finished = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak_tree
-        while not finished.wait(0.2):
-            peak_tree = max(peak_tree, tree_rss_mb(proc.pid))
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    stdout, stderr = _communicate(proc)
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    finished.set()
-    sampler.join()
-    wall = time.perf_counter() - started
-    if proc.returncode != 0:
-        raise RuntimeError(f"build failed:\n{stderr[-3000:]}")
-    report = json.loads(stdout)
-    return {"report": report, "wall_s": wall, "peak_mb": usage.ru_maxrss / 1024, "peak_tree_mb": peak_tree}
-
-
-def _communicate(proc: subprocess.Popen) -> tuple[str, str]:
-    """Read the child's output to its end without reaping it, so wait4 can still give its resource usage."""
-    out, err = [], []
-    readers = [threading.Thread(target=lambda s=stream, b=buf: b.append(s.read()), daemon=True)
-               for stream, buf in ((proc.stdout, out), (proc.stderr, err))]
-    for reader in readers:
-        reader.start()
-    for reader in readers:
-        reader.join()
-    return "".join(out), "".join(err)
-
-
-def minutes(seconds: float) -> str:
-    return f"{int(seconds // 60)}:{seconds % 60:02.0f}"
-
-
 def main(argv: list[str] | None = None) -> int:
     p = common.parser(__doc__.split("\n\n")[0])
     p.add_argument("--shares", type=int, nargs="+", default=[10, 30, 100], help="slices, in %% of the corpus")
@@ -140,15 +62,18 @@ def main(argv: list[str] | None = None) -> int:
             plan.append((share, [str(folder)], len(list(folder.iterdir()))))
     for share, sources, n_files in plan:
         print(f"building {share}% ({n_files:,} files) …", flush=True)
-        m = measured_build(sources, common.work_dir("memory", "index"), args.smoke)
-        report = m["report"]
+        out = common.work_dir("memory", "index")
+        m = measured_build(build_command(sources, out, common.SMOKE_MODEL if args.smoke else MODEL,
+                                         *([] if args.smoke else UN_OPTIONS)), out)
+        report = m.json()
         stages = report["seconds"]
-        figures["slices"].append({"share": share, "files": n_files, **{k: v for k, v in m.items() if k != "report"},
+        figures["slices"].append({"share": share, "files": n_files, "wall_s": m.wall_s, "peak_mb": m.peak_mb,
+                                  "peak_tree_mb": m.peak_tree_mb,
                                   "passages": report["passages"], "distinct_texts": report["distinct_texts"],
                                   "seconds": stages})
         rows.append([f"{share}%", f"{n_files:,}", f"{report['documents']:,}",
                      " / ".join(f"{n:,}" for n in report["passages"].values()), f"{report['distinct_texts']:,}",
-                     f"{m['peak_mb']:,.0f} MiB", f"{m['peak_tree_mb']:,.0f} MiB", minutes(m["wall_s"]),
+                     f"{m.peak_mb:,.0f} MiB", f"{m.peak_tree_mb:,.0f} MiB", minutes(m.wall_s),
                      ", ".join(f"{k} {v:.0f}" for k, v in stages.items() if k in ("read", "segment", "embed", "write"))])
     slices = figures["slices"]
     largest, smallest = slices[-1], slices[0]

@@ -26,18 +26,16 @@ import sys
 import time
 from pathlib import Path
 
-from bench import common
+from bench import building, common
 from bench.common import table
 
-MODEL = "builtin:hashing-384"
+MODEL = common.STAND_IN_384
 
 
 def build_command(out: Path, cache: Path, smoke: bool) -> list[str]:
     if smoke:
-        return [sys.executable, "-m", "index", "build", str(common.SAMPLE_CORPUS), "--out", str(out), "--cache", str(cache),
-                "--model", "builtin:hashing-64", "--quiet", "--json"]
-    return [sys.executable, "-m", "index", "build", str(un_corpus()), "--out", str(out), "--cache", str(cache),
-            "--model", MODEL, *common.UN_ARCHIVE_OPTIONS, "--quiet", "--json"]
+        return building.build_command([common.SAMPLE_CORPUS], out, "builtin:hashing-64", cache=cache, workers=None)
+    return building.build_command([un_corpus()], out, MODEL, *common.UN_ARCHIVE_OPTIONS, cache=cache, workers=None)
 
 
 def un_corpus() -> Path:
@@ -51,11 +49,8 @@ def un_corpus() -> Path:
 
 
 def run_build(out: Path, cache: Path, smoke: bool) -> tuple[float, dict]:
-    started = time.perf_counter()
-    done = subprocess.run(build_command(out, cache, smoke), cwd=common.REPO, capture_output=True, text=True, timeout=7200)
-    if done.returncode != 0:
-        raise RuntimeError(done.stderr[-3000:])
-    return time.perf_counter() - started, json.loads(done.stdout)
+    done = building.measured(build_command(out, cache, smoke), timeout=7200)
+    return done.wall_s, done.json()
 
 
 def committed(cache: Path, table_name: str) -> int:

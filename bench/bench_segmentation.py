@@ -39,7 +39,7 @@ from bench import common
 from bench.common import table
 
 ARCHIVE = common.UN_ARCHIVE
-MODEL = "builtin:hashing-384"
+MODEL = common.STAND_IN_384
 ARCHIVE_SPEECHES = 10_952  # the stand-in encoder of the whole-archive build (128-token windows)
 _NAME = re.compile(r"([A-Z0-9]{3})_(\d+)_(\d{4})\.txt$")
 

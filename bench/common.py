@@ -44,6 +44,7 @@ UN_DIR = SHARED / "un-general-debate-2020-2024"
 from explorer.logic.sample import SAMPLE_CORPUS  # noqa: E402
 KCNA_FIELDS = dict(text_field="story_text", title_field="headline", date_field="date_str", meta_fields=("topic",))
 SMOKE_MODEL = "builtin:hashing-64"
+STAND_IN_384 = "builtin:hashing-384"  # the whole-archive benchmarks' stand-in: the real model's dimension, no model cost
 
 
 def model_for(smoke: bool) -> str:

@@ -21,6 +21,10 @@ RESULTS_DRAWN = ("q => { const s = document.querySelector('[data-testid=stStatus
                  " const cards = document.querySelectorAll('[class*=st-key-card-search-]');"
                  " return !s && cards.length > 0 && new URL(location).searchParams.get('q') === q; }")
 
+# True in the page once Streamlit has finished a rerun: no running-man widget, skeleton or spinner left
+IDLE = ("!document.querySelector('[data-testid=stStatusWidget]') && !document.querySelector('[data-testid=stSkeleton]')"
+        " && !document.querySelector('[data-testid=stSpinner]')")
+
 
 def free_port() -> int:
     with socket.socket() as s:
