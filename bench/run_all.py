@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 # build first: query, app and onnx read the KCNA index it leaves in bench/work; scale embeds the real
 # sentences that mining then reuses
 ORDER = ["build", "query", "peer", "scale", "mining", "app", "concurrency", "onnx", "retrieval", "hybrid_scale",
-         "engines", "memory", "growth"]
+         "engines", "memory", "growth", "archive"]
 
 
 def main(argv=None) -> int:

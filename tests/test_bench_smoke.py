@@ -36,6 +36,7 @@ EXPECTED = {
     "engines": ["texts", "local", "ray", "commit", "gpu"],  # without Ray, "ray" holds why it was skipped
     "memory": ["slices", "peak_mb", "growth"],
     "growth": ["full_s", "grown_s", "rebuilt_s", "only_new", "same_content"],
+    "archive": ["configurations"],
 }
 
 
@@ -53,7 +54,7 @@ def bench_env(tmp_path_factory):
 @pytest.mark.parametrize("name", list(EXPECTED))
 def test_benchmark_smoke_run(name, bench_env):
     env, root = bench_env
-    if name in ("app", "concurrency") and not Path("/usr/bin/chromium").exists() and not os.environ.get("CI"):
+    if name in ("app", "concurrency", "archive") and not Path("/usr/bin/chromium").exists() and not os.environ.get("CI"):
         pytest.skip("no /usr/bin/chromium here (scripts/install.sh --test installs it)")
     before = _digest(RESULTS)
     proc = subprocess.run([sys.executable, "-m", f"bench.bench_{name}", "--smoke"], cwd=REPO, env=env,
@@ -68,5 +69,9 @@ def test_benchmark_smoke_run(name, bench_env):
     if name == "build":  # the same command times the rebuilds (item 2) into a section of their own
         rebuild = json.loads((root / "figures" / "rebuild.json").read_text(encoding="utf-8"))
         assert rebuild["unchanged"]["median"] > 0 and len(rebuild["added"]) == 2
+    if name == "archive":  # every step of the one configuration a smoke run measures
+        steps = figures["configurations"]["archive-smoke"]
+        assert all(steps[step] for step in ("build", "search", "recurring", "explorer")), steps
+        assert not steps["explorer"]["errors"] and steps["recurring"]["sentence"]["formulations"] > 0
     section = (root / "RESULTS.md").read_text(encoding="utf-8")
     assert f"<!-- bench:{name} -->" in section and f"<!-- /bench:{name} -->" in section
