@@ -180,21 +180,31 @@ def test_the_cli_says_what_it_grew(tmp_path, capsys):
     shutil.rmtree(tmp_path / "index")
 
 
-@pytest.mark.parametrize("stage", ["database-copied", "vectors-paragraph", "faiss-sentence", "manifest-written"])
-def test_a_growth_that_fails_leaves_the_live_index_as_it_was(tmp_path, stage):
-    folder = corpus(tmp_path / "speeches", speeches(2023, 6))
+def _growth_failing(tmp_path: Path, stage: str, fault, error: type, match: str, already: int) -> tuple[Path, object]:
+    """`already` speeches of 2023 built, two of 2024 added, and the growth hit by fault(tmp_path) at `stage`:
+    it fails with `error`, and the index is byte for byte the one before. Returns the folder and the first build."""
+    folder = corpus(tmp_path / "speeches", speeches(2023, already))
     first = build(folder, tmp_path / "index")
     before = digests(tmp_path / "index", {"tmp": tmp_path})
     corpus(folder, speeches(2024, 2))
 
-    def stop_at(progress: BuildProgress) -> None:
+    def at_stage(progress: BuildProgress) -> None:
         if progress.stage == stage:
-            raise RuntimeError(f"stopped at {stage}")
+            fault(tmp_path)
 
-    with pytest.raises(RuntimeError, match=f"stopped at {stage}"):
-        build(folder, tmp_path / "index", on_progress=stop_at)
+    with pytest.raises(error, match=match):
+        build(folder, tmp_path / "index", on_progress=at_stage)
     assert layout.current_generation(tmp_path / "index").name == first.generation
     assert digests(tmp_path / "index", {"tmp": tmp_path}) == before
+    return folder, first
+
+
+@pytest.mark.parametrize("stage", ["database-copied", "vectors-paragraph", "faiss-sentence", "manifest-written"])
+def test_a_growth_that_fails_leaves_the_live_index_as_it_was(tmp_path, stage):
+    def stop(_: Path) -> None:
+        raise RuntimeError(f"stopped at {stage}")
+
+    folder, first = _growth_failing(tmp_path, stage, stop, RuntimeError, f"stopped at {stage}", already=6)
     assert [p.name for p in (tmp_path / "index").iterdir() if p.name.startswith(layout.GEN_PREFIX)] == [first.generation]
     assert not (tmp_path / "index" / layout.STAGING).exists()
     assert build(folder, tmp_path / "index").grown_from == first.generation
@@ -225,18 +235,7 @@ def test_a_full_disk_is_one_clear_error_and_the_live_index_stays(tmp_path, stage
 
     if not Path("/dev/full").exists():
         pytest.skip("no /dev/full on this system")
-    folder = corpus(tmp_path / "speeches", speeches(2023, 4))
-    first = build(folder, tmp_path / "index")
-    before = digests(tmp_path / "index", {"tmp": tmp_path})
-    corpus(folder, speeches(2024, 2))
-
-    def disk_fills(progress: BuildProgress) -> None:
-        if progress.stage == stage:
-            fill(tmp_path)
-
-    with pytest.raises(RefrainError, match=r"cannot (build|write) the new index in .*index.*(full|No space left)"):
-        build(folder, tmp_path / "index", on_progress=disk_fills)
-    assert layout.current_generation(tmp_path / "index").name == first.generation
-    assert digests(tmp_path / "index", {"tmp": tmp_path}) == before
+    folder, first = _growth_failing(tmp_path, stage, fill, RefrainError,
+                                    r"cannot (build|write) the new index in .*index.*(full|No space left)", already=4)
     assert not (tmp_path / "index" / layout.STAGING).exists()
     assert build(folder, tmp_path / "index").grown_from == first.generation
