@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from index.mining.corpus import Corpus
-from index.mining.inclusion import includes
 from index.mining.params import CORE_SHARE, MiningParams
 from index.mining.salience import WordStats, assess
 from index.mining.types import Centre, Formulation, Member, PeriodCount, PeriodTotals, Seen, SharedWording, Variant
@@ -101,16 +100,25 @@ def with_shared_wording(formulations: list[Formulation], corpus: Corpus) -> list
     stems = corpus.shared_stems()
     if not stems:
         return formulations
-    holders: dict[int, list[str]] = {}
-    variant_words = [[corpus.wording.words(v.text) for v in f.variants] for f in formulations]
+    stem_of: dict[tuple[str, ...], list[int]] = {}  # each stem's words, looked up by every run of a variant's words
     for s, stem in enumerate(stems):
-        holders[s] = sorted(f.id for f, words in zip(formulations, variant_words)
-                            if any(includes(v, stem.words) for v in words))
-    out = []
+        stem_of.setdefault(tuple(stem.words), []).append(s)
+    lengths = sorted({len(words) for words in stem_of})
+    holding: dict[int, set[str]] = {s: set() for s in range(len(stems))}
     for f in formulations:
-        shared = tuple(SharedWording(stems[s].text, tuple(ids)) for s, ids in holders.items() if f.id in ids and len(ids) > 1)
-        out.append(replace(f, shared=shared) if shared else f)
-    return out
+        for v in f.variants:
+            words = corpus.wording.words(v.text)
+            for n in lengths:
+                for i in range(len(words) - n + 1):
+                    for s in stem_of.get(words[i:i + n], ()):
+                        holding[s].add(f.id)
+    shared_by: dict[str, list[int]] = {}
+    for s in range(len(stems)):
+        if len(holding[s]) > 1:
+            for fid in holding[s]:
+                shared_by.setdefault(fid, []).append(s)
+    return [replace(f, shared=tuple(SharedWording(stems[s].text, tuple(sorted(holding[s]))) for s in shared_by[f.id]))
+            if f.id in shared_by else f for f in formulations]
 
 
 def _last(dated: list[_Occurrence]) -> _Occurrence:
