@@ -110,7 +110,8 @@ def report(out: Path, level: str = "sentence", shown: int = 10, speeches: Path |
     """Markdown: the sample, the ten formulations first used earliest and latest (with variants and adopters), and
     the lineage links; every formulation by id, so `refrain recurring DIR --json` gives its member passages."""
     from index.mining.adoption import adoption, field_values
-    from index.mining.lineage import centre_vectors, lineage
+    from index.mining.centres import centre_vectors
+    from index.mining.lineage import lineage
     from index.mining.recurring import MiningParams, recurring
     from index.mining.select import select
     from index.search import Searcher

@@ -17,7 +17,7 @@ from index.embed.encoder import load_encoder
 from index.errors import IndexUnavailable, RefrainError
 from explorer.logic.highlight import escape_markdown
 from index.mining.map import FormulationMap, formulation_map
-from index.mining.map import centre_vectors as mining_centre_vectors
+from index.mining.centres import centre_vectors as mining_centre_vectors
 from index.mining.recurring import MiningParams, MiningResult, recurring
 from explorer.logic.sample import build_sample_index, first_start_bar, has_index
 from index.search import Searcher

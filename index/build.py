@@ -128,7 +128,8 @@ def build_index(
     """Build (or rebuild) the index in `out` from the sources; returns what was done, with timings.
 
     on_progress hears every stage with exact counts (index/progress.py)."""
-    with disk_full_reported(out):
+    with disk_full_reported(f"build the new index in {out}", "the previous index is unchanged and what was embedded "
+                            "so far stays in the embedding cache: free some space and build again"):
         return _build_index(sources, out, read_options, settings, encoder, on_progress)
 
 

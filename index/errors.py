@@ -21,17 +21,15 @@ class BuildLocked(RefrainError):
 
 
 @contextmanager
-def disk_full_reported(where: str | Path):
+def disk_full_reported(doing: str, kept: str):
     """A full disk, in whichever layer notices it (an OSError, or SQLite's "database or disk is full"), as one
-    sentence that says where and what is kept, instead of a traceback."""
+    sentence that says what could not be done and what is kept, instead of a traceback."""
     try:
         yield
     except (OSError, sqlite3.OperationalError) as exc:
         if not _disk_full(exc):
             raise
-        raise RefrainError(f"cannot build the new index in {where}: the disk is full ({exc}); the previous index is "
-                           "unchanged and what was embedded so far stays in the embedding cache: free some space "
-                           "and build again") from exc
+        raise RefrainError(f"cannot {doing}: the disk is full ({exc}); {kept}") from exc
 
 
 def _disk_full(exc: BaseException) -> bool:

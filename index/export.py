@@ -15,7 +15,8 @@ import io
 import json
 import re
 from dataclasses import replace
-from typing import TYPE_CHECKING, Iterable
+from itertools import chain
+from typing import TYPE_CHECKING, Iterable, Iterator, TextIO
 
 if TYPE_CHECKING:
     from index.mining.adoption import Adoption
@@ -60,15 +61,25 @@ def to_csv(rows: list[dict]) -> str:
     return rows_to_csv(rows, FIELDS)
 
 
-def rows_to_csv(rows: list[dict], fields: Iterable[str] | None = None) -> str:
+def rows_to_csv(rows: Iterable[dict], fields: Iterable[str] | None = None) -> str:
     """CSV of any flat rows, the header from `fields` (default: the first row's keys); formulas defused."""
-    names = list(fields) if fields is not None else list(rows[0]) if rows else []
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(names)
-    for row in rows:
-        writer.writerow([_csv_cell(row.get(name)) for name in names])
+    write_csv_rows(buffer, rows, fields)
     return buffer.getvalue()
+
+
+def write_csv_rows(out: TextIO, rows: Iterable[dict], fields: Iterable[str] | None = None) -> int:
+    """rows_to_csv's CSV written to `out` a row at a time (a whole archive's rows need not be held); the rows written."""
+    rows = iter(rows)
+    first = next(rows, None)
+    names = list(fields) if fields is not None else list(first or ())
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(names)
+    written = 0
+    for row in chain([first], rows) if first is not None else ():
+        writer.writerow([_csv_cell(row.get(name)) for name in names])
+        written += 1
+    return written
 
 
 def seen_date(seen: Seen | None) -> str:
@@ -76,8 +87,8 @@ def seen_date(seen: Seen | None) -> str:
     return seen.date if seen else ""
 
 
-def formulation_rows(formulations: Iterable[Formulation], period_totals: PeriodTotals, by: str = "year") -> list[dict]:
-    """One row per formulation: label, category and salience, counts, first and last appearance, rise, wording,
+def formulation_rows(formulations: Iterable[Formulation], period_totals: PeriodTotals, by: str = "year") -> Iterator[dict]:
+    """One row per formulation, as they are asked for: label, category and salience, counts, first and last appearance, rise, wording,
     and documents per period (docs_YYYY for every year of the mined corpus, or docs_YYYY-MM for every month with
     `by="month"`; 0 where it was not used).
 
@@ -85,7 +96,6 @@ def formulation_rows(formulations: Iterable[Formulation], period_totals: PeriodT
     members CSV names it), so variants' passages add up to `passages`; their documents exceed `documents` by
     the documents counted under several."""
     periods = list(period_totals.per(by))
-    rows = []
     for f in formulations:
         row = {
             "id": f.id, "level": f.level, "label": f.label, "category": f.category, "salience": f.salience.score,
@@ -98,8 +108,7 @@ def formulation_rows(formulations: Iterable[Formulation], period_totals: PeriodT
         }
         counts = f.counts(by)
         row.update({f"docs_{p}": counts[p].documents if p in counts else 0 for p in periods})
-        rows.append(row)
-    return rows
+        yield row
 
 
 def formulation_fields(period_totals: PeriodTotals, by: str = "year") -> list[str]:
@@ -112,14 +121,15 @@ def formulation_fields(period_totals: PeriodTotals, by: str = "year") -> list[st
 MEMBER_FIELDS = ("formulation", "passage_id", "doc_id", "title", "date", "similarity", "variant", "text")
 
 
-def member_rows(formulations: Iterable[Formulation]) -> list[dict]:
-    """One row per member passage of each formulation, in date order; `variant` is the wording it counts under
-    (at phrase level the phrase, the longest variant the sentence holds; the passage is the sentence)."""
-    return [
+def member_rows(formulations: Iterable[Formulation]) -> Iterator[dict]:
+    """One row per member passage of each formulation, in date order, as they are asked for; `variant` is the
+    wording it counts under (at phrase level the phrase, the longest variant the sentence holds; the passage is the
+    sentence)."""
+    return (
         {"formulation": f.id, "passage_id": m.passage_id, "doc_id": m.doc_id, "title": m.title, "date": m.date,
          "similarity": m.similarity, "variant": f.variant_of(m), "text": m.text}
         for f in formulations for m in f.members
-    ]
+    )
 
 
 PHRASE_FIELDS = ("phrase", "words", "documents", "passages", "first_seen", "last_seen", "formulations")

@@ -65,7 +65,7 @@ def formulations_frame(formulations: MiningResult | Iterable[Formulation]) -> pd
     """One row per formulation (a MiningResult's, or a selection such as index.mining.select's): id, level,
     documents, passages, variants (counts), first_seen and last_seen (dates) with first_doc and last_doc, rise,
     core (the wording the variants share) and centre (the text every member is within the threshold of)."""
-    return _frame(formulation_rows(_formulations(formulations), _NO_PERIODS), FORMULATION_COLUMNS, numeric=("rise",))
+    return _frame(list(formulation_rows(_formulations(formulations), _NO_PERIODS)), FORMULATION_COLUMNS, numeric=("rise",))
 
 
 def variants_frame(formulations: MiningResult | Iterable[Formulation]) -> pd.DataFrame:

@@ -12,7 +12,8 @@ import planted_succession as planted
 from conftest import GROUND_TRUTH, quick_build
 from index.ingest.records import ReadOptions
 from index.mining.adoption import adoption, field_values
-from index.mining.lineage import centre_vectors, lineage
+from index.mining.centres import centre_vectors
+from index.mining.lineage import lineage
 from index.mining.periods_compare import compare_periods
 from index.mining.recurring import MiningParams, recurring
 from index.search import Searcher

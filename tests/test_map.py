@@ -9,7 +9,8 @@ import shutil
 import numpy as np
 import pytest
 
-from index.mining.map import (MIN_FORMULATIONS, PLACE_SHARPNESS, centre_vectors, formulation_map, passage_vectors,
+from index.mining.centres import centre_vectors
+from index.mining.map import (MIN_FORMULATIONS, PLACE_SHARPNESS, formulation_map, passage_vectors,
                               perplexity, place, project)
 from index.mining.recurring import MiningParams, recurring
 from index.search import Searcher

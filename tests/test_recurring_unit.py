@@ -2,12 +2,16 @@
 
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from index.store import layout
+from index.store.derived import result_path, store_streamed, stored
+from index.store.vectorfile import write_vectors
 from index.errors import RefrainError
+from index.mining import corpus as corpus_module
 from index.mining.describe import core_wording
 from index.mining.grouping import centre_groups
 from index.mining.inclusion import diverge, shared_stems, super_phrases
@@ -125,6 +129,43 @@ def test_a_stored_result_reads_back_as_the_same_objects_and_json(mined):
     fresh = mine(searcher, params)
     assert MiningResult.from_dict(fresh.to_dict()) == fresh
     assert replace(fresh, computed_at=result.computed_at, seconds=result.seconds) == result
+
+
+def test_a_large_result_is_stored_an_item_at_a_time_and_reads_back_whole(tmp_path):
+    """A phrase-level mining of an archive holds millions of members: stored item by item, read as one dict."""
+    key = (tmp_path, "recurring", "c" * 16, {"level": "phrase"}, 7)
+    head = {"kind": "recurring", "params": {"level": "phrase"}, "note": "Juche 주체 “quoted”"}
+    items = [{"id": "f-1", "text": "ü"}, {"id": "f-2", "members": [1, 2]}]
+    store_streamed(*key, head, "formulations", iter(items))
+    text = result_path(*key).read_text(encoding="utf-8")
+    assert json.loads(text) == {**head, "formulations": items, "version": 7} == stored(*key)
+    assert list(json.loads(text)) == ["kind", "params", "note", "formulations", "version"]
+    store_streamed(*key, head, "formulations", iter(()))
+    assert stored(*key)["formulations"] == []
+
+
+def test_a_store_that_fails_midway_leaves_the_earlier_result(tmp_path):
+    key = (tmp_path, "recurring", "c" * 16, {"level": "phrase"}, 7)
+    store_streamed(*key, {"kind": "recurring"}, "formulations", iter([{"id": "old"}]))
+
+    def failing():
+        yield {"id": "new"}
+        raise OSError(28, "No space left on device")
+
+    store_streamed(*key, {"kind": "recurring"}, "formulations", failing())
+    assert stored(*key)["formulations"] == [{"id": "old"}]
+    assert [p.name for p in result_path(*key).parent.iterdir()] == [result_path(*key).name]  # no scratch left
+
+
+def test_a_full_disk_while_mining_phrases_is_one_clear_error(mined, monkeypatch):
+    """The phrase level writes its vectors to a scratch file: a full disk there (a real ENOSPC from /dev/full) is
+    one sentence naming the file and the way out, not a traceback."""
+    searcher, _ = mined
+    monkeypatch.setattr(corpus_module, "write_vectors",
+                        lambda path, shape, blocks: write_vectors(Path("/dev/full"), shape, blocks))
+    with pytest.raises(RefrainError, match=r"cannot write the [\d,]+ phrases' vectors to .*phrases\.npy .*the disk "
+                                           r"is full .*TMPDIR"):
+        mine(searcher, MiningParams(level="phrase", min_docs=2))
 
 
 def test_a_damaged_stored_result_is_mined_again(mined):

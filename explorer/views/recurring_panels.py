@@ -20,13 +20,13 @@ from index.errors import RefrainError
 from index.ingest.language import language_of
 from index.export import CHANGE_FIELDS, change_rows, file_name, rows_to_csv
 from index.mining.adoption import FieldValues, adoption, field_values
-from index.mining.lineage import ALPHA, FALL_RATIO, MAX_CORRELATION, MIN_SIDE_DOCUMENTS, centre_vectors, lineage
+from index.mining.lineage import ALPHA, FALL_RATIO, MAX_CORRELATION, MIN_SIDE_DOCUMENTS, lineage
 from index.mining.periods_compare import ALPHA as CHANGE_ALPHA
 from index.mining.periods_compare import compare_periods
 from index.mining.types import Formulation, MiningResult
 from index.search import Searcher
 
-from .. import state
+from .. import resources, state
 from ..context import Context
 
 BY_FIELD = "rec-by-field"
@@ -35,12 +35,6 @@ COMPARE_FIRST, COMPARE_SECOND, COMPARE_TABLE = "rec-cmp-first", "rec-cmp-second"
 
 def _result_key(searcher: Searcher, result: MiningResult) -> tuple[str, str, str]:
     return str(searcher.root), searcher.generation, json.dumps(result.params.as_dict(), sort_keys=True)
-
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _centre_vectors(key: tuple, _searcher: Searcher, _result: MiningResult):
-    """Per index generation and mining parameters (key): the searcher and result are not hashed."""
-    return centre_vectors(_searcher, _result)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -68,9 +62,8 @@ def variants(f: Formulation) -> None:
 
 
 def lineage_panel(ctx: Context, result: MiningResult, f: Formulation, by: str, listed: list[str]) -> None:
-    key = _result_key(ctx.searcher, result)
     try:
-        found = lineage(result, _centre_vectors(key, ctx.searcher, result), f.id, by,
+        found = lineage(result, resources.centre_vectors(ctx.searcher, result), f.id, by,
                         language=language_of(ctx.searcher.manifest))
     except RefrainError as exc:
         st.error(escape_markdown(str(exc)), icon=":material/error:")

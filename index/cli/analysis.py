@@ -86,7 +86,8 @@ def mined(args, quiet: bool) -> tuple[Searcher, MiningResult]:
 
 
 def cmd_lineage(args) -> int:
-    from index.mining.lineage import centre_vectors, lineage
+    from index.mining.centres import centre_vectors
+    from index.mining.lineage import lineage
 
     searcher, result = mined(args, args.json)
     found = lineage(result, centre_vectors(searcher, result), args.formulation, args.by, args.min_similarity,

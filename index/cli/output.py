@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
+from typing import Iterable
 
 from index.errors import RefrainError
-from index.export import rows_to_csv
+from index.export import write_csv_rows
 
 
 def progress_bar(enabled: bool):
@@ -25,14 +25,14 @@ def progress_bar(enabled: bool):
     return update, bar.close
 
 
-def write_csv(target: str, rows: list[dict], fields) -> None:
-    """The same CSV the explorer exports (formulas defused), to a file or '-' for standard output."""
-    text = rows_to_csv(rows, fields)
+def write_csv(target: str, rows: Iterable[dict], fields) -> None:
+    """The same CSV the explorer exports (formulas defused), to a file or '-' for standard output, a row at a time."""
     if target == "-":
-        sys.stdout.write(text)
+        write_csv_rows(sys.stdout, rows, fields)
         return
     try:
-        Path(target).write_text(text, encoding="utf-8", newline="")
+        with open(target, "w", encoding="utf-8", newline="") as out:
+            written = write_csv_rows(out, rows, fields)
     except OSError as exc:
         raise RefrainError(f"cannot write {target}: {exc.strerror or exc}") from None
-    print(f"wrote {len(rows)} rows to {target}", file=sys.stderr)
+    print(f"wrote {written} rows to {target}", file=sys.stderr)

@@ -8,25 +8,31 @@ methods are used (level_passages, doc_rows, vectors, documents_by_ord, document_
 
 from __future__ import annotations
 
+import tempfile
 from abc import ABC, abstractmethod
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Callable, ContextManager, Iterable, Iterator
 
 import numpy as np
 
+from index.errors import disk_full_reported
 from index.mining.params import LATEST_SHARE, MiningParams
 from index.ingest.language import language_of
 from index.mining.types import PeriodTotals, Progress
 from index.mining.wording import Wording
 from index.store import layout
+from index.store.vectorfile import VectorFile, write_vectors
 from index.textnorm import text_hash
 
 if TYPE_CHECKING:
     from index.mining.phrases import Phrase, SentenceTable
     from index.search import Searcher
     from index.store.reader import Level
+
+PHRASE_BLOCK = 50_000  # phrases embedded (or read from the cache) and written at a time
 
 
 @dataclass(frozen=True)
@@ -58,12 +64,31 @@ class Corpus(ABC):
         return doc_mask
 
     def _init_nodes(self) -> None:
-        self.node_docs = [frozenset(self.occ_doc[m].tolist()) for m in self.node_members]
-        self.node_weight = np.array([len(d) for d in self.node_docs], dtype=np.int64)
+        """Each node's number of documents (its weight in grouping), and its document where it has only one: as
+        arrays, since a set of documents per node held half a gigabyte for a whole archive's phrases."""
+        n = len(self.node_members)
+        lengths = np.array([len(m) for m in self.node_members], dtype=np.int64)
+        occurrences = np.concatenate(self.node_members) if n else np.zeros(0, np.int64)
+        node_of = np.repeat(np.arange(n, dtype=np.int64), lengths)
+        span = int(self.occ_doc.max()) + 1 if len(self.occ_doc) else 1
+        node_doc = np.unique(node_of * span + self.occ_doc[occurrences])  # each (node, document) once
+        self.node_weight = np.bincount(node_doc // span, minlength=n).astype(np.int64)
+        self._single_doc = np.full(n, -1, dtype=np.int64)
+        single = np.flatnonzero(self.node_weight == 1)
+        self._single_doc[single] = self.occ_doc[[int(self.node_members[i][0]) for i in single.tolist()]]
+
+    def documents_of(self, nodes: Iterable[int]) -> int:
+        """How many distinct documents the nodes occur in, together."""
+        nodes = list(nodes)
+        if len(nodes) == 1:  # most groups: no arrays to merge
+            return int(self.node_weight[nodes[0]])
+        parts = [self.occ_doc[self.node_members[m]] for m in nodes]
+        return len(np.unique(np.concatenate(parts))) if parts else 0
 
     @abstractmethod
-    def vectors(self, progress: Progress) -> np.ndarray | NodeVectors:
-        """One unit vector per node, in node order (a matrix, or rows read from the index when asked)."""
+    def vectors(self, progress: Progress) -> ContextManager[NodeVectors | VectorFile]:
+        """One unit vector per node, in node order, read from disk as the self-join asks for them (pairs.Rows),
+        while the context lasts."""
 
     @abstractmethod
     def node_texts(self, nodes: list[int], passage_text: dict[int, str]) -> dict[int, str]:
@@ -87,10 +112,9 @@ class Corpus(ABC):
 
     def same_single_doc(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
         """Pairs whose two texts occur only within one and the same document."""
-        single = np.array([next(iter(d)) if len(d) == 1 else -1 for d in self.node_docs], dtype=np.int64)
         if len(first) == 0:
             return np.zeros(0, dtype=bool)
-        a, b = single[first], single[second]
+        a, b = self._single_doc[first], self._single_doc[second]
         return (a >= 0) & (a == b)
 
     def sentence_texts(self) -> list[str]:
@@ -156,8 +180,9 @@ class PassageCorpus(Corpus):
         self._node_row = np.array([rows[m[0]] for m in members], dtype=np.int64)
         self._init_nodes()
 
-    def vectors(self, progress: Progress) -> NodeVectors:
-        return NodeVectors(self.searcher.levels[self.level], self._node_row)
+    @contextmanager
+    def vectors(self, progress: Progress) -> Iterator[NodeVectors]:
+        yield NodeVectors(self.searcher.levels[self.level], self._node_row)
 
     def node_texts(self, nodes: list[int], passage_text: dict[int, str]) -> dict[int, str]:
         """A node's text is its passages' text: every occurrence of a member is among the members' passages."""
@@ -199,26 +224,35 @@ class PhraseCorpus(Corpus):
         self.node_members = [np.array(p.passages, dtype=np.int64) for p in phrases]
         self._init_nodes()
 
-    def vectors(self, progress: Progress) -> np.ndarray:
+    @contextmanager
+    def vectors(self, progress: Progress) -> Iterator[VectorFile]:
+        """The phrases' vectors, through the index's embedding cache (embedded the first time), a block at a time
+        into a scratch file that the self-join reads as it goes: a whole archive's 600k phrases are 0.9 GB that
+        are then not held."""
         from index.embed.cache import EmbeddingCache
         from index.embed.embedding import embed_distinct
 
-        texts = dict(zip(self.node_hash, self._texts))
-        cache = EmbeddingCache(_cache_path(self.searcher))
-        try:
-            progress(0.03, f"embedding {len(texts):,} phrases (cached after the first time)")
-            found, _ = embed_distinct(self.searcher.encoder, texts, cache)
-        finally:
-            cache.close()
-        dim = self.searcher.manifest["model"]["dimension"]
-        out = np.empty((len(self.node_hash), dim), dtype=np.float32)
-        row_of: dict[str, int] = {}
-        for i, h in enumerate(self.node_hash):  # each vector moved out of the dict as it is copied: held once
-            if h in row_of:
-                out[i] = out[row_of[h]]
-            else:
-                out[i], row_of[h] = found.pop(h), i
-        return out
+        n, dim = len(self.node_hash), self.searcher.manifest["model"]["dimension"]
+        progress(0.03, f"embedding {n:,} phrases (cached after the first time)")
+
+        def blocks() -> Iterator[np.ndarray]:
+            for start in range(0, n, PHRASE_BLOCK):
+                nodes = range(start, min(n, start + PHRASE_BLOCK))
+                found, _ = embed_distinct(self.searcher.encoder, {self.node_hash[i]: self._texts[i] for i in nodes}, cache)
+                yield np.array([found[self.node_hash[i]] for i in nodes], dtype=np.float32).reshape(-1, dim)
+                progress(0.03 + 0.02 * min(1.0, (start + PHRASE_BLOCK) / n), f"embedding {n:,} phrases")
+
+        with tempfile.TemporaryDirectory(prefix="refrain-phrases-") as scratch:
+            path = Path(scratch) / "phrases.npy"
+            cache = EmbeddingCache(_cache_path(self.searcher))
+            try:
+                with disk_full_reported(f"write the {n:,} phrases' vectors to {path} ({n * dim * 4 / 2**20:,.0f} MiB)",
+                                        "what was embedded stays in the embedding cache: free some space in the "
+                                        "temporary folder (or point TMPDIR elsewhere) and mine again"):
+                    write_vectors(path, (n, dim), blocks())
+            finally:
+                cache.close()
+            yield VectorFile(path)
 
     def node_texts(self, nodes: list[int], passage_text: dict[int, str]) -> dict[int, str]:
         return {n: self._texts[n] for n in nodes}  # a phrase, not the sentence that holds it

@@ -21,8 +21,7 @@ def formulation_groups(corpus: Corpus, first: np.ndarray, second: np.ndarray, sc
                            corpus.conflict_rule())
     out = []
     for centre, members in groups:
-        docs = set().union(*(corpus.node_docs[m] for m in members))
-        if len(docs) >= min_docs:
+        if corpus.documents_of(members) >= min_docs:
             out.append((centre, members))
     return out
 

@@ -37,7 +37,6 @@ import numpy as np
 
 from index.errors import RefrainError
 from index.ingest.language import DEFAULT_LANGUAGE
-from index.mining.corpus import _cache_path
 from index.mining.wording import Wording
 from index.mining.types import Formulation, MiningResult, PeriodTotals
 
@@ -247,32 +246,3 @@ def _correlation(x: Iterable[float], y: Iterable[float]) -> float:
     if x.std() == 0 or y.std() == 0:
         return 0.0
     return float(np.corrcoef(x, y)[0, 1])
-
-
-def centre_vectors(searcher: Searcher, result: MiningResult) -> np.ndarray:
-    """One unit vector per formulation centre, in result order: the index's own vector of the centre passage
-    (sentence and paragraph levels), or the phrase embedded through the embedding cache (phrase level)."""
-    formulations = result.formulations
-    dim = searcher.manifest["model"]["dimension"]
-    if not formulations:
-        return np.zeros((0, dim), dtype=np.float32)
-    level = result.params.level
-    if level == "phrase":
-        from index.embed.cache import EmbeddingCache
-        from index.embed.embedding import embed_distinct
-        cache = EmbeddingCache(_cache_path(searcher))
-        try:
-            found, _ = embed_distinct(searcher.encoder, {f.centre.text_hash: f.centre.text for f in formulations}, cache)
-        finally:
-            cache.close()
-        return np.array([found[f.centre.text_hash] for f in formulations], dtype=np.float32).reshape(-1, dim)
-    wanted = {f.centre.text_hash for f in formulations}
-    row_of: dict[str, int] = {}
-    for row, _pid, text_hash in searcher.level_passages(level):
-        if text_hash in wanted and text_hash not in row_of:
-            row_of[text_hash] = row
-    missing = [f.id for f in formulations if f.centre.text_hash not in row_of]
-    if missing:
-        raise RefrainError(f"the index no longer holds the centre of {missing[0]}: mine it again (--no-cache)")
-    rows = np.array([row_of[f.centre.text_hash] for f in formulations], dtype=np.int64)
-    return np.asarray(searcher.vectors(level)[rows], dtype=np.float32)

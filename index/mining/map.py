@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
+from index.mining.centres import SQL_VARIABLES, centre_vectors
 from index.mining.params import MiningParams
 from index.mining.types import MiningResult
 from index.store.derived import cached_result, result_path
@@ -120,46 +121,13 @@ def place(centres: np.ndarray, coords: np.ndarray, vectors: np.ndarray, k: int =
     return (weights[:, :, None] * coords[nearest]).sum(axis=1) / weights.sum(axis=1, keepdims=True)
 
 
-def centre_vectors(searcher: Searcher, result: MiningResult) -> np.ndarray:
-    """The vector of each formulation's centre, in the mining's order: a stored passage's vector for sentences
-    and paragraphs, the phrase's embedding (from the index's embedding cache, where mining put it) for phrases."""
-    formulations = result.formulations
-    level = result.params.level
-    if level == "phrase":
-        from index.embed.cache import EmbeddingCache
-        from index.embed.embedding import embed_distinct
-        from index.mining.corpus import _cache_path
-
-        texts = {f.centre.text_hash: f.centre.text for f in formulations}
-        cache = EmbeddingCache(_cache_path(searcher))
-        try:
-            found, _ = embed_distinct(searcher.encoder, texts, cache)
-        finally:
-            cache.close()
-        return np.array([found[f.centre.text_hash] for f in formulations], dtype=np.float32)
-    row_of = _rows_by_hash(searcher, level, [f.centre.text_hash for f in formulations])
-    return searcher.levels[level].rows([row_of[f.centre.text_hash] for f in formulations])
-
-
 def passage_vectors(searcher: Searcher, passage_ids: Sequence[str], level: str) -> np.ndarray:
     """The stored vectors of passages of one level, in the order given."""
     rows: dict[str, int] = {}
     ids = list(passage_ids)
-    for i in range(0, len(ids), 900):
-        part = ids[i:i + 900]
+    for i in range(0, len(ids), SQL_VARIABLES):
+        part = ids[i:i + SQL_VARIABLES]
         rows.update(searcher.db.query(
             f"SELECT passage_id, row FROM passages WHERE level = ? AND passage_id IN ({','.join('?' * len(part))})",
             (level, *part)))
     return searcher.levels[level].rows([rows[p] for p in ids])
-
-
-def _rows_by_hash(searcher: Searcher, level: str, hashes: Sequence[str]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    wanted = list(dict.fromkeys(hashes))
-    for i in range(0, len(wanted), 900):
-        part = wanted[i:i + 900]
-        for text_hash, row in searcher.db.query(
-                f"SELECT text_hash, min(row) FROM passages WHERE level = ? AND text_hash IN ({','.join('?' * len(part))}) "
-                "GROUP BY text_hash", (level, *part)):
-            out[text_hash] = row
-    return out

@@ -211,24 +211,28 @@ class TokenArray:
 
     def _occurrences(self, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Every position where one of the n-word sequences `wanted` occurs within a sentence, in position order,
-        with which one: candidates by a hash of the words, each then compared word by word; a block of
-        positions at a time, so the temporaries stay small whatever the corpus."""
+        with which one. Only positions whose first and last words start and end some wanted sequence are looked
+        at (a table lookup per word: about a fifth of a corpus's positions); there, candidates by a hash of the
+        words, each then compared word by word; a block of positions at a time, so the temporaries stay small."""
         n = wanted.shape[1]
         hashed = _hash_rows(wanted)
         order = np.argsort(hashed)
         sorted_hashes = hashed[order]
+        starts, ends = (np.zeros(len(self.vocabulary), dtype=bool) for _ in range(2))
+        starts[wanted[:, 0]], ends[wanted[:, -1]] = True, True
         found, which = [], []
         for start in range(0, max(0, len(self.ids) - n + 1), SCAN_BLOCK):
             stop = min(start + SCAN_BLOCK, len(self.ids) - n + 1)
-            at = np.zeros(stop - start, dtype=np.uint64)
+            positions = start + np.flatnonzero(starts[self.ids[start:stop]] & ends[self.ids[start + n - 1:stop + n - 1]]
+                                               & (self.sentence[start:stop] == self.sentence[start + n - 1:stop + n - 1]))
+            at = np.zeros(len(positions), dtype=np.uint64)
             with np.errstate(over="ignore"):
                 for k in range(n):
-                    at = at * _HASH_BASE + self.ids[start + k:stop + k].astype(np.uint64)
+                    at = at * _HASH_BASE + self.ids[positions + k].astype(np.uint64)
             slot = np.clip(np.searchsorted(sorted_hashes, at), 0, len(order) - 1)
-            hit = np.flatnonzero((sorted_hashes[slot] == at)
-                                 & (self.sentence[start:stop] == self.sentence[start + n - 1:stop + n - 1]))
+            hit = np.flatnonzero(sorted_hashes[slot] == at)
             candidate = order[slot[hit]]
-            positions = hit + start
+            positions = positions[hit]
             same = np.ones(len(positions), dtype=bool)
             for k in range(n):  # a hash only proposes: the words decide
                 same &= self.ids[positions + k] == wanted[candidate, k]

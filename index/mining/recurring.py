@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from index.mining.params import DEFAULT_MIN_DOCS, DEFAULT_THRESHOLDS, MINING_LEVELS, SORTS, MiningParams
 from index.mining.types import MINER_VERSION, IndexInfo, MiningResult, MiningStats, Progress
-from index.store.derived import cached_result, result_path
+from index.store.derived import result_path, store_streamed, stored
 
 if TYPE_CHECKING:
     from index.search import Searcher
@@ -41,16 +42,17 @@ def recurring(searcher: Searcher, params: MiningParams, progress: Progress | Non
     """
     params.check()
     key = _derived_key(searcher, params)
-
-    def compute() -> dict:
-        return mine(searcher, params, progress).to_dict()
-
-    found = cached_result(*key, compute, use_cache)
-    try:
-        return MiningResult.from_dict(found)
-    except (KeyError, TypeError, ValueError, AttributeError):
-        result_path(*key).unlink(missing_ok=True)
-        return MiningResult.from_dict(cached_result(*key, compute, use_cache))
+    found = stored(*key) if use_cache else None
+    if found is not None:
+        try:
+            return MiningResult.from_dict(found)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            pass  # mined again below, and replaced
+    result = mine(searcher, params, progress)
+    head = replace(result, formulations=()).to_dict()
+    del head["formulations"], head["version"]
+    store_streamed(*key, head, "formulations", (f.to_dict() for f in result.formulations))
+    return result
 
 
 def is_mined(searcher: Searcher, params: MiningParams) -> bool:
@@ -78,10 +80,9 @@ def mine(searcher: Searcher, params: MiningParams, progress: Progress | None = N
     report = progress or (lambda fraction, message: None)
     report(0.0, "reading passages")
     corpus = corpus_for(searcher, params, report)
-    vectors = corpus.vectors(report)
-    report(0.05, f"joining {len(corpus.node_hash):,} distinct texts")
-    first, second, score = similar_pairs(vectors, params.threshold, lambda f: report(0.05 + 0.8 * f, "joining"))
-    del vectors  # what follows needs only the pairs
+    with corpus.vectors(report) as vectors:  # what follows the join needs only the pairs
+        report(0.05, f"joining {len(corpus.node_hash):,} distinct texts")
+        first, second, score = similar_pairs(vectors, params.threshold, lambda f: report(0.05 + 0.8 * f, "joining"))
     keep = ~corpus.same_single_doc(first, second) & corpus.related(first, second)
     first, second, score = first[keep], second[keep], score[keep]
     report(0.86, f"grouping {len(first):,} pairs")

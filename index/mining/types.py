@@ -4,12 +4,12 @@ lexical phrases. The CLI, the exports, the explorer and the benchmarks read thes
 Each type's to_dict() is the JSON that `recurring --json` and `phrases --json` print and DIR/derived stores, key
 for key in the order it has always had; from_dict() reads it back (a stored result opens as the same objects a
 fresh mining gives). Collections are tuples so that a result shared between explorer sessions cannot be changed
-by one of them.
+by one of them; every type has slots, as a phrase-level mining of a whole archive holds millions of members.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Callable
 
 from index.mining.params import MiningParams, PhraseParams
@@ -19,7 +19,7 @@ MINER_VERSION = 5  # stored results of another version are mined again: bump whe
 Progress = Callable[[float, str], None]  # (fraction done, what is being done)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Seen:
     """Where something was first or last seen: the document, its date, and for a formulation the passage."""
 
@@ -44,7 +44,7 @@ class Seen:
         return cls(data["date"], data["doc_id"], data["title"], data.get("passage_id"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PeriodCount:
     """One period (a year or a month): the documents and passages that use something (a formulation, a query's
     matches), and those documents' share of all the period's documents. The timeline and mining both count so."""
@@ -58,14 +58,14 @@ class PeriodCount:
         return cls(documents, passages, round(documents / period_documents, 4) if period_documents else 0.0)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return _flat(self)
 
     @classmethod
     def from_dict(cls, data: dict) -> "PeriodCount":
         return cls(data["documents"], data["passages"], data["share"])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PeriodTotals:
     """The mined documents per year and per month (the denominators of every share), and how many are undated."""
 
@@ -85,7 +85,7 @@ class PeriodTotals:
         return cls(dict(data["years"]), dict(data["months"]), data["undated"])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Centre:
     """The text at the centre of a formulation: every member is within the threshold of it."""
 
@@ -93,14 +93,14 @@ class Centre:
     text_hash: str
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return _flat(self)
 
     @classmethod
     def from_dict(cls, data: dict) -> "Centre":
         return cls(data["text"], data["text_hash"])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Variant:
     """One distinct wording of a formulation, with how often and when it was used.
 
@@ -118,7 +118,7 @@ class Variant:
     last_seen: str | None
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return _flat(self)
 
     @classmethod
     def from_dict(cls, data: dict) -> "Variant":
@@ -126,7 +126,7 @@ class Variant:
                    data["first_seen"], data["last_seen"])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Salience:
     """What kind of formulation it is and how much it says (index/mining/salience.py), read from its label.
 
@@ -144,7 +144,7 @@ class Salience:
     header_share: float  # members ending with ':' (a header introducing what follows)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return _flat(self)
 
     @classmethod
     def from_dict(cls, data: dict) -> "Salience":
@@ -152,7 +152,7 @@ class Salience:
                    data["frame_share"], data["header_share"])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SharedWording:
     """Wording that distinct lines share, kept out of each (index/mining/inclusion.py: a shared stem), with every
     formulation whose variants hold it."""
@@ -168,7 +168,7 @@ class SharedWording:
         return cls(data["text"], tuple(data["formulations"]))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Member:
     """A passage using a formulation. At phrase level the passage is the sentence that holds the phrase, and
     text_hash is the phrase's (its variant: the longest variant the sentence holds)."""
@@ -182,7 +182,7 @@ class Member:
     text: str
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return _flat(self)
 
     @classmethod
     def from_dict(cls, data: dict) -> "Member":
@@ -190,7 +190,7 @@ class Member:
                    data["similarity"], data["text"])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Formulation:
     """A group of passages from several documents that say the same thing. Every figure is computed from the
     members, which are listed in date order."""
@@ -253,7 +253,7 @@ class Formulation:
             tuple(SharedWording.from_dict(w) for w in data["shared"]), tuple(Member.from_dict(m) for m in data["members"]))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MiningStats:
     passages: int  # passages of the level in the mined documents
     distinct_texts: int  # nodes: identical texts collapsed (phrase level: distinct recurring phrases)
@@ -263,7 +263,7 @@ class MiningStats:
     formulations: int
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return _flat(self)
 
     @classmethod
     def from_dict(cls, data: dict) -> "MiningStats":
@@ -271,7 +271,7 @@ class MiningStats:
                    data["formulations"])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IndexInfo:
     """The index a result was computed from."""
 
@@ -290,7 +290,7 @@ class IndexInfo:
         return cls(data["content_hash"], data["generation"], data.get("model"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MiningResult:
     """Formulations mined with these parameters, most documents first, with what they were mined from."""
 
@@ -321,7 +321,7 @@ class MiningResult:
                    data["rise_since"], tuple(Formulation.from_dict(f) for f in data["formulations"]))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PhraseRow:
     """A recurring word phrase: where and when it was used, and the sentence formulations that contain it."""
 
@@ -351,7 +351,7 @@ class PhraseRow:
                    tuple(data["formulations"]), tuple(data["passage_ids"]))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PhrasesResult:
     params: PhraseParams
     index: IndexInfo
@@ -367,6 +367,12 @@ class PhrasesResult:
             raise ValueError(f"not a phrases result: kind {data.get('kind')!r}")
         return cls(PhraseParams.from_dict(data["params"]), IndexInfo.from_dict(data["index"]),
                    tuple(PhraseRow.from_dict(p) for p in data["phrases"]))
+
+
+def _flat(record) -> dict:
+    """A record of plain values as a dict, in field order: dataclasses.asdict copies deeply, which took 87 s of
+    storing a whole archive's 5M phrase-level members."""
+    return {name: getattr(record, name) for name in record.__slots__}
 
 
 def _dict_or_none(seen: Seen | None) -> dict | None:

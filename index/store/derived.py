@@ -10,7 +10,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 from index.store import layout
 
@@ -29,8 +29,33 @@ def cached_result(root: Path, kind: str, content_hash: str, params: dict, versio
         return found
     result = compute()
     result["version"] = version
-    _write_atomic(path, result)
+    _write_atomic(path, [json.dumps(result, ensure_ascii=False)])
     return result
+
+
+def stored(root: Path, kind: str, content_hash: str, params: dict, version: int) -> dict | None:
+    """The stored result for these parameters, None when there is none (or it is of another version)."""
+    return _read(result_path(root, kind, content_hash, params, version), version)
+
+
+def store_streamed(root: Path, kind: str, content_hash: str, params: dict, version: int, head: dict, key: str,
+                   items: Iterable[dict]) -> None:
+    """Store a result whose list `key` is large, an item at a time: {**head, key: [items], "version": version}
+    (read back, the same dict as one written whole).
+
+    A phrase-level mining of a whole archive holds millions of member passages: as one dict, then one JSON
+    string, it would be held three times over (the run measured in bench/RESULTS.md passed 14 GB so)."""
+    path = result_path(root, kind, content_hash, params, version)
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    opening = encode(head)[:-1] + (", " if head else "") + f"{encode(key)}: ["
+
+    def chunks():
+        yield opening
+        for i, item in enumerate(items):
+            yield (", " if i else "") + encode(item)
+        yield f"], {encode('version')}: {encode(version)}}}"
+
+    _write_atomic(path, chunks())
 
 
 def prune(root: Path, content_hash: str) -> None:
@@ -51,12 +76,13 @@ def _read(path: Path, version: int) -> dict | None:
     return data if isinstance(data, dict) and data.get("version") == version else None
 
 
-def _write_atomic(path: Path, data: dict) -> None:
-    """Results are a convenience: if the index folder is read-only we simply do not keep them."""
+def _write_atomic(path: Path, chunks: Iterable[str]) -> None:
+    """Results are a convenience: if the index folder is read-only (or full) we simply do not keep them."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        with tmp.open("w", encoding="utf-8") as out:
+            out.writelines(chunks)
         os.replace(tmp, path)
     except OSError:
-        pass
+        tmp.unlink(missing_ok=True)

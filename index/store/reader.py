@@ -23,6 +23,7 @@ from index.errors import IndexUnavailable
 from index.levels import LEVELS
 from index.store import layout
 from index.store.database import ReadOnlyDatabase
+from index.store.vectorfile import read_rows
 
 SCAN_CHUNK = 65_536  # rows per step of an exact scan (100 MB of 384-d vectors)
 
@@ -48,28 +49,15 @@ class Level:
         held = self._held()
         if held is not None:
             return held[rows]
-        dim = self.vectors.shape[1]
-        out = np.empty((len(rows), dim), dtype=np.float32)
         fd = self._file()
         offset = getattr(self.vectors, "offset", None)
         filename = getattr(self.vectors, "filename", None)
         if fd is None or offset is None:
-            out[:] = self.vectors[rows]
-            return out
-        size = dim * 4
-        ascending = len(rows) < 2 or bool(np.all(np.diff(rows) >= 0))
-        order = None if ascending else np.argsort(rows, kind="stable")
-        ordered = rows if ascending else rows[order]
-        breaks = np.flatnonzero(np.diff(ordered) != 1) + 1  # one read per run of consecutive rows
-        sorted_out = out if ascending else np.empty_like(out)  # rows already in order: read straight into out
-        for a, b in zip([0, *breaks.tolist()], [*breaks.tolist(), len(rows)]):
-            data = os.pread(fd, (b - a) * size, offset + int(ordered[a]) * size)
-            if len(data) != (b - a) * size:
-                raise IndexUnavailable(f"{filename} is shorter than its header says; rebuild the index")
-            sorted_out[a:b] = np.frombuffer(data, dtype=np.float32).reshape(b - a, dim)
-        if not ascending:
-            out[order] = sorted_out
-        return out
+            return np.array(self.vectors[rows], dtype=np.float32)
+        try:
+            return read_rows(fd, offset, self.vectors.shape[1], rows, filename)
+        except ValueError:
+            raise IndexUnavailable(f"{filename} is shorter than its header says; rebuild the index") from None
 
     def scan(self, rows: np.ndarray, query: np.ndarray, chunk: int = SCAN_CHUNK):
         """(rows, scores against query) in chunks, so an exact scan never holds the whole level in memory."""

@@ -7,6 +7,7 @@ a whole-archive build (bench/bench_memory.py). The files are ordinary .npy files
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Iterable
 
@@ -32,8 +33,30 @@ def write_vectors(path: Path, shape: tuple[int, int], blocks: Iterable[np.ndarra
             raise ValueError(f"{path.name}: {rows} vectors written of {shape[0]}")
 
 
+def read_rows(fd: int, offset: int, dim: int, rows: np.ndarray, name: str) -> np.ndarray:
+    """Rows (any order) of a float32 matrix stored from `offset` in the open file `fd`: one pread per run of
+    consecutive rows, so scattered rows cost a small read each rather than a block (or, through a memory map,
+    a resident page each). ValueError names the file when it is shorter than the rows asked for."""
+    rows = np.asarray(rows, dtype=np.int64).reshape(-1)
+    out = np.empty((len(rows), dim), dtype=np.float32)
+    size = dim * _DTYPE.itemsize
+    ascending = len(rows) < 2 or bool(np.all(np.diff(rows) >= 0))
+    order = None if ascending else np.argsort(rows, kind="stable")
+    ordered = rows if ascending else rows[order]
+    breaks = np.flatnonzero(np.diff(ordered) != 1) + 1
+    sorted_out = out if ascending else np.empty_like(out)  # rows already in order: read straight into out
+    for a, b in zip([0, *breaks.tolist()], [*breaks.tolist(), len(rows)]):
+        data = os.pread(fd, (b - a) * size, offset + int(ordered[a]) * size)
+        if len(data) != (b - a) * size:
+            raise ValueError(f"{name} is shorter than its header says")
+        sorted_out[a:b] = np.frombuffer(data, dtype=_DTYPE).reshape(b - a, dim)
+    if not ascending:
+        out[order] = sorted_out
+    return out
+
+
 class VectorFile:
-    """Rows of a vectors file read on demand: `len`, `shape`, `file[a:b]` (a block) and `file[sorted rows]`."""
+    """Rows of a vectors file read on demand: `len`, `shape`, `file[a:b]` (a block) and `file[rows]`."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
@@ -58,17 +81,13 @@ class VectorFile:
                 raise IndexError("only contiguous slices are read")
             return self._read(start, max(start, stop))
         rows = np.asarray(key, dtype=np.int64)
-        if rows.ndim != 1 or (len(rows) > 1 and np.any(np.diff(rows) < 0)):
-            raise IndexError("rows are read in ascending order")
-        out = np.empty((len(rows), self.shape[1]), dtype=np.float32)
-        done = 0
-        while done < len(rows):  # one read per block that holds wanted rows
-            first = int(rows[done])
-            upto = int(np.searchsorted(rows, first + BLOCK, side="left"))
-            block = self._read(first, min(first + BLOCK, len(self)))
-            out[done:upto] = block[rows[done:upto] - first]
-            done = upto
-        return out
+        if rows.ndim != 1:
+            raise IndexError("rows are read as a list")
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            return read_rows(fd, self._offset, self.shape[1], rows, self.path.name)
+        finally:
+            os.close(fd)
 
     def _read(self, start: int, stop: int) -> np.ndarray:
         width = self.shape[1] * _DTYPE.itemsize

@@ -1,0 +1,57 @@
+"""The vector of each formulation's centre, which the lineage and the map compare: one place that reads them.
+
+Sentence and paragraph centres are passages of the index, looked up by their text hash (an indexed query) and read
+as stored rows; phrase centres are embedded through the index's embedding cache, where mining put them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Sequence
+
+import numpy as np
+
+from index.errors import RefrainError
+from index.mining.types import MiningResult
+
+if TYPE_CHECKING:
+    from index.search import Searcher
+
+SQL_VARIABLES = 900  # values bound per query, well under SQLite's limit
+
+
+def centre_vectors(searcher: Searcher, result: MiningResult) -> np.ndarray:
+    """One unit vector per formulation centre, in the mining's order (float32, rows × the model's dimension)."""
+    formulations = result.formulations
+    dim = searcher.manifest["model"]["dimension"]
+    if not formulations:
+        return np.zeros((0, dim), dtype=np.float32)
+    level = result.params.level
+    if level == "phrase":
+        from index.embed.cache import EmbeddingCache
+        from index.embed.embedding import embed_distinct
+        from index.mining.corpus import _cache_path
+
+        cache = EmbeddingCache(_cache_path(searcher))
+        try:
+            found, _ = embed_distinct(searcher.encoder, {f.centre.text_hash: f.centre.text for f in formulations}, cache)
+        finally:
+            cache.close()
+        return np.array([found[f.centre.text_hash] for f in formulations], dtype=np.float32).reshape(-1, dim)
+    row_of = rows_by_hash(searcher, level, [f.centre.text_hash for f in formulations])
+    missing = [f.id for f in formulations if f.centre.text_hash not in row_of]
+    if missing:
+        raise RefrainError(f"the index no longer holds the centre of {missing[0]}: mine it again (--no-cache)")
+    return searcher.levels[level].rows([row_of[f.centre.text_hash] for f in formulations])
+
+
+def rows_by_hash(searcher: Searcher, level: str, hashes: Sequence[str]) -> dict[str, int]:
+    """The first row of the level holding each text hash (hashes the level lacks are left out)."""
+    out: dict[str, int] = {}
+    wanted = list(dict.fromkeys(hashes))
+    for i in range(0, len(wanted), SQL_VARIABLES):
+        part = wanted[i:i + SQL_VARIABLES]
+        for text_hash, row in searcher.db.query(
+                f"SELECT text_hash, min(row) FROM passages WHERE level = ? AND text_hash IN ({','.join('?' * len(part))}) "
+                "GROUP BY text_hash", (level, *part)):
+            out[text_hash] = row
+    return out
