@@ -27,15 +27,9 @@ def centre_vectors(searcher: Searcher, result: MiningResult) -> np.ndarray:
         return np.zeros((0, dim), dtype=np.float32)
     level = result.params.level
     if level == "phrase":
-        from index.embed.cache import EmbeddingCache
-        from index.embed.embedding import embed_distinct
-        from index.mining.corpus import _cache_path
+        from index.mining.corpus import cached_vectors
 
-        cache = EmbeddingCache(_cache_path(searcher))
-        try:
-            found, _ = embed_distinct(searcher.encoder, {f.centre.text_hash: f.centre.text for f in formulations}, cache)
-        finally:
-            cache.close()
+        found = cached_vectors(searcher, {f.centre.text_hash: f.centre.text for f in formulations})
         return np.array([found[f.centre.text_hash] for f in formulations], dtype=np.float32).reshape(-1, dim)
     row_of = rows_by_hash(searcher, level, [f.centre.text_hash for f in formulations])
     missing = [f.id for f in formulations if f.centre.text_hash not in row_of]

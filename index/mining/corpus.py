@@ -229,29 +229,22 @@ class PhraseCorpus(Corpus):
         """The phrases' vectors, through the index's embedding cache (embedded the first time), a block at a time
         into a scratch file that the self-join reads as it goes: a whole archive's 600k phrases are 0.9 GB that
         are then not held."""
-        from index.embed.cache import EmbeddingCache
-        from index.embed.embedding import embed_distinct
-
         n, dim = len(self.node_hash), self.searcher.manifest["model"]["dimension"]
         progress(0.03, f"embedding {n:,} phrases (cached after the first time)")
 
         def blocks() -> Iterator[np.ndarray]:
             for start in range(0, n, PHRASE_BLOCK):
                 nodes = range(start, min(n, start + PHRASE_BLOCK))
-                found, _ = embed_distinct(self.searcher.encoder, {self.node_hash[i]: self._texts[i] for i in nodes}, cache)
+                found = cached_vectors(self.searcher, {self.node_hash[i]: self._texts[i] for i in nodes})
                 yield np.array([found[self.node_hash[i]] for i in nodes], dtype=np.float32).reshape(-1, dim)
                 progress(0.03 + 0.02 * min(1.0, (start + PHRASE_BLOCK) / n), f"embedding {n:,} phrases")
 
         with tempfile.TemporaryDirectory(prefix="refrain-phrases-") as scratch:
             path = Path(scratch) / "phrases.npy"
-            cache = EmbeddingCache(_cache_path(self.searcher))
-            try:
-                with disk_full_reported(f"write the {n:,} phrases' vectors to {path} ({n * dim * 4 / 2**20:,.0f} MiB)",
-                                        "what was embedded stays in the embedding cache: free some space in the "
-                                        "temporary folder (or point TMPDIR elsewhere) and mine again"):
-                    write_vectors(path, (n, dim), blocks())
-            finally:
-                cache.close()
+            with disk_full_reported(f"write the {n:,} phrases' vectors to {path} ({n * dim * 4 / 2**20:,.0f} MiB)",
+                                    "what was embedded stays in the embedding cache: free some space in the "
+                                    "temporary folder (or point TMPDIR elsewhere) and mine again"):
+                write_vectors(path, (n, dim), blocks())
             yield VectorFile(path)
 
     def node_texts(self, nodes: list[int], passage_text: dict[int, str]) -> dict[int, str]:
@@ -297,6 +290,19 @@ def _used_alone(phrases: list[Phrase], stem: int, above: list[int], table: Sente
     inside = set().union(*(phrases[s].passages for s in above))
     alone = {int(table.doc_ords[i]) for i in phrases[stem].passages if i not in inside}
     return len(alone) >= min_docs
+
+
+def cached_vectors(searcher: Searcher, texts: dict[str, str]) -> dict[str, np.ndarray]:
+    """Vectors of texts (keyed by their hash) through the index's embedding cache: embedded and kept there the
+    first time, read from it after (phrases while mining, formulation centres for the lineage and the map)."""
+    from index.embed.cache import EmbeddingCache
+    from index.embed.embedding import embed_distinct
+
+    cache = EmbeddingCache(_cache_path(searcher))
+    try:
+        return embed_distinct(searcher.encoder, texts, cache)[0]
+    finally:
+        cache.close()
 
 
 def _cache_path(searcher: Searcher) -> Path:
