@@ -6,6 +6,7 @@ next rerun opens it, without a restart. The sample index is built here on first 
 
 from __future__ import annotations
 
+import importlib
 import json
 import threading
 
@@ -73,8 +74,19 @@ def ensure_sample(config: AppConfig) -> None:
                           state="complete", expanded=False)
 
 
+@st.cache_resource(show_spinner=False)
+def _load_statistics() -> threading.Thread:
+    """SciPy's statistics (the tests of the lineage and of the period comparison) take a second or two to import:
+    loaded in the background once per server, not while a user waits for their first formulation."""
+    thread = threading.Thread(target=importlib.import_module, args=("scipy.stats",), daemon=True,
+                              name="refrain-load-scipy-stats")
+    thread.start()
+    return thread
+
+
 def open_searcher(config: AppConfig) -> tuple[Searcher, Corpus]:
     """The open index for this rerun (reopened when a new generation was published); RefrainError if unusable."""
+    _load_statistics()
     searcher, corpus = open_index(str(config.index), layout.live_generation(config.index).name, config.model)
     if searcher.is_stale():  # published between our check and now: take the new one
         searcher, corpus = open_index(str(config.index), layout.live_generation(config.index).name, config.model)

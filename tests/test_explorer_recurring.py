@@ -347,6 +347,20 @@ def test_a_stored_result_opens_without_mining(app, monkeypatch):
     assert not at.status and list(table(at)["formulation"]) == [RIVER]
 
 
+def test_a_stored_result_too_large_to_read_says_what_to_do(app, searcher, monkeypatch):
+    from index.mining.recurring import stored_bytes
+
+    app({"mindocs": "2"})  # mined now and stored in DIR/derived
+    st.cache_resource.clear()  # a new server process: nothing in memory
+    size = stored_bytes(searcher, MiningParams("sentence", min_docs=2))
+    monkeypatch.setattr(rv, "OPEN_LIMIT_BYTES", size - 1)  # stands for a whole archive's phrase level (2.9 GB)
+    at = app({"mindocs": "2"})
+    assert at.warning and "too large to read into the explorer" in at.warning[0].value
+    assert "--level sentence --csv FILE" in at.warning[0].value and not at.dataframe and not at.status
+    monkeypatch.setattr(rv, "OPEN_LIMIT_BYTES", size)
+    assert list(table(app({"mindocs": "2"}))["formulation"]) == [RIVER]  # at the limit it opens
+
+
 def test_search_settings_wait_in_the_sidebar_while_mining(app):
     at = app({"k": "7", "level": "sentence", "q": "iron bridge"})
     assert "Dates and metadata choose the documents that are mined." in texts(at)

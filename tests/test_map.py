@@ -66,6 +66,27 @@ def test_centre_vectors_are_the_centres_passages(searcher):
         assert np.allclose(vector, passage_vectors(searcher, [member.passage_id], "sentence")[0])
 
 
+def test_centre_vectors_are_kept_with_the_mining_and_dropped_when_it_is_mined_again(searcher):
+    for level in ("sentence", "phrase"):
+        result = recurring(searcher, MiningParams(level=level))
+        kept = list((searcher.root / layout.DERIVED).glob("recurring-*.centres.npy"))
+        if level == "sentence":  # stored with the mining; a phrase mining's are embedded on first use
+            assert len(kept) == 1 and np.array_equal(np.load(kept[0]), centre_vectors(searcher, result))
+        vectors = centre_vectors(searcher, result)
+        kept = {path.name for path in (searcher.root / layout.DERIVED).glob("recurring-*.centres.npy")}
+        assert len(kept) == (1 if level == "sentence" else 2)
+    (array,) = [path for path in (searcher.root / layout.DERIVED).glob("recurring-*.centres.npy")
+                if np.load(path).shape == vectors.shape]
+    np.save(array, np.zeros((3, vectors.shape[1]), dtype=np.float32))  # not this mining's: read again, and kept
+    assert np.array_equal(centre_vectors(searcher, result), vectors) and np.array_equal(np.load(array), vectors)
+    recurring(searcher, MiningParams(level="phrase"), use_cache=False)  # mined again: its old centres go
+    assert not array.exists()
+    sentence = recurring(searcher, MiningParams(level="sentence"))  # the stored sentence centres are its centres
+    assert np.array_equal(centre_vectors(searcher, sentence), passage_vectors(
+        searcher, [next(m.passage_id for m in f.members if m.text_hash == f.centre.text_hash)
+                   for f in sentence.formulations], "sentence"))
+
+
 def test_hits_are_placed_among_their_closest_formulations_without_moving_them():
     centres = np.eye(4, dtype=np.float32)
     coords = np.array([[-1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, -1.0]])

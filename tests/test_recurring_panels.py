@@ -104,6 +104,9 @@ def test_who_uses_the_new_slogan_by_country(app, ids):
 
 def test_compare_two_periods(app, ids):
     at = app()
+    assert not [d for d in at.date_input if d.key == "rec-cmp-first"]  # closed: nothing compared on every rerun
+    at.session_state["rec-compare"] = True  # the user opens the panel
+    run(at)
     assert at.date_input(key="rec-cmp-first").value == (dt.date(2016, 9, 20), dt.date(2019, 12, 31))
     assert at.date_input(key="rec-cmp-second").value == (dt.date(2020, 1, 1), dt.date(2023, 9, 23))
     at.date_input(key="rec-cmp-first").set_value((dt.date(2016, 9, 20), dt.date(2017, 12, 31)))

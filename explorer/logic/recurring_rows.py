@@ -16,6 +16,7 @@ from index.textnorm import clip
 from explorer.logic.timeline import periods_between
 
 MEMBER_LIMIT = 50  # member cards drawn before "show all"; exports always hold every member
+OPEN_LIMIT_BYTES = 256 * 2**20  # a stored result larger than this is not read into the explorer (~20 s, ~1.3 GB)
 TABLE_ROW_HEIGHT = 72  # px: three lines of a centre text; Streamlit wraps cell text only in rows taller than 4rem
 YEARS_FOR_YEARLY_TREND = 4  # a mined corpus spanning fewer years is charted per month
 SORT_LABELS = {"salience": "Formulations first", "docs": "Most documents", "first": "Newest", "last": "Longest unseen",
@@ -189,3 +190,11 @@ def describe_params(params: MiningParams) -> str:
 def selection(sort: str, since: str | None, until: str | None, contains: str, furniture: bool = False) -> dict:
     """The ranking and filters applied to a result, as recorded in an export."""
     return {"sort": sort, "since": since, "until": until, "contains": contains or None, "furniture": furniture}
+
+
+def too_large_note(params: MiningParams, size: int) -> str:
+    """Why a stored result is not opened here, and what to do instead (it is whole and usable outside)."""
+    return (f"The stored {params.level}-level result for these settings is {size / 2**30:.1f} GB: too large to read "
+            f"into the explorer (that would take minutes and several times its size in memory). Mine fewer "
+            "documents (narrow the dates or the metadata filters in the sidebar), raise “In at least … documents”, "
+            f"or take it whole from the command line: `refrain recurring INDEX --level {params.level} --csv FILE`.")

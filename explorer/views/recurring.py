@@ -21,7 +21,7 @@ from index.export import (MEMBER_FIELDS, file_name, formulation_fields, formulat
                           rows_to_csv)
 from explorer.logic.highlight import escape_html, escape_markdown
 from index.mining.params import DEFAULT_THRESHOLDS, MINING_LEVELS, SORTS, MiningParams
-from index.mining.recurring import is_mined
+from index.mining.recurring import is_mined, stored_bytes
 from index.mining.select import hidden, select
 from index.mining.types import Formulation, MiningResult, PeriodTotals
 from index.search import Hit
@@ -128,6 +128,10 @@ def _mine(ctx: Context, params: MiningParams) -> MiningResult | None:
     if found is not None:
         return found
     if is_mined(ctx.searcher, params):  # quick to read: no progress to draw
+        size = stored_bytes(ctx.searcher, params)
+        if size > rv.OPEN_LIMIT_BYTES:
+            st.warning(rv.too_large_note(params, size), icon=":material/data_alert:")  # no corpus text in it
+            return None
         with st.spinner("Reading the stored formulations…"):
             return resources.mined(ctx.searcher, params)
     slot = st.empty()

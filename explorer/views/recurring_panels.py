@@ -30,7 +30,7 @@ from .. import resources, state
 from ..context import Context
 
 BY_FIELD = "rec-by-field"
-COMPARE_FIRST, COMPARE_SECOND, COMPARE_TABLE = "rec-cmp-first", "rec-cmp-second", "rec-cmp-table"
+COMPARE_PANEL, COMPARE_FIRST, COMPARE_SECOND, COMPARE_TABLE = "rec-compare", "rec-cmp-first", "rec-cmp-second", "rec-cmp-table"
 
 
 def _result_key(searcher: Searcher, result: MiningResult) -> tuple[str, str, str]:
@@ -165,9 +165,12 @@ def adopters_panel(ctx: Context, result: MiningResult, f: Formulation) -> None:
 
 def compare_panel(ctx: Context, result: MiningResult, by: str, listed: list[str]) -> None:
     """New, vanished, rising and falling formulations between two date ranges of the mined documents."""
-    defaults = ra.default_periods(result.period_totals, by)
-    span = ctx.corpus.days
-    with st.expander("Compare two periods", icon=":material/compare_arrows:", key="rec-compare"):
+    panel = st.expander("Compare two periods", icon=":material/compare_arrows:", key=COMPARE_PANEL, on_change="rerun")
+    with panel:
+        if not panel.open:  # drawn only when opened: it compares every formulation (a second on a whole archive)
+            return
+        defaults = ra.default_periods(result.period_totals, by)
+        span = ctx.corpus.days
         if defaults is None or span is None:
             st.caption("The mined documents cover a single period: there is nothing to compare.")
             return

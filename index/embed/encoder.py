@@ -11,7 +11,6 @@ import hashlib
 import os
 import sys
 import threading
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -82,33 +81,49 @@ def l2_normalise(vectors: np.ndarray) -> np.ndarray:
 class HashingEncoder(Encoder):
     """Bag of hashed word unigrams and bigrams: lexical similarity, deterministic, instant.
 
-    Good for unit tests and for trying the pipeline without a model; not a semantic model.
+    Good for unit tests and for trying the pipeline without a model; not a semantic model. It stands in for the
+    model in the whole-archive benchmarks, so it must cost little beside the rest of a build: each feature's
+    bucket is remembered (FEATURES_REMEMBERED at most) and a batch is summed by one bincount.
     """
 
     backend = "builtin"
+    FEATURES_REMEMBERED = 1_000_000  # ~120 MB of words and bigrams; forgotten all at once beyond it
 
     def __init__(self, dim: int = 256, max_tokens: int = 128):
         self.dim = dim
         self.max_tokens = max_tokens
         self.name = f"{HASHING_PREFIX}-{dim}"
+        self._codes: dict[str, int] = {}  # feature -> its signed bucket (see _signed_bucket)
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
         return [m.span() for m in WORD_OR_MARK.finditer(text)]
 
     def encode(self, texts: list[str], batch_size: int = DEFAULT_BATCH_SIZE, prompt: str | None = None) -> np.ndarray:
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for row, text in enumerate(texts):
+        known, learn = self._codes, self._learn
+        if len(known) > self.FEATURES_REMEMBERED:
+            known.clear()
+        codes: list[int] = []
+        per_text: list[int] = []
+        for text in texts:
             words = [w.lower() for w in WORD.findall(text)]
-            for feature in words + [f"{a} {b}" for a, b in zip(words, words[1:])]:
-                bucket, sign = _bucket(feature, self.dim)
-                out[row, bucket] += sign
-        return l2_normalise(out)
+            features = words + [f"{a} {b}" for a, b in zip(words, words[1:])]
+            codes.extend([known.get(f) or learn(f) for f in features])
+            per_text.append(len(features))
+        signed = np.array(codes, dtype=np.int64)
+        cells = np.repeat(np.arange(len(texts), dtype=np.int64) * self.dim, per_text) + np.abs(signed) - 1
+        sums = np.bincount(cells, weights=np.sign(signed), minlength=len(texts) * self.dim)
+        return l2_normalise(sums.reshape(len(texts), self.dim).astype(np.float32))
+
+    def _learn(self, feature: str) -> int:
+        code = self._codes[feature] = _signed_bucket(feature, self.dim)
+        return code
 
 
-@lru_cache(maxsize=200_000)
-def _bucket(feature: str, dim: int) -> tuple[int, float]:
+def _signed_bucket(feature: str, dim: int) -> int:
+    """The feature's bucket plus one, negative where its hash's top bit says the feature counts -1 (never 0)."""
     digest = int.from_bytes(hashlib.blake2b(feature.encode(), digest_size=8).digest(), "little")
-    return digest % dim, 1.0 if (digest >> 63) & 1 else -1.0
+    bucket = digest % dim + 1
+    return bucket if (digest >> 63) & 1 else -bucket
 
 
 def cpu_has_amx_bf16() -> bool:

@@ -11,18 +11,35 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 
 from index.errors import RefrainError
+from index.mining.stored import derived_key
 from index.mining.types import MiningResult
+from index.store.derived import store_array, stored_array
 
 if TYPE_CHECKING:
     from index.search import Searcher
 
 SQL_VARIABLES = 900  # values bound per query, well under SQLite's limit
+CENTRES = "centres"  # the name of the array kept with a mining in DIR/derived
 
 
 def centre_vectors(searcher: Searcher, result: MiningResult) -> np.ndarray:
-    """One unit vector per formulation centre, in the mining's order (float32, rows × the model's dimension)."""
+    """One unit vector per formulation centre, in the mining's order (float32, rows × the model's dimension).
+
+    Kept in DIR/derived with the mining once read: they lie scattered over the level's vectors (2,454 of a whole
+    archive's 1.18M sentence rows took 6.5 s from a cold disk), and the explorer's lineage needs them at once."""
     formulations = result.formulations
     dim = searcher.manifest["model"]["dimension"]
+    key = derived_key(searcher, result.params)
+    kept = stored_array(*key, CENTRES)
+    if kept is not None and kept.shape == (len(formulations), dim) and kept.dtype == np.float32:
+        return kept
+    vectors = _read_centres(searcher, result, dim)
+    store_array(*key, CENTRES, vectors)
+    return vectors
+
+
+def _read_centres(searcher: Searcher, result: MiningResult, dim: int) -> np.ndarray:
+    formulations = result.formulations
     if not formulations:
         return np.zeros((0, dim), dtype=np.float32)
     level = result.params.level

@@ -145,7 +145,7 @@ def lineage(result: MiningResult, vectors: np.ndarray, formulation_id: str | Non
     position = {f.id: i for i, f in enumerate(formulations)}
     if formulation_id is not None and formulation_id not in position:
         raise RefrainError(f"no formulation {formulation_id!r} in this mining; `recurring DIR --json` lists the ids")
-    sims = np.asarray(vectors, dtype=np.float32) @ np.asarray(vectors, dtype=np.float32).T
+    vectors = np.asarray(vectors, dtype=np.float32)
     sources = [position[formulation_id]] if formulation_id is not None else range(len(formulations))
     words = None
     if result.params.level == "phrase":
@@ -153,12 +153,13 @@ def lineage(result: MiningResult, vectors: np.ndarray, formulation_id: str | Non
         words = [wording.content_words(f.centre.text) for f in formulations]
     links = []
     for i in sources:
-        for j in np.flatnonzero(sims[i] >= band[0]).tolist():
+        sims = vectors @ vectors[i]  # one row at a time: the explorer asks for one formulation of thousands
+        for j in np.flatnonzero(sims >= band[0]).tolist():
             if j == i or (formulation_id is None and j < i):
                 continue
             if words is not None and not words[i] & words[j]:
                 continue  # phrases that share only a name are not one thing (as in mining: corpus.related)
-            link = _link(formulations[i], formulations[j], float(sims[i, j]), periods, totals, by)
+            link = _link(formulations[i], formulations[j], float(sims[j]), periods, totals, by)
             if link is not None:
                 links.append(link)
     links.sort(key=lambda k: (k.correlation - k.similarity, k.earlier, k.later))
@@ -177,7 +178,8 @@ def _link(a: Formulation, b: Formulation, similarity: float, periods: list[str],
     earlier, later = (a, b) if onset_a < onset_b else (b, a)
     counts_e, counts_l = earlier.counts(by), later.counts(by)
     start = min(onset_a, onset_b)
-    window = [p for p in periods if start <= p <= max(max(counts_a), max(counts_b))]
+    end = max(max(counts_a), max(counts_b))
+    window = [p for p in periods if start <= p <= end]
     handover = next((p for p in window if p > start and _share_in(p, counts_l) > _share_in(p, counts_e)), None)
     if handover is None or len(window) < MIN_PERIODS:
         return None

@@ -1,7 +1,8 @@
-"""Results derived from an index (recurring formulations, phrases), kept in DIR/derived as JSON.
+"""Results derived from an index (recurring formulations, phrases), kept in DIR/derived as JSON, and arrays that
+go with them (a mining's centre vectors) as .npy beside them.
 
 A result is keyed by the index's content hash and its parameters, so it is recomputed exactly when
-either changes; an unchanged rebuild keeps it. JSON only, written atomically; never pickle.
+either changes; an unchanged rebuild keeps it. JSON and plain arrays only, written atomically; never pickle.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import json
 import os
 from pathlib import Path
 from typing import Callable, Iterable
+
+import numpy as np
 
 from index.store import layout
 
@@ -58,13 +61,39 @@ def store_streamed(root: Path, kind: str, content_hash: str, params: dict, versi
     _write_atomic(path, chunks())
 
 
+def stored_array(root: Path, kind: str, content_hash: str, params: dict, version: int, name: str) -> np.ndarray | None:
+    """The array `name` stored with this result (store_array), None when there is none or it does not read."""
+    try:
+        return np.load(_array_path(root, kind, content_hash, params, version, name), allow_pickle=False)
+    except (OSError, ValueError, EOFError):
+        return None
+
+
+def store_array(root: Path, kind: str, content_hash: str, params: dict, version: int, name: str,
+                array: np.ndarray) -> None:
+    """Keep an array with this result, atomically; like results, skipped where the folder cannot take it."""
+    path = _array_path(root, kind, content_hash, params, version, name)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tmp.open("wb") as out:
+            np.save(out, np.ascontiguousarray(array), allow_pickle=False)
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+
+
+def _array_path(root: Path, kind: str, content_hash: str, params: dict, version: int, name: str) -> Path:
+    return result_path(root, kind, content_hash, params, version).with_suffix(f".{name}.npy")
+
+
 def prune(root: Path, content_hash: str) -> None:
     """Drop results of index contents that no longer exist (called after a build publishes)."""
     folder = root / layout.DERIVED
     if not folder.is_dir():
         return
-    for path in folder.glob("*.json"):
-        if f"-{content_hash[:16]}-" not in path.name:
+    for path in folder.glob("*.*"):
+        if path.suffix in (".json", ".npy") and f"-{content_hash[:16]}-" not in path.name:
             path.unlink(missing_ok=True)
 
 
@@ -84,5 +113,7 @@ def _write_atomic(path: Path, chunks: Iterable[str]) -> None:
         with tmp.open("w", encoding="utf-8") as out:
             out.writelines(chunks)
         os.replace(tmp, path)
+        for array in path.parent.glob(f"{path.stem}.*.npy"):  # kept with the result this one replaces
+            array.unlink(missing_ok=True)
     except OSError:
         tmp.unlink(missing_ok=True)
