@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import BinaryIO, Callable, Iterable
 
 import numpy as np
 
@@ -72,15 +72,8 @@ def stored_array(root: Path, kind: str, content_hash: str, params: dict, version
 def store_array(root: Path, kind: str, content_hash: str, params: dict, version: int, name: str,
                 array: np.ndarray) -> None:
     """Keep an array with this result, atomically; like results, skipped where the folder cannot take it."""
-    path = _array_path(root, kind, content_hash, params, version, name)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tmp.open("wb") as out:
-            np.save(out, np.ascontiguousarray(array), allow_pickle=False)
-        os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)
+    _replace_atomically(_array_path(root, kind, content_hash, params, version, name),
+                        lambda out: np.save(out, np.ascontiguousarray(array), allow_pickle=False))
 
 
 def _array_path(root: Path, kind: str, content_hash: str, params: dict, version: int, name: str) -> Path:
@@ -106,14 +99,22 @@ def _read(path: Path, version: int) -> dict | None:
 
 
 def _write_atomic(path: Path, chunks: Iterable[str]) -> None:
-    """Results are a convenience: if the index folder is read-only (or full) we simply do not keep them."""
+    """A result, written whole or not at all; the arrays kept with the result it replaces go with it."""
+    if _replace_atomically(path, lambda out: out.writelines(chunk.encode("utf-8") for chunk in chunks)):
+        for array in path.parent.glob(f"{path.stem}.*.npy"):
+            array.unlink(missing_ok=True)
+
+
+def _replace_atomically(path: Path, write: Callable[[BinaryIO], None]) -> bool:
+    """Write a file beside `path` and rename it over it. Results are a convenience: if the index folder is
+    read-only (or full) we simply do not keep them (False)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with tmp.open("w", encoding="utf-8") as out:
-            out.writelines(chunks)
+        with tmp.open("wb") as out:
+            write(out)
         os.replace(tmp, path)
-        for array in path.parent.glob(f"{path.stem}.*.npy"):  # kept with the result this one replaces
-            array.unlink(missing_ok=True)
+        return True
     except OSError:
         tmp.unlink(missing_ok=True)
+        return False
